@@ -1,0 +1,279 @@
+//! Activity records as they arrive, and their resolution to staff.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::{catalog::ToolId, people::StaffId};
+
+/// How an ingest path writes its key (source, tool, staff, day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WriteMode {
+    /// Graph pulls and pushes: the new count replaces the stored one.
+    Replace,
+    /// Box events, already de-duplicated: the new count is added.
+    Add,
+}
+
+/// One day of one user's counted actions in one tool, as a source gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActivityRecord<'a> {
+    pub tool: ToolId,
+    pub user: &'a str,
+    pub day: NaiveDate,
+    pub actions: i64,
+}
+
+/// A record matched to a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ActivityRow {
+    pub tool: ToolId,
+    pub staff: StaffId,
+    pub day: NaiveDate,
+    pub actions: i64,
+}
+
+/// A record whose sign-in name matches nobody on the roster (kept, so that a
+/// later roster import can attach it), or an external user's (counted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnmatchedRow {
+    pub tool: ToolId,
+    pub user: String,
+    pub day: NaiveDate,
+    pub actions: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Identity {
+    Staff(StaffId),
+    /// A configured external domain (for example the prosecution service)
+    /// or a service account.
+    External,
+    /// A system-generated pseudonym: never attributed to anyone.
+    Concealed,
+    Unmatched,
+}
+
+/// Matches telemetry sign-in names to staff, case-insensitively.
+#[derive(Debug, Clone, Default)]
+pub struct IdentityResolver {
+    by_name: HashMap<String, StaffId>,
+    domain_aliases: HashMap<String, String>,
+    external_domains: HashSet<String>,
+    service_accounts: HashSet<String>,
+}
+
+impl IdentityResolver {
+    pub fn new(names: impl IntoIterator<Item = (String, StaffId)>) -> Self {
+        Self {
+            by_name: names
+                .into_iter()
+                .map(|(n, id)| (n.to_lowercase(), id))
+                .collect(),
+            ..Self::default()
+        }
+    }
+
+    /// Names under `from` are matched as if they were under `to`.
+    pub fn with_domain_alias(mut self, from: &str, to: &str) -> Self {
+        self.domain_aliases
+            .insert(from.to_lowercase(), to.to_lowercase());
+        self
+    }
+
+    pub fn with_external_domain(mut self, domain: &str) -> Self {
+        self.external_domains.insert(domain.to_lowercase());
+        self
+    }
+
+    pub fn with_service_account(mut self, name: &str) -> Self {
+        self.service_accounts.insert(name.to_lowercase());
+        self
+    }
+
+    pub fn resolve(&self, user: &str) -> Identity {
+        let lowered;
+        let name = if user.bytes().any(|b| b.is_ascii_uppercase()) || !user.is_ascii() {
+            lowered = user.to_lowercase();
+            lowered.as_str()
+        } else {
+            user
+        };
+        if let Some(id) = self.by_name.get(name) {
+            return Identity::Staff(*id);
+        }
+        if is_concealed(name) {
+            return Identity::Concealed;
+        }
+        if self.service_accounts.contains(name) {
+            return Identity::External;
+        }
+        let Some((local, domain)) = name.rsplit_once('@') else {
+            return Identity::Unmatched;
+        };
+        if self.external_domains.contains(domain) {
+            return Identity::External;
+        }
+        match self.domain_aliases.get(domain) {
+            Some(to) => self
+                .by_name
+                .get(&format!("{local}@{to}"))
+                .map_or(Identity::Unmatched, |id| Identity::Staff(*id)),
+            None => Identity::Unmatched,
+        }
+    }
+}
+
+/// Graph's concealed names are 32 hex digits.
+pub fn is_concealed(name: &str) -> bool {
+    name.len() == 32 && name.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// A batch split by identity, with repeated keys merged by the write mode.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResolvedBatch {
+    pub rows: Vec<ActivityRow>,
+    pub unmatched: Vec<UnmatchedRow>,
+    pub external: Vec<UnmatchedRow>,
+    pub concealed: u64,
+}
+
+impl ResolvedBatch {
+    /// The first and last day the batch touches.
+    pub fn days(&self) -> Option<(NaiveDate, NaiveDate)> {
+        let days = self
+            .rows
+            .iter()
+            .map(|r| r.day)
+            .chain(self.unmatched.iter().map(|r| r.day));
+        days.fold(None, |acc, d| match acc {
+            None => Some((d, d)),
+            Some((a, b)) => Some((a.min(d), b.max(d))),
+        })
+    }
+}
+
+pub fn resolve_batch(
+    resolver: &IdentityResolver,
+    records: &[ActivityRecord<'_>],
+    mode: WriteMode,
+) -> ResolvedBatch {
+    let mut batch = ResolvedBatch::default();
+    let mut rows: HashMap<(ToolId, StaffId, NaiveDate), i64> =
+        HashMap::with_capacity(records.len());
+    let mut unmatched: HashMap<(ToolId, String, NaiveDate), i64> = HashMap::new();
+    let mut external: HashMap<(ToolId, String, NaiveDate), i64> = HashMap::new();
+    let merge = |slot: &mut i64, actions: i64| match mode {
+        WriteMode::Replace => *slot = actions,
+        WriteMode::Add => *slot += actions,
+    };
+    for r in records {
+        match resolver.resolve(r.user) {
+            Identity::Staff(staff) => {
+                merge(rows.entry((r.tool, staff, r.day)).or_default(), r.actions)
+            }
+            Identity::Unmatched => merge(
+                unmatched
+                    .entry((r.tool, r.user.to_lowercase(), r.day))
+                    .or_default(),
+                r.actions,
+            ),
+            Identity::External => merge(
+                external
+                    .entry((r.tool, r.user.to_lowercase(), r.day))
+                    .or_default(),
+                r.actions,
+            ),
+            Identity::Concealed => batch.concealed += 1,
+        }
+    }
+    batch.rows = rows
+        .into_iter()
+        .map(|((tool, staff, day), actions)| ActivityRow {
+            tool,
+            staff,
+            day,
+            actions,
+        })
+        .collect();
+    batch
+        .rows
+        .sort_unstable_by_key(|r| (r.day, r.tool, r.staff));
+    batch.unmatched = sorted_unmatched(unmatched);
+    batch.external = sorted_unmatched(external);
+    batch
+}
+
+fn sorted_unmatched(rows: HashMap<(ToolId, String, NaiveDate), i64>) -> Vec<UnmatchedRow> {
+    let mut rows: Vec<UnmatchedRow> = rows
+        .into_iter()
+        .map(|((tool, user, day), actions)| UnmatchedRow {
+            tool,
+            user,
+            day,
+            actions,
+        })
+        .collect();
+    rows.sort_by(|a, b| (a.day, a.tool, &a.user).cmp(&(b.day, b.tool, &b.user)));
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolver() -> IdentityResolver {
+        IdentityResolver::new([("Ann.Smith@force.police.uk".to_owned(), StaffId(7))])
+            .with_domain_alias("oldforce.pnn.police.uk", "force.police.uk")
+            .with_external_domain("cps.gov.uk")
+            .with_service_account("svc-backup@force.police.uk")
+    }
+
+    #[test]
+    fn names_match_case_insensitively_and_through_aliases() {
+        let r = resolver();
+        assert_eq!(
+            r.resolve("ann.smith@FORCE.police.uk"),
+            Identity::Staff(StaffId(7))
+        );
+        assert_eq!(
+            r.resolve("Ann.Smith@oldforce.pnn.police.uk"),
+            Identity::Staff(StaffId(7))
+        );
+        assert_eq!(r.resolve("lawyer@cps.gov.uk"), Identity::External);
+        assert_eq!(r.resolve("SVC-backup@force.police.uk"), Identity::External);
+        assert_eq!(
+            r.resolve("0123456789ABCDEF0123456789abcdef"),
+            Identity::Concealed
+        );
+        assert_eq!(r.resolve("bob@force.police.uk"), Identity::Unmatched);
+    }
+
+    #[test]
+    fn repeated_keys_merge_by_write_mode() {
+        let day: NaiveDate = "2026-05-01".parse().expect("date");
+        let rec = |user, actions| ActivityRecord {
+            tool: ToolId(1),
+            user,
+            day,
+            actions,
+        };
+        let records = [
+            rec("ann.smith@force.police.uk", 3),
+            rec("ANN.SMITH@force.police.uk", 4),
+            rec("ghost@force.police.uk", 2),
+            rec("Ghost@force.police.uk", 5),
+            rec("x@cps.gov.uk", 1),
+        ];
+        let replace = resolve_batch(&resolver(), &records, WriteMode::Replace);
+        assert_eq!(replace.rows[0].actions, 4);
+        assert_eq!(replace.unmatched.len(), 1);
+        assert_eq!(replace.unmatched[0].actions, 5);
+        assert_eq!(replace.external.len(), 1);
+        assert_eq!(replace.days(), Some((day, day)));
+        let add = resolve_batch(&resolver(), &records, WriteMode::Add);
+        assert_eq!(add.rows[0].actions, 7);
+        assert_eq!(add.unmatched[0].actions, 7);
+    }
+}

@@ -1,0 +1,266 @@
+//! Tools (telemetry streams), products (named sets of tools), and the
+//! subjects that figures are computed for.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ToolId(pub i32);
+
+/// Where a tool's telemetry comes from; each has its own sync state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Source {
+    /// Microsoft Graph usage reports.
+    M365,
+    /// Box enterprise events.
+    Box,
+    /// The push API and generic activity files, for tools added with
+    /// `uptake tool add`.
+    Push,
+}
+
+impl Source {
+    pub const ALL: [Source; 3] = [Source::M365, Source::Box, Source::Push];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Source::M365 => "m365",
+            Source::Box => "box",
+            Source::Push => "push",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.key() == key)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ProductId(pub i32);
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tool {
+    pub id: ToolId,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Product {
+    pub id: ProductId,
+    pub name: String,
+    pub tools: Vec<ToolId>,
+}
+
+/// What a figure is about: one tool, one product (distinct people active in
+/// any of its tools), or all tools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Subject {
+    All,
+    Product(ProductId),
+    Tool(ToolId),
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SubjectError {
+    #[error("'{0}' is not a subject; use 'all', 'product:<id>' or 'tool:<id>'")]
+    Malformed(String),
+}
+
+impl Subject {
+    /// The stable key stored with rollup blocks and used in URLs.
+    pub fn key(&self) -> String {
+        self.to_string()
+    }
+
+    pub fn parse(key: &str) -> Result<Self, SubjectError> {
+        let bad = || SubjectError::Malformed(key.to_owned());
+        if key == "all" {
+            return Ok(Subject::All);
+        }
+        let (kind, id) = key.split_once(':').ok_or_else(bad)?;
+        let id: i32 = id.parse().map_err(|_| bad())?;
+        match kind {
+            "product" => Ok(Subject::Product(ProductId(id))),
+            "tool" => Ok(Subject::Tool(ToolId(id))),
+            _ => Err(bad()),
+        }
+    }
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Subject::All => write!(f, "all"),
+            Subject::Product(p) => write!(f, "product:{}", p.0),
+            Subject::Tool(t) => write!(f, "tool:{}", t.0),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CatalogError {
+    #[error("at most {MAX_TOOLS} tools can be registered")]
+    TooManyTools,
+    #[error("at most {MAX_TOOLS} products can be registered")]
+    TooManyProducts,
+    #[error("product '{0}' lists a tool that is not registered")]
+    UnknownTool(String),
+}
+
+pub const MAX_TOOLS: usize = 64;
+
+/// The registered tools and products, with the bit masks the rollup uses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Catalog {
+    tools: Vec<Tool>,
+    products: Vec<Product>,
+}
+
+impl Catalog {
+    pub fn new(mut tools: Vec<Tool>, mut products: Vec<Product>) -> Result<Self, CatalogError> {
+        if tools.len() > MAX_TOOLS {
+            return Err(CatalogError::TooManyTools);
+        }
+        if products.len() > MAX_TOOLS {
+            return Err(CatalogError::TooManyProducts);
+        }
+        tools.sort_by_key(|t| t.id);
+        products.sort_by_key(|p| p.id);
+        for p in &products {
+            if p.tools
+                .iter()
+                .any(|t| tools.binary_search_by_key(t, |x| x.id).is_err())
+            {
+                return Err(CatalogError::UnknownTool(p.name.clone()));
+            }
+        }
+        Ok(Self { tools, products })
+    }
+
+    pub fn tools(&self) -> &[Tool] {
+        &self.tools
+    }
+
+    pub fn products(&self) -> &[Product] {
+        &self.products
+    }
+
+    pub fn tool_index(&self, tool: ToolId) -> Option<usize> {
+        self.tools.binary_search_by_key(&tool, |t| t.id).ok()
+    }
+
+    pub fn product_index(&self, product: ProductId) -> Option<usize> {
+        self.products.binary_search_by_key(&product, |p| p.id).ok()
+    }
+
+    pub fn tool_by_name(&self, name: &str) -> Option<&Tool> {
+        self.tools
+            .iter()
+            .find(|t| t.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Every subject rollups are kept for: all, each product, each tool.
+    pub fn subjects(&self) -> Vec<Subject> {
+        std::iter::once(Subject::All)
+            .chain(self.products.iter().map(|p| Subject::Product(p.id)))
+            .chain(self.tools.iter().map(|t| Subject::Tool(t.id)))
+            .collect()
+    }
+
+    pub fn subject_label(&self, subject: Subject) -> String {
+        match subject {
+            Subject::All => "All tools".to_owned(),
+            Subject::Product(id) => self
+                .product_index(id)
+                .map_or_else(|| subject.key(), |i| self.products[i].name.clone()),
+            Subject::Tool(id) => self
+                .tool_index(id)
+                .map_or_else(|| subject.key(), |i| self.tools[i].name.clone()),
+        }
+    }
+
+    /// Bit i set: tool index i counts toward the subject.
+    pub fn tool_mask(&self, subject: Subject) -> u64 {
+        match subject {
+            Subject::All => mask_of(0..self.tools.len()),
+            Subject::Tool(id) => mask_of(self.tool_index(id)),
+            Subject::Product(id) => self.product_index(id).map_or(0, |i| {
+                mask_of(
+                    self.products[i]
+                        .tools
+                        .iter()
+                        .filter_map(|t| self.tool_index(*t)),
+                )
+            }),
+        }
+    }
+
+    /// Bit i set: going live for product index i makes a person eligible for
+    /// the subject. A tool is live where any product holding it is live.
+    pub fn product_mask(&self, subject: Subject) -> u64 {
+        match subject {
+            Subject::All => mask_of(0..self.products.len()),
+            Subject::Product(id) => mask_of(self.product_index(id)),
+            Subject::Tool(id) => mask_of(
+                self.products
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| p.tools.contains(&id))
+                    .map(|(i, _)| i),
+            ),
+        }
+    }
+}
+
+fn mask_of(indices: impl IntoIterator<Item = usize>) -> u64 {
+    indices.into_iter().fold(0, |m, i| m | (1u64 << i))
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// Box = {Box}; Microsoft 365 = {Teams, OneDrive, SharePoint, Exchange}.
+    pub(crate) fn force_catalog() -> Catalog {
+        let names = ["Box", "Teams", "OneDrive", "SharePoint", "Exchange"];
+        let tools = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| Tool {
+                id: ToolId(i as i32 + 1),
+                name: (*n).to_owned(),
+            })
+            .collect();
+        let products = vec![
+            Product {
+                id: ProductId(1),
+                name: "Box".into(),
+                tools: vec![ToolId(1)],
+            },
+            Product {
+                id: ProductId(2),
+                name: "Microsoft 365".into(),
+                tools: vec![ToolId(2), ToolId(3), ToolId(4), ToolId(5)],
+            },
+        ];
+        Catalog::new(tools, products).expect("valid catalog")
+    }
+
+    #[test]
+    fn masks_follow_product_membership() {
+        let c = force_catalog();
+        assert_eq!(c.tool_mask(Subject::Product(ProductId(2))), 0b11110);
+        assert_eq!(c.tool_mask(Subject::All), 0b11111);
+        assert_eq!(c.product_mask(Subject::Tool(ToolId(3))), 0b10);
+        assert_eq!(c.product_mask(Subject::All), 0b11);
+    }
+
+    #[test]
+    fn subject_keys_round_trip() {
+        for s in force_catalog().subjects() {
+            assert_eq!(Subject::parse(&s.key()), Ok(s));
+        }
+        assert!(Subject::parse("tool:x").is_err());
+    }
+}

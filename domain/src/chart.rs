@@ -1,0 +1,40 @@
+//! Chart specifications, written once and rendered by plotly in the browser
+//! and by the export builders.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// The colour-blind-safe series palette (Okabe–Ito).
+pub const PALETTE: [&str; 8] = [
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AxisFormat {
+    Percent,
+    Count,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    pub name: String,
+    pub colour: String,
+    pub x: Vec<NaiveDate>,
+    /// `None` where there is no figure (nobody eligible yet).
+    pub y: Vec<Option<f64>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LineChart {
+    pub title: String,
+    pub x_title: String,
+    pub y_title: String,
+    pub y_format: AxisFormat,
+    pub series: Vec<Series>,
+}
+
+impl LineChart {
+    pub fn colour(index: usize) -> String {
+        PALETTE[index % PALETTE.len()].to_owned()
+    }
+}

@@ -1,0 +1,18 @@
+//! Uptake's pure domain: the org tree, staff, tools and products, waves,
+//! the metric definitions and the rollup cells computed from them.
+//!
+//! Nothing here does I/O, async or SQL, and it compiles for wasm32 so the UI
+//! shares these types.
+
+pub mod activity;
+pub mod catalog;
+pub mod chart;
+pub mod day;
+pub mod metrics;
+pub mod org;
+pub mod overview;
+pub mod people;
+pub mod rollup;
+pub mod wave;
+
+pub use day::DayNum;

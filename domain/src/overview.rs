@@ -1,0 +1,85 @@
+//! The Overview page's figures: what the server sends, built from rollup
+//! counts by the definitions in [`crate::metrics`].
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    chart::{AxisFormat, LineChart, Series},
+    metrics::Counts,
+};
+
+/// One subject's KPI tiles at the as-of day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubjectKpis {
+    pub subject: String,
+    pub label: String,
+    pub counts: Counts,
+    pub adoption_rate: Option<f64>,
+    /// The 28-day window holds days not yet complete, or days before the
+    /// source's data starts.
+    pub partial: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Overview {
+    pub scope_name: String,
+    pub as_of: NaiveDate,
+    pub complete_through: Option<NaiveDate>,
+    pub kpis: Vec<SubjectKpis>,
+    pub trend: LineChart,
+}
+
+/// A subject's daily counts, for the adoption trend.
+pub struct SubjectSeries {
+    pub label: String,
+    pub days: Vec<(NaiveDate, Counts)>,
+}
+
+pub fn adoption_trend(series: &[SubjectSeries]) -> LineChart {
+    LineChart {
+        title: "Adoption rate by tool".to_owned(),
+        x_title: "Day".to_owned(),
+        y_title: "Active in last 28 days ÷ eligible (%)".to_owned(),
+        y_format: AxisFormat::Percent,
+        series: series
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Series {
+                name: s.label.clone(),
+                colour: LineChart::colour(i),
+                x: s.days.iter().map(|(d, _)| *d).collect(),
+                y: s.days.iter().map(|(_, c)| c.adoption_rate()).collect(),
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_trend_has_one_series_per_subject_with_gaps_before_go_live() {
+        let day = |s: &str| s.parse::<NaiveDate>().expect("date");
+        let c = |eligible, active28| Counts {
+            eligible,
+            active28,
+            ..Counts::default()
+        };
+        let chart = adoption_trend(&[
+            SubjectSeries {
+                label: "Box".into(),
+                days: vec![(day("2026-01-01"), c(0, 0)), (day("2026-01-02"), c(4, 1))],
+            },
+            SubjectSeries {
+                label: "Teams".into(),
+                days: vec![(day("2026-01-02"), c(10, 5))],
+            },
+        ]);
+        assert_eq!(chart.series.len(), 2);
+        assert_eq!(chart.series[0].y, vec![None, Some(0.25)]);
+        assert_eq!(chart.series[1].y, vec![Some(0.5)]);
+        assert_ne!(chart.series[0].colour, chart.series[1].colour);
+    }
+}

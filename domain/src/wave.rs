@@ -1,0 +1,152 @@
+//! Rollout waves, and the go-live each unit inherits from them.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    DayNum,
+    catalog::{Catalog, ProductId},
+    day::day_num,
+    org::{OrgTree, TreeSnapshot, UnitId},
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TargetMetric {
+    AdoptionRate,
+    Reached,
+}
+
+impl TargetMetric {
+    pub fn key(self) -> &'static str {
+        match self {
+            TargetMetric::AdoptionRate => "adoption_rate",
+            TargetMetric::Reached => "reached",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Self> {
+        match key {
+            "adoption_rate" => Some(TargetMetric::AdoptionRate),
+            "reached" => Some(TargetMetric::Reached),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Wave {
+    pub id: i32,
+    pub name: String,
+    pub product: ProductId,
+    pub go_live: NaiveDate,
+    pub target_metric: TargetMetric,
+    pub target_value: f64,
+    pub target_date: NaiveDate,
+    pub units: Vec<UnitId>,
+}
+
+/// Go-live day per unit and product for one tree snapshot: the earliest
+/// go-live of any wave for the product that lists the unit or an ancestor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GoLiveTable {
+    products: usize,
+    days: Vec<Option<DayNum>>,
+}
+
+impl GoLiveTable {
+    pub fn new(tree: &OrgTree, snapshot: &TreeSnapshot, catalog: &Catalog, waves: &[Wave]) -> Self {
+        let products = catalog.products().len();
+        let mut days = vec![None; tree.len() * products];
+        for wave in waves {
+            let (Some(p), go_live) = (catalog.product_index(wave.product), day_num(wave.go_live))
+            else {
+                continue;
+            };
+            for unit in &wave.units {
+                if let Some(u) = tree.index_of(*unit) {
+                    let slot = &mut days[u * products + p];
+                    *slot = Some(slot.map_or(go_live, |d: DayNum| d.min(go_live)));
+                }
+            }
+        }
+        // Parents come after children in bottom_up, so walking it backwards
+        // visits every parent before its children.
+        for &u in snapshot.bottom_up.iter().rev() {
+            if let Some(parent) = snapshot.parent[u] {
+                for p in 0..products {
+                    let inherited = days[parent * products + p];
+                    let own = &mut days[u * products + p];
+                    *own = match (*own, inherited) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                }
+            }
+        }
+        Self { products, days }
+    }
+
+    pub fn go_live(&self, unit: usize, product: usize) -> Option<DayNum> {
+        self.days[unit * self.products + product]
+    }
+
+    /// Bit i set: product i has gone live for the unit on or before `day`.
+    pub fn live_mask(&self, unit: usize, day: DayNum) -> u64 {
+        (0..self.products).fold(0, |mask, p| match self.go_live(unit, p) {
+            Some(g) if g <= day => mask | (1 << p),
+            _ => mask,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{catalog::tests::force_catalog, org::UnitVersion};
+
+    #[test]
+    fn a_unit_takes_the_earliest_go_live_of_itself_and_its_ancestors() {
+        let v = |unit, parent: Option<i32>| UnitVersion {
+            unit: UnitId(unit),
+            parent: parent.map(UnitId),
+            valid_from: 0,
+            valid_to: None,
+        };
+        let tree = OrgTree::new(vec![
+            v(1, None),
+            v(2, Some(1)),
+            v(3, Some(2)),
+            v(4, Some(1)),
+        ])
+        .expect("tree");
+        let snap = tree.snapshot(0).expect("snapshot");
+        let date = |s: &str| s.parse::<NaiveDate>().expect("date");
+        let wave = |id, units: Vec<i32>, go: &str| Wave {
+            id,
+            name: format!("w{id}"),
+            product: ProductId(2),
+            go_live: date(go),
+            target_metric: TargetMetric::AdoptionRate,
+            target_value: 0.8,
+            target_date: date("2027-01-01"),
+            units: units.into_iter().map(UnitId).collect(),
+        };
+        // Command 2 goes live in March; team 3 was in a February pilot.
+        let table = GoLiveTable::new(
+            &tree,
+            &snap,
+            &force_catalog(),
+            &[
+                wave(1, vec![2], "2026-03-01"),
+                wave(2, vec![3], "2026-02-01"),
+            ],
+        );
+        let idx = |u| tree.index_of(UnitId(u)).expect("unit");
+        assert_eq!(table.go_live(idx(3), 1), Some(day_num(date("2026-02-01"))));
+        assert_eq!(table.go_live(idx(2), 1), Some(day_num(date("2026-03-01"))));
+        assert_eq!(table.go_live(idx(4), 1), None);
+        assert_eq!(table.go_live(idx(3), 0), None, "no Box wave");
+        assert_eq!(table.live_mask(idx(2), day_num(date("2026-03-01"))), 0b10);
+        assert_eq!(table.live_mask(idx(2), day_num(date("2026-02-28"))), 0);
+    }
+}

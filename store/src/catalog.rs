@@ -1,0 +1,102 @@
+//! Sources, tools and products.
+
+use domain::catalog::{Catalog, Product, ProductId, Source, Tool, ToolId};
+
+use crate::{
+    Store,
+    db::on_db,
+    error::{Result, StoreError},
+};
+
+impl Store {
+    /// The id of a source's row, creating it (and its sync state) if new.
+    pub(crate) async fn source_id(&self, source: Source) -> Result<i32> {
+        let now = chrono::Utc::now();
+        let id: i32 = on_db!(&self.db, pool => {
+            sqlx::query("INSERT INTO source (name) VALUES ($1) ON CONFLICT (name) DO NOTHING")
+                .bind(source.key()).execute(pool).await?;
+            let id: i32 = sqlx::query_scalar("SELECT id FROM source WHERE name = $1")
+                .bind(source.key()).fetch_one(pool).await?;
+            sqlx::query("INSERT INTO sync_state (source_id, updated_at) VALUES ($1, $2) ON CONFLICT (source_id) DO NOTHING")
+                .bind(id).bind(now).execute(pool).await?;
+            id
+        });
+        Ok(id)
+    }
+
+    /// Registers a tool fed by `source`, with a product of the same name
+    /// holding just that tool. Registering an existing name returns its id.
+    pub async fn register_tool(&self, name: &str, source: Source) -> Result<ToolId> {
+        let name = name.trim();
+        if name.is_empty() || name.len() > 64 {
+            return Err(StoreError::Invalid(
+                "a tool name must be 1 to 64 characters".into(),
+            ));
+        }
+        let source_id = self.source_id(source).await?;
+        let id: i32 = on_db!(&self.db, pool => {
+            sqlx::query("INSERT INTO tool (name, source_id) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+                .bind(name).bind(source_id).execute(pool).await?;
+            sqlx::query_scalar("SELECT id FROM tool WHERE name = $1").bind(name).fetch_one(pool).await?
+        });
+        Ok(ToolId(id))
+    }
+
+    /// Defines (or redefines) a product as a set of tools.
+    pub async fn define_product(&self, name: &str, tools: &[ToolId]) -> Result<ProductId> {
+        let id: i32 = on_db!(&self.db, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("INSERT INTO product (name) VALUES ($1) ON CONFLICT (name) DO NOTHING")
+                .bind(name).execute(&mut *tx).await?;
+            let id: i32 = sqlx::query_scalar("SELECT id FROM product WHERE name = $1")
+                .bind(name).fetch_one(&mut *tx).await?;
+            sqlx::query("DELETE FROM product_tool WHERE product_id = $1").bind(id).execute(&mut *tx).await?;
+            for tool in tools {
+                sqlx::query("INSERT INTO product_tool (product_id, tool_id) VALUES ($1, $2)")
+                    .bind(id).bind(tool.0).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            id
+        });
+        Ok(ProductId(id))
+    }
+
+    pub async fn catalog(&self) -> Result<Catalog> {
+        let (tools, products, members): (Vec<(i32, String)>, Vec<(i32, String)>, Vec<(i32, i32)>) = on_db!(&self.db, pool => (
+            sqlx::query_as("SELECT id, name FROM tool ORDER BY id").fetch_all(pool).await?,
+            sqlx::query_as("SELECT id, name FROM product ORDER BY id").fetch_all(pool).await?,
+            sqlx::query_as("SELECT product_id, tool_id FROM product_tool ORDER BY product_id, tool_id").fetch_all(pool).await?,
+        ));
+        let tools = tools
+            .into_iter()
+            .map(|(id, name)| Tool {
+                id: ToolId(id),
+                name,
+            })
+            .collect();
+        let products = products
+            .into_iter()
+            .map(|(id, name)| Product {
+                id: ProductId(id),
+                name,
+                tools: members
+                    .iter()
+                    .filter(|(p, _)| *p == id)
+                    .map(|(_, t)| ToolId(*t))
+                    .collect(),
+            })
+            .collect();
+        Ok(Catalog::new(tools, products)?)
+    }
+
+    /// The source that feeds each tool.
+    pub async fn tool_sources(&self) -> Result<Vec<(ToolId, Source)>> {
+        let rows: Vec<(i32, String)> = on_db!(&self.db, pool => sqlx::query_as(
+            "SELECT tool.id, source.name FROM tool JOIN source ON source.id = tool.source_id ORDER BY tool.id"
+        ).fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, s)| Source::parse(&s).map(|s| (ToolId(id), s)))
+            .collect())
+    }
+}

@@ -1,0 +1,26 @@
+//! Persistence for Uptake over SQLite (the embedded default) and PostgreSQL.
+//!
+//! This is the only crate that writes SQL. The same statements run on both
+//! backends wherever the dialects agree; bulk writes use each backend's fast
+//! path.
+
+mod activity;
+mod catalog;
+mod db;
+mod error;
+mod hash;
+mod org;
+mod rollup;
+mod sync;
+mod wave;
+
+pub use activity::IngestSummary;
+pub use db::{Backend, Store};
+pub use error::StoreError;
+pub use org::{RosterRow, UnitInfo, UnitRow};
+pub use rollup::RollupStats;
+pub use sync::SyncState;
+pub use wave::NewWave;
+
+#[cfg(feature = "testing")]
+pub mod testing;

@@ -1,0 +1,341 @@
+//! Rollups: loading the inputs, saving the cells `domain` computes, and the
+//! reads the dashboard makes. Reads never scan `activity_daily`.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, Utc};
+use domain::{
+    DayNum,
+    catalog::{Catalog, Subject},
+    day::{DayRange, date_of, day_num},
+    metrics::Counts,
+    org::UnitId,
+    people::{AgeBand, Person},
+    rollup::{
+        ActivityGrid, FirstUse, MonthBlock, Rollup, RollupInputs, SpanCells, activity_window,
+        band_slot,
+    },
+};
+use futures::TryStreamExt;
+use sqlx::QueryBuilder;
+
+use crate::{
+    Store,
+    db::{Db, on_db},
+    error::Result,
+};
+
+/// What a build or refresh did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RollupStats {
+    pub days: Option<(NaiveDate, NaiveDate)>,
+    pub blocks: usize,
+    pub activity_rows: u64,
+}
+
+const BLOCKS_PER_STATEMENT: usize = 2_000;
+
+struct Loaded {
+    catalog: Catalog,
+    tree: domain::org::OrgTree,
+    waves: Vec<domain::wave::Wave>,
+    people: Vec<Person>,
+    first_use: FirstUse,
+    grid: ActivityGrid,
+    activity_rows: u64,
+}
+
+impl Store {
+    /// The first and last day the rollups cover.
+    pub async fn rollup_horizon(&self) -> Result<Option<(NaiveDate, NaiveDate)>> {
+        let row: Option<(NaiveDate, NaiveDate)> = on_db!(&self.db, pool => sqlx::query_as(
+            "SELECT first_day, last_day FROM rollup_state WHERE id = 1").fetch_optional(pool).await?);
+        Ok(row)
+    }
+
+    /// Rebuilds every rollup cell from `activity_daily`.
+    pub async fn rebuild_rollups(&self) -> Result<RollupStats> {
+        let bounds: (Option<NaiveDate>, Option<NaiveDate>) = on_db!(&self.db, pool => sqlx::query_as(
+            "SELECT MIN(day), MAX(day) FROM activity_daily").fetch_one(pool).await?);
+        let (Some(first), Some(last)) = bounds else {
+            on_db!(&self.db, pool => {
+                sqlx::query("DELETE FROM rollup_block").execute(pool).await?;
+                sqlx::query("DELETE FROM rollup_state").execute(pool).await?;
+            });
+            return Ok(RollupStats {
+                days: None,
+                blocks: 0,
+                activity_rows: 0,
+            });
+        };
+        let range = DayRange::new(day_num(first), day_num(last));
+        let loaded = self.load_inputs(range).await?;
+        let blocks = self.compute_and_save(&loaded, range, true).await?;
+        self.save_horizon(first, last).await?;
+        Ok(RollupStats {
+            days: Some((first, last)),
+            blocks,
+            activity_rows: loaded.activity_rows,
+        })
+    }
+
+    /// Recomputes the cells that activity written for `from..=to` reaches:
+    /// every day from `from` to the end of the horizon (which covers the
+    /// 27 days forward, and any later day whose "reached" a new first use
+    /// changed), for every node.
+    pub async fn refresh_rollups(&self, from: NaiveDate, to: NaiveDate) -> Result<RollupStats> {
+        let Some((first, last)) = self.rollup_horizon().await? else {
+            return self.rebuild_rollups().await;
+        };
+        if from < first {
+            return self.rebuild_rollups().await;
+        }
+        let last = last.max(to);
+        let range = DayRange::new(day_num(from), day_num(last));
+        let loaded = self.load_inputs(range).await?;
+        let blocks = self.compute_and_save(&loaded, range, false).await?;
+        self.save_horizon(first, last).await?;
+        Ok(RollupStats {
+            days: Some((from, last)),
+            blocks,
+            activity_rows: loaded.activity_rows,
+        })
+    }
+
+    async fn load_inputs(&self, range: DayRange) -> Result<Loaded> {
+        let catalog = self.catalog().await?;
+        let tree = self.org_tree().await?;
+        let waves = self.waves().await?;
+        let people = self.people().await?;
+        let index: HashMap<i32, usize> = people
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.id.0, i))
+            .collect();
+        let tools = catalog.tools().len();
+        let tool_index: HashMap<i32, usize> = catalog
+            .tools()
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.id.0, i))
+            .collect();
+        let mut first_use = FirstUse::new(people.len(), tools);
+        let states: Vec<(i32, i32, NaiveDate)> = on_db!(&self.db, pool => sqlx::query_as(
+            "SELECT staff_id, tool_id, first_use FROM person_tool_state").fetch_all(pool).await?);
+        for (staff, tool, day) in states {
+            if let (Some(&p), Some(&t)) = (index.get(&staff), tool_index.get(&tool)) {
+                first_use.record(p, t, day_num(day));
+            }
+        }
+        let window = activity_window(range);
+        let mut grid = ActivityGrid::new(window, people.len(), tools);
+        let mut activity_rows = 0u64;
+        on_db!(&self.db, pool => {
+            let mut rows = sqlx::query_as::<_, (NaiveDate, i32, i32)>(
+                "SELECT day, tool_id, staff_id FROM activity_daily WHERE day >= $1 AND day <= $2")
+                .bind(date_of(window.first)).bind(date_of(window.last)).fetch(pool);
+            while let Some((day, tool, staff)) = rows.try_next().await? {
+                if let (Some(&p), Some(&t)) = (index.get(&staff), tool_index.get(&tool)) {
+                    grid.mark(p, t, day_num(day));
+                    activity_rows += 1;
+                }
+            }
+        });
+        Ok(Loaded {
+            catalog,
+            tree,
+            waves,
+            people,
+            first_use,
+            grid,
+            activity_rows,
+        })
+    }
+
+    /// Computes `range` month by month and writes the blocks. A block only
+    /// partly covered is merged with the stored one, unless `fresh`.
+    async fn compute_and_save(
+        &self,
+        loaded: &Loaded,
+        range: DayRange,
+        fresh: bool,
+    ) -> Result<usize> {
+        let rollup = Rollup::new(RollupInputs {
+            catalog: &loaded.catalog,
+            tree: &loaded.tree,
+            waves: &loaded.waves,
+            people: &loaded.people,
+            activity: &loaded.grid,
+            first_use: &loaded.first_use,
+        })?;
+        if fresh {
+            on_db!(&self.db, pool => {
+                sqlx::query("DELETE FROM rollup_block").execute(pool).await?;
+            });
+        }
+        let mut written = 0;
+        for span in range.months() {
+            let cells = rollup.compute(span.range)?;
+            let stored = if fresh || span.range == MonthBlock::zeroed(span.month).range() {
+                HashMap::new()
+            } else {
+                self.month_blocks(span.month).await?
+            };
+            let blocks = blocks_of(&loaded.tree, &cells, span.month, &stored);
+            written += blocks.len();
+            self.save_blocks(span.month, &blocks).await?;
+        }
+        Ok(written)
+    }
+
+    async fn month_blocks(&self, month: DayNum) -> Result<HashMap<(i32, String), MonthBlock>> {
+        let rows: Vec<(i32, String, Vec<u8>)> = on_db!(&self.db, pool => sqlx::query_as(
+            "SELECT node_id, subject, cells FROM rollup_block WHERE month = $1")
+            .bind(date_of(month)).fetch_all(pool).await?);
+        rows.into_iter()
+            .map(|(node, subject, bytes)| Ok(((node, subject), MonthBlock::decode(month, &bytes)?)))
+            .collect()
+    }
+
+    async fn save_blocks(&self, month: DayNum, blocks: &[(i32, String, Vec<u8>)]) -> Result<()> {
+        let month = date_of(month);
+        const CONFLICT: &str =
+            " ON CONFLICT (node_id, subject, month) DO UPDATE SET cells = excluded.cells";
+        match &self.db {
+            Db::Sqlite(pool) => {
+                let mut tx = pool.begin().await?;
+                for chunk in blocks.chunks(BLOCKS_PER_STATEMENT) {
+                    let mut q = QueryBuilder::new(
+                        "INSERT INTO rollup_block (node_id, subject, month, cells) ",
+                    );
+                    q.push_values(chunk, |mut b, (node, subject, cells)| {
+                        b.push_bind(node)
+                            .push_bind(subject)
+                            .push_bind(month)
+                            .push_bind(cells);
+                    });
+                    q.push(CONFLICT);
+                    q.build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+            }
+            Db::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                for chunk in blocks.chunks(BLOCKS_PER_STATEMENT * 10) {
+                    sqlx::query(&format!(
+                        "INSERT INTO rollup_block (node_id, subject, month, cells) \
+                         SELECT n, s, $3, c FROM UNNEST($1::int4[], $2::text[], $4::bytea[]) AS x(n, s, c){CONFLICT}"
+                    ))
+                    .bind(chunk.iter().map(|b| b.0).collect::<Vec<_>>())
+                    .bind(chunk.iter().map(|b| b.1.clone()).collect::<Vec<_>>())
+                    .bind(month)
+                    .bind(chunk.iter().map(|b| b.2.clone()).collect::<Vec<_>>())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn save_horizon(&self, first: NaiveDate, last: NaiveDate) -> Result<()> {
+        on_db!(&self.db, pool => {
+            sqlx::query(
+            "INSERT INTO rollup_state (id, first_day, last_day, built_at) VALUES (1, $1, $2, $3) \
+             ON CONFLICT (id) DO UPDATE SET first_day = excluded.first_day, last_day = excluded.last_day, built_at = excluded.built_at")
+            .bind(first).bind(last).bind(Utc::now()).execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// Counts for each node and subject on one day, per band slot.
+    pub async fn cells_on(
+        &self,
+        nodes: &[UnitId],
+        subjects: &[Subject],
+        band: Option<AgeBand>,
+        day: NaiveDate,
+    ) -> Result<HashMap<(UnitId, Subject), Counts>> {
+        let d = day_num(day);
+        let month = domain::day::month_start(d);
+        let node_ids: Vec<i32> = nodes.iter().map(|n| n.0).collect();
+        let keys: Vec<String> = subjects.iter().map(Subject::key).collect();
+        let rows: Vec<(i32, String, Vec<u8>)> = on_db!(&self.db, pool => {
+            let mut q = QueryBuilder::new("SELECT node_id, subject, cells FROM rollup_block WHERE month = ");
+            q.push_bind(date_of(month)).push(" AND node_id IN (");
+            let mut list = q.separated(", ");
+            for id in &node_ids { list.push_bind(*id); }
+            q.push(") AND subject IN (");
+            let mut list = q.separated(", ");
+            for k in &keys { list.push_bind(k.clone()); }
+            q.push(")");
+            q.build_query_as().fetch_all(pool).await?
+        });
+        let slot = band_slot(band);
+        let mut out = HashMap::with_capacity(rows.len());
+        for (node, subject, bytes) in rows {
+            let Ok(subject) = Subject::parse(&subject) else {
+                continue;
+            };
+            let block = MonthBlock::decode(month, &bytes)?;
+            out.insert((UnitId(node), subject), block.get(slot, d));
+        }
+        Ok(out)
+    }
+
+    /// Daily counts for one node, subject and band over `from..=to`. Days
+    /// outside the rollup horizon come back as zero counts.
+    pub async fn series(
+        &self,
+        node: UnitId,
+        subject: Subject,
+        band: Option<AgeBand>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<(NaiveDate, Counts)>> {
+        let range = DayRange::new(day_num(from), day_num(to));
+        let rows: Vec<(NaiveDate, Vec<u8>)> = on_db!(&self.db, pool => sqlx::query_as(
+            "SELECT month, cells FROM rollup_block WHERE node_id = $1 AND subject = $2 AND month >= $3 AND month <= $4 ORDER BY month")
+            .bind(node.0).bind(subject.key()).bind(date_of(domain::day::month_start(range.first))).bind(to)
+            .fetch_all(pool).await?);
+        let slot = band_slot(band);
+        let mut blocks = HashMap::new();
+        for (month, bytes) in rows {
+            let m = day_num(month);
+            blocks.insert(m, MonthBlock::decode(m, &bytes)?);
+        }
+        Ok((range.first..=range.last)
+            .map(|d| {
+                let counts = blocks
+                    .get(&domain::day::month_start(d))
+                    .map(|b| b.get(slot, d))
+                    .unwrap_or_default();
+                (date_of(d), counts)
+            })
+            .collect())
+    }
+}
+
+/// The stored form of every node's and subject's cells for one month.
+fn blocks_of(
+    tree: &domain::org::OrgTree,
+    cells: &SpanCells,
+    month: DayNum,
+    stored: &HashMap<(i32, String), MonthBlock>,
+) -> Vec<(i32, String, Vec<u8>)> {
+    let mut out = Vec::with_capacity(cells.nodes() * cells.subjects.len());
+    for node in 0..cells.nodes() {
+        let id = tree.id(node).0;
+        for (s, subject) in cells.subjects.iter().enumerate() {
+            let key = subject.key();
+            let mut block = stored
+                .get(&(id, key.clone()))
+                .cloned()
+                .unwrap_or_else(|| MonthBlock::zeroed(month));
+            block.overwrite(cells.range, cells.series(node, s));
+            out.push((id, key, block.encode()));
+        }
+    }
+    out
+}

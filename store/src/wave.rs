@@ -1,0 +1,90 @@
+//! Rollout waves and their member units.
+
+use chrono::NaiveDate;
+use domain::{
+    catalog::ProductId,
+    org::UnitId,
+    wave::{TargetMetric, Wave},
+};
+
+use crate::{
+    Store,
+    db::on_db,
+    error::{Result, StoreError},
+};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewWave {
+    pub name: String,
+    pub product: ProductId,
+    pub go_live: NaiveDate,
+    pub target_metric: TargetMetric,
+    pub target_value: f64,
+    pub target_date: NaiveDate,
+    pub units: Vec<UnitId>,
+}
+
+impl Store {
+    pub async fn create_wave(&self, wave: &NewWave) -> Result<i32> {
+        if !(0.0..=1.0).contains(&wave.target_value) {
+            return Err(StoreError::Invalid(
+                "a wave's target value must be between 0 and 1".into(),
+            ));
+        }
+        if wave.target_date < wave.go_live {
+            return Err(StoreError::Invalid(
+                "a wave's target date must not be before its go-live".into(),
+            ));
+        }
+        let id = on_db!(&self.db, pool => {
+            let mut tx = pool.begin().await?;
+            let id: i32 = sqlx::query_scalar(
+                "INSERT INTO wave (name, product_id, go_live, target_metric, target_value, target_date) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+                .bind(&wave.name).bind(wave.product.0).bind(wave.go_live).bind(wave.target_metric.key())
+                .bind(wave.target_value).bind(wave.target_date)
+                .fetch_one(&mut *tx).await?;
+            for unit in &wave.units {
+                sqlx::query("INSERT INTO wave_unit (wave_id, unit_id) VALUES ($1, $2)")
+                    .bind(id).bind(unit.0).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            id
+        });
+        Ok(id)
+    }
+
+    pub async fn waves(&self) -> Result<Vec<Wave>> {
+        type Row = (i32, String, i32, NaiveDate, String, f64, NaiveDate);
+        let (waves, members): (Vec<Row>, Vec<(i32, i32)>) = on_db!(&self.db, pool => (
+            sqlx::query_as("SELECT id, name, product_id, go_live, target_metric, target_value, target_date FROM wave ORDER BY go_live, id")
+                .fetch_all(pool).await?,
+            sqlx::query_as("SELECT wave_id, unit_id FROM wave_unit ORDER BY wave_id, unit_id").fetch_all(pool).await?,
+        ));
+        waves
+            .into_iter()
+            .map(
+                |(id, name, product, go_live, metric, target_value, target_date)| {
+                    Ok(Wave {
+                        id,
+                        name,
+                        product: ProductId(product),
+                        go_live,
+                        target_metric: TargetMetric::parse(&metric).ok_or_else(|| {
+                            StoreError::Invalid(format!(
+                                "wave {id} has an unknown target metric '{metric}'"
+                            ))
+                        })?,
+                        target_value,
+                        target_date,
+                        units: members
+                            .iter()
+                            .filter(|(w, _)| *w == id)
+                            .map(|(_, u)| UnitId(*u))
+                            .collect(),
+                    })
+                },
+            )
+            .collect()
+    }
+}

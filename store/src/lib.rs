@@ -19,7 +19,7 @@ pub use db::{Backend, Store};
 pub use error::StoreError;
 pub use org::{RosterRow, UnitInfo, UnitRow};
 pub use rollup::RollupStats;
-pub use sync::SyncState;
+pub use sync::{SyncState, UnmatchedIdentity};
 pub use wave::NewWave;
 
 #[cfg(feature = "testing")]

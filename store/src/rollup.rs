@@ -55,9 +55,12 @@ impl Store {
 
     /// Rebuilds every rollup cell from `activity_daily`.
     pub async fn rebuild_rollups(&self) -> Result<RollupStats> {
-        let bounds: (Option<NaiveDate>, Option<NaiveDate>) = on_db!(&self.db, pool => sqlx::query_as(
-            "SELECT MIN(day), MAX(day) FROM activity_daily").fetch_one(pool).await?);
-        let (Some(first), Some(last)) = bounds else {
+        // From the earliest activity or go-live, so that eligibility before
+        // anyone's first use is covered, to the last day of activity.
+        let bounds: (Option<NaiveDate>, Option<NaiveDate>, Option<NaiveDate>) = on_db!(&self.db, pool => sqlx::query_as(
+            "SELECT (SELECT MIN(day) FROM activity_daily), (SELECT MAX(day) FROM activity_daily), (SELECT MIN(go_live) FROM wave)")
+            .fetch_one(pool).await?);
+        let (Some(first), Some(last)) = (bounds.0.map(|a| bounds.2.map_or(a, |g| a.min(g))), bounds.1) else {
             on_db!(&self.db, pool => {
                 sqlx::query("DELETE FROM rollup_block").execute(pool).await?;
                 sqlx::query("DELETE FROM rollup_state").execute(pool).await?;
@@ -90,6 +93,9 @@ impl Store {
         if from < first {
             return self.rebuild_rollups().await;
         }
+        // Days between the old horizon's end and `from` have never been
+        // computed, so they are part of the refresh.
+        let from = from.min(last + chrono::Days::new(1));
         let last = last.max(to);
         let range = DayRange::new(day_num(from), day_num(last));
         let loaded = self.load_inputs(range).await?;

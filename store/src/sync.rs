@@ -71,3 +71,31 @@ impl Store {
         Ok(())
     }
 }
+
+/// A telemetry sign-in name that matched nobody, or an external user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnmatchedIdentity {
+    pub user: String,
+    pub external: bool,
+    pub first_seen: NaiveDate,
+    pub last_seen: NaiveDate,
+    pub events: i64,
+}
+
+impl Store {
+    pub async fn unmatched_identities(&self) -> Result<Vec<UnmatchedIdentity>> {
+        let rows: Vec<(String, String, NaiveDate, NaiveDate, i64)> = on_db!(&self.db, pool => sqlx::query_as(
+            "SELECT user_lower, kind, first_seen, last_seen, events FROM identity_unmatched ORDER BY events DESC, user_lower"
+        ).fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .map(|(user, kind, first_seen, last_seen, events)| UnmatchedIdentity {
+                user,
+                external: kind == "external",
+                first_seen,
+                last_seen,
+                events,
+            })
+            .collect())
+    }
+}

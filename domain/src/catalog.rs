@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 pub struct ToolId(pub i32);
 
 /// Where a tool's telemetry comes from; each has its own sync state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Source {
     /// Microsoft Graph usage reports.
     M365,

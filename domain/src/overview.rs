@@ -83,3 +83,53 @@ mod tests {
         assert_ne!(chart.series[0].colour, chart.series[1].colour);
     }
 }
+
+/// How complete one tool's data is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Coverage {
+    pub data_start: Option<NaiveDate>,
+    pub complete_through: Option<NaiveDate>,
+}
+
+/// The default as-of day: the smallest `complete_through` over the tools
+/// shown, so that a lagging source never makes today look low.
+pub fn default_as_of(coverage: &[Coverage]) -> Option<NaiveDate> {
+    coverage.iter().filter_map(|c| c.complete_through).min()
+}
+
+/// Whether the 28-day window ending at `as_of` holds days not yet complete,
+/// or days before the data starts, for any of the tools.
+pub fn window_is_partial(as_of: NaiveDate, coverage: &[Coverage]) -> bool {
+    let window_start = as_of - chrono::Days::new((crate::metrics::WINDOW_LONG - 1) as u64);
+    coverage.iter().any(|c| {
+        c.complete_through.is_none_or(|ct| as_of > ct)
+            || c.data_start.is_some_and(|ds| window_start < ds)
+    })
+}
+
+#[cfg(test)]
+mod coverage_tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().expect("date")
+    }
+
+    #[test]
+    fn as_of_defaults_to_the_least_complete_source() {
+        let graph = Coverage {
+            data_start: Some(day("2026-01-01")),
+            complete_through: Some(day("2026-11-20")),
+        };
+        let boxes = Coverage {
+            data_start: Some(day("2026-01-01")),
+            complete_through: Some(day("2026-11-24")),
+        };
+        assert_eq!(default_as_of(&[graph, boxes]), Some(day("2026-11-20")));
+        assert!(!window_is_partial(day("2026-11-20"), &[graph, boxes]));
+        assert!(window_is_partial(day("2026-11-21"), &[graph, boxes]));
+        // 28 days ending 27 Jan start on 31 Dec, before the data starts.
+        assert!(window_is_partial(day("2026-01-27"), &[graph]));
+        assert!(!window_is_partial(day("2026-01-28"), &[graph]));
+    }
+}

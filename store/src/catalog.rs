@@ -100,3 +100,32 @@ impl Store {
             .collect())
     }
 }
+
+impl Store {
+    /// Registers Box and the Microsoft 365 tools, with their products, if
+    /// they are not there yet.
+    pub async fn ensure_standard_catalog(&self) -> Result<()> {
+        let boxt = self.register_tool("Box", Source::Box).await?;
+        let mut m365 = Vec::new();
+        for name in ["Teams", "OneDrive", "SharePoint", "Exchange"] {
+            m365.push(self.register_tool(name, Source::M365).await?);
+        }
+        let existing = self.catalog().await?;
+        if !existing.products().iter().any(|p| p.name == "Box") {
+            self.define_product("Box", &[boxt]).await?;
+        }
+        if !existing
+            .products()
+            .iter()
+            .any(|p| p.name == "Microsoft 365")
+        {
+            self.define_product("Microsoft 365", &m365).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn staff_count(&self) -> Result<i64> {
+        let n: i64 = on_db!(&self.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM staff").fetch_one(pool).await?);
+        Ok(n)
+    }
+}

@@ -12,6 +12,7 @@ mod hash;
 mod org;
 mod rollup;
 mod sync;
+mod views;
 mod wave;
 
 pub use activity::IngestSummary;

@@ -60,7 +60,9 @@ impl Store {
         let bounds: (Option<NaiveDate>, Option<NaiveDate>, Option<NaiveDate>) = on_db!(&self.db, pool => sqlx::query_as(
             "SELECT (SELECT MIN(day) FROM activity_daily), (SELECT MAX(day) FROM activity_daily), (SELECT MIN(go_live) FROM wave)")
             .fetch_one(pool).await?);
-        let (Some(first), Some(last)) = (bounds.0.map(|a| bounds.2.map_or(a, |g| a.min(g))), bounds.1) else {
+        let (Some(first), Some(last)) =
+            (bounds.0.map(|a| bounds.2.map_or(a, |g| a.min(g))), bounds.1)
+        else {
             on_db!(&self.db, pool => {
                 sqlx::query("DELETE FROM rollup_block").execute(pool).await?;
                 sqlx::query("DELETE FROM rollup_state").execute(pool).await?;
@@ -136,17 +138,52 @@ impl Store {
         let window = activity_window(range);
         let mut grid = ActivityGrid::new(window, people.len(), tools);
         let mut activity_rows = 0u64;
-        on_db!(&self.db, pool => {
-            let mut rows = sqlx::query_as::<_, (NaiveDate, i32, i32)>(
-                "SELECT day, tool_id, staff_id FROM activity_daily WHERE day >= $1 AND day <= $2")
-                .bind(date_of(window.first)).bind(date_of(window.last)).fetch(pool);
-            while let Some((day, tool, staff)) = rows.try_next().await? {
-                if let (Some(&p), Some(&t)) = (index.get(&staff), tool_index.get(&tool)) {
-                    grid.mark(p, t, day_num(day));
+        // One row per (day, tool) with its staff ids aggregated: the GROUP BY
+        // follows the primary key, so neither backend sorts, and far fewer
+        // rows cross the driver than one per activity row.
+        let (from, to) = (date_of(window.first), date_of(window.last));
+        let mut mark = |day: NaiveDate, tool: i32, staff: &mut dyn Iterator<Item = i32>| {
+            let Some(&t) = tool_index.get(&tool) else {
+                return;
+            };
+            let d = day_num(day);
+            for s in staff {
+                if let Some(&p) = index.get(&s) {
+                    grid.mark(p, t, d);
                     activity_rows += 1;
                 }
             }
-        });
+        };
+        match &self.db {
+            Db::Sqlite(pool) => {
+                let mut rows = sqlx::query_as::<_, (NaiveDate, i32, String)>(
+                    "SELECT day, tool_id, group_concat(staff_id) FROM activity_daily \
+                     WHERE day >= $1 AND day <= $2 GROUP BY day, tool_id",
+                )
+                .bind(from)
+                .bind(to)
+                .fetch(pool);
+                while let Some((day, tool, staff)) = rows.try_next().await? {
+                    mark(
+                        day,
+                        tool,
+                        &mut staff.split(',').filter_map(|s| s.parse().ok()),
+                    );
+                }
+            }
+            Db::Postgres(pool) => {
+                let mut rows = sqlx::query_as::<_, (NaiveDate, i32, Vec<i32>)>(
+                    "SELECT day, tool_id, array_agg(staff_id) FROM activity_daily \
+                     WHERE day >= $1 AND day <= $2 GROUP BY day, tool_id",
+                )
+                .bind(from)
+                .bind(to)
+                .fetch(pool);
+                while let Some((day, tool, staff)) = rows.try_next().await? {
+                    mark(day, tool, &mut staff.into_iter());
+                }
+            }
+        }
         Ok(Loaded {
             catalog,
             tree,

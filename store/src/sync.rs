@@ -64,7 +64,7 @@ impl Store {
             sqlx::query(
             "UPDATE sync_state SET \
                data_start = CASE WHEN data_start IS NULL OR $1 < data_start THEN $1 ELSE data_start END, \
-               complete_through = $2, last_success_at = $3, last_error = NULL, updated_at = $3 \
+               complete_through = CASE WHEN complete_through IS NULL OR $2 > complete_through THEN $2 ELSE complete_through END, last_success_at = $3, last_error = NULL, updated_at = $3 \
              WHERE source_id = $4")
             .bind(data_start).bind(complete_through).bind(now).bind(id).execute(pool).await?;
         });
@@ -89,13 +89,44 @@ impl Store {
         ).fetch_all(pool).await?);
         Ok(rows
             .into_iter()
-            .map(|(user, kind, first_seen, last_seen, events)| UnmatchedIdentity {
-                user,
-                external: kind == "external",
-                first_seen,
-                last_seen,
-                events,
-            })
+            .map(
+                |(user, kind, first_seen, last_seen, events)| UnmatchedIdentity {
+                    user,
+                    external: kind == "external",
+                    first_seen,
+                    last_seen,
+                    events,
+                },
+            )
             .collect())
+    }
+}
+
+impl Store {
+    /// Records a file import and keeps its rejected rows with their lines.
+    pub async fn record_import(
+        &self,
+        file: &str,
+        kind: &str,
+        accepted: u64,
+        rejects: &[domain::formats::Reject],
+    ) -> Result<i32> {
+        let now = chrono::Utc::now();
+        let id = on_db!(&self.db, pool => {
+            let mut tx = pool.begin().await?;
+            let id: i32 = sqlx::query_scalar(
+                "INSERT INTO import (file_name, kind, rows_accepted, rows_rejected, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+                .bind(file).bind(kind).bind(accepted as i64).bind(rejects.len() as i64).bind(now)
+                .fetch_one(&mut *tx).await?;
+            for (i, r) in rejects.iter().enumerate() {
+                // Rows rejected before a line was known get a unique negative key.
+                let line = if r.line > 0 { r.line as i64 } else { -(i as i64) - 1 };
+                sqlx::query("INSERT INTO import_reject (import_id, line, reason, raw) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+                    .bind(id).bind(line).bind(&r.reason).bind(&r.raw).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            id
+        });
+        Ok(id)
     }
 }

@@ -19,10 +19,19 @@ fn day(s: &str) -> NaiveDate {
 /// 1 Mar, Box for B1 on 10 Mar.
 async fn seed(store: &Store) -> (UnitId, Subject, Subject) {
     let boxt = store.register_tool("Box", Source::Box).await.expect("tool");
-    let teams = store.register_tool("Teams", Source::M365).await.expect("tool");
-    let exchange = store.register_tool("Exchange", Source::M365).await.expect("tool");
+    let teams = store
+        .register_tool("Teams", Source::M365)
+        .await
+        .expect("tool");
+    let exchange = store
+        .register_tool("Exchange", Source::M365)
+        .await
+        .expect("tool");
     let box_p = store.define_product("Box", &[boxt]).await.expect("product");
-    let m365 = store.define_product("Microsoft 365", &[teams, exchange]).await.expect("product");
+    let m365 = store
+        .define_product("Microsoft 365", &[teams, exchange])
+        .await
+        .expect("product");
     let unit = |code: &str, parent: Option<&str>, kind: &str| UnitRow {
         code: code.into(),
         parent_code: parent.map(Into::into),
@@ -54,7 +63,12 @@ async fn seed(store: &Store) -> (UnitId, Subject, Subject) {
     };
     store
         .apply_roster(
-            &[person(1, "A1", 1995), person(2, "A1", 1965), person(3, "B1", 1990), person(4, "B1", 2003)],
+            &[
+                person(1, "A1", 1995),
+                person(2, "A1", 1965),
+                person(3, "B1", 1990),
+                person(4, "B1", 2003),
+            ],
             day("2025-01-01"),
         )
         .await
@@ -70,8 +84,14 @@ async fn seed(store: &Store) -> (UnitId, Subject, Subject) {
         target_date: day("2026-12-31"),
         units: vec![unit],
     };
-    store.create_wave(&wave("M365 A", m365, id("A"), "2026-03-01")).await.expect("wave");
-    store.create_wave(&wave("Box B1", box_p, id("B1"), "2026-03-10")).await.expect("wave");
+    store
+        .create_wave(&wave("M365 A", m365, id("A"), "2026-03-01"))
+        .await
+        .expect("wave");
+    store
+        .create_wave(&wave("Box B1", box_p, id("B1"), "2026-03-10"))
+        .await
+        .expect("wave");
     (id("F"), Subject::Product(m365), Subject::Product(box_p))
 }
 
@@ -88,7 +108,10 @@ async fn ingest(store: &Store, records: &[(&str, &str, &str, i64)]) {
         })
         .collect();
     let batch = resolve_batch(&resolver, &records, WriteMode::Replace);
-    let summary = store.ingest(Source::M365, WriteMode::Replace, &batch).await.expect("ingest");
+    let summary = store
+        .ingest(Source::M365, WriteMode::Replace, &batch)
+        .await
+        .expect("ingest");
     let (from, to) = summary.days.expect("days");
     store.refresh_rollups(from, to).await.expect("refresh");
 }
@@ -109,20 +132,58 @@ async fn figures_round_trip_through_rollups_on_both_backends() {
         )
         .await;
         let on = day("2026-03-20");
-        let cells = store.cells_on(&[force], &[m365, box_p, Subject::All], None, on).await.expect("cells");
+        let cells = store
+            .cells_on(&[force], &[m365, box_p, Subject::All], None, on)
+            .await
+            .expect("cells");
         // M365: persons 1 and 2 eligible; both active within 28 days.
         assert_eq!(
             cells[&(force, m365)],
-            Counts { eligible: 2, active7: 1, active28: 2, reached: 2 },
+            Counts {
+                eligible: 2,
+                active7: 1,
+                active28: 2,
+                reached: 2
+            },
             "{:?}",
             store.backend()
         );
         // Box: persons 3 and 4 eligible since 10 Mar; person 3 used it on the 12th.
-        assert_eq!(cells[&(force, box_p)], Counts { eligible: 2, active7: 0, active28: 1, reached: 1 });
-        assert_eq!(cells[&(force, Subject::All)], Counts { eligible: 4, active7: 1, active28: 3, reached: 3 });
-        let young = store.cells_on(&[force], &[box_p], Some(AgeBand::Under25), on).await.expect("cells");
-        assert_eq!(young[&(force, box_p)], Counts { eligible: 1, active7: 0, active28: 0, reached: 0 });
-        let series = store.series(force, m365, None, day("2026-02-27"), day("2026-03-03")).await.expect("series");
+        assert_eq!(
+            cells[&(force, box_p)],
+            Counts {
+                eligible: 2,
+                active7: 0,
+                active28: 1,
+                reached: 1
+            }
+        );
+        assert_eq!(
+            cells[&(force, Subject::All)],
+            Counts {
+                eligible: 4,
+                active7: 1,
+                active28: 3,
+                reached: 3
+            }
+        );
+        let young = store
+            .cells_on(&[force], &[box_p], Some(AgeBand::Under25), on)
+            .await
+            .expect("cells");
+        assert_eq!(
+            young[&(force, box_p)],
+            Counts {
+                eligible: 1,
+                active7: 0,
+                active28: 0,
+                reached: 0
+            }
+        );
+        let series = store
+            .series(force, m365, None, day("2026-02-27"), day("2026-03-03"))
+            .await
+            .expect("series");
         let eligible: Vec<u32> = series.iter().map(|(_, c)| c.eligible).collect();
         assert_eq!(eligible, vec![0, 0, 2, 2, 2]);
     }
@@ -133,14 +194,38 @@ async fn an_incremental_refresh_equals_a_rebuild_and_reingesting_changes_nothing
     for db in testing::both().await.expect("databases") {
         let store = &db.store;
         seed(store).await;
-        ingest(store, &[("Teams", "person.1@force.police.uk", "2026-03-02", 4)]).await;
-        ingest(store, &[("Box", "person.3@force.police.uk", "2026-04-02", 1)]).await;
-        ingest(store, &[("Exchange", "person.2@force.police.uk", "2026-03-15", 3)]).await;
+        ingest(
+            store,
+            &[("Teams", "person.1@force.police.uk", "2026-03-02", 4)],
+        )
+        .await;
+        ingest(
+            store,
+            &[("Box", "person.3@force.police.uk", "2026-04-02", 1)],
+        )
+        .await;
+        ingest(
+            store,
+            &[("Exchange", "person.2@force.police.uk", "2026-03-15", 3)],
+        )
+        .await;
         let incremental = store.content_hash().await.expect("hash");
-        ingest(store, &[("Exchange", "person.2@force.police.uk", "2026-03-15", 3)]).await;
-        assert_eq!(store.content_hash().await.expect("hash"), incremental, "re-ingest is idempotent");
+        ingest(
+            store,
+            &[("Exchange", "person.2@force.police.uk", "2026-03-15", 3)],
+        )
+        .await;
+        assert_eq!(
+            store.content_hash().await.expect("hash"),
+            incremental,
+            "re-ingest is idempotent"
+        );
         store.rebuild_rollups().await.expect("rebuild");
-        assert_eq!(store.content_hash().await.expect("hash"), incremental, "rebuild equals incremental");
+        assert_eq!(
+            store.content_hash().await.expect("hash"),
+            incremental,
+            "rebuild equals incremental"
+        );
     }
 }
 
@@ -160,6 +245,13 @@ async fn unmatched_names_are_kept_with_their_dates_and_counts() {
         let unmatched = store.unmatched_identities().await.expect("unmatched");
         assert_eq!(unmatched.len(), 1);
         assert_eq!(unmatched[0].user, "ghost@force.police.uk");
-        assert_eq!((unmatched[0].first_seen, unmatched[0].last_seen, unmatched[0].events), (day("2026-03-12"), day("2026-03-14"), 7));
+        assert_eq!(
+            (
+                unmatched[0].first_seen,
+                unmatched[0].last_seen,
+                unmatched[0].events
+            ),
+            (day("2026-03-12"), day("2026-03-14"), 7)
+        );
     }
 }

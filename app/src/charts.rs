@@ -1,0 +1,89 @@
+//! Domain chart specs to plotly figures. Plain functions, tested on the
+//! server; the browser mounts the result.
+
+use domain::chart::{AxisFormat, LineChart};
+use plotly::{
+    Layout, Plot, Scatter,
+    common::{Line, Mode, Title},
+    layout::{Axis, Legend, Margin},
+};
+
+pub fn line_plot(chart: &LineChart) -> Plot {
+    let mut plot = Plot::new();
+    for s in &chart.series {
+        let x: Vec<String> =
+            s.x.iter()
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .collect();
+        let y: Vec<Option<f64>> = match chart.y_format {
+            AxisFormat::Percent => {
+                s.y.iter()
+                    .map(|v| v.map(|v| (v * 1000.0).round() / 10.0))
+                    .collect()
+            }
+            AxisFormat::Count => s.y.clone(),
+        };
+        plot.add_trace(
+            Scatter::new(x, y)
+                .name(&s.name)
+                .mode(Mode::Lines)
+                .line(Line::new().color(s.colour.clone()).width(2.0)),
+        );
+    }
+    let y_axis = Axis::new()
+        .title(Title::with_text(&chart.y_title))
+        .zero_line(true);
+    let y_axis = match chart.y_format {
+        AxisFormat::Percent => y_axis.range(vec![0.0, 100.0]).tick_suffix("%"),
+        AxisFormat::Count => y_axis,
+    };
+    plot.set_layout(
+        Layout::new()
+            .title(Title::with_text(&chart.title))
+            .x_axis(Axis::new().title(Title::with_text(&chart.x_title)))
+            .y_axis(y_axis)
+            .legend(Legend::new())
+            .margin(Margin::new().left(60).right(20).top(50).bottom(50))
+            .height(360),
+    );
+    plot
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::chart::Series;
+
+    #[test]
+    fn one_trace_per_series_with_percent_values_and_axis_titles() {
+        let chart = LineChart {
+            title: "Adoption rate by tool".into(),
+            x_title: "Day".into(),
+            y_title: "Adoption (%)".into(),
+            y_format: AxisFormat::Percent,
+            series: vec![
+                Series {
+                    name: "Box".into(),
+                    colour: "#0072B2".into(),
+                    x: vec!["2026-01-01".parse().expect("date")],
+                    y: vec![Some(0.4567)],
+                },
+                Series {
+                    name: "Teams".into(),
+                    colour: "#E69F00".into(),
+                    x: vec!["2026-01-01".parse().expect("date")],
+                    y: vec![None],
+                },
+            ],
+        };
+        let json: serde_json::Value =
+            serde_json::from_str(&line_plot(&chart).to_json()).expect("plot json");
+        let data = json["data"].as_array().expect("traces");
+        assert_eq!(data.len(), 2);
+        assert_eq!(data[0]["name"], "Box");
+        assert_eq!(data[0]["y"][0], 45.7);
+        assert!(data[1]["y"][0].is_null());
+        assert_eq!(json["layout"]["yaxis"]["title"]["text"], "Adoption (%)");
+        assert_eq!(json["layout"]["yaxis"]["ticksuffix"], "%");
+    }
+}

@@ -1,0 +1,5 @@
+mod kpi;
+mod line_chart;
+
+pub use kpi::KpiTile;
+pub use line_chart::LineChartView;

@@ -1,0 +1,40 @@
+use domain::chart::LineChart;
+use leptos::prelude::*;
+
+/// Mounts a line chart with plotly.js once hydrated, with the figures as a
+/// table beside it for keyboard and screen-reader users.
+#[component]
+pub fn LineChartView(chart: LineChart, #[prop(into)] id: String) -> impl IntoView {
+    let summary = chart.series.iter().map(|s| {
+        let last = s.x.iter().zip(&s.y).rev().find_map(|(d, y)| y.map(|v| (*d, v)));
+        let (day, value) = last.map_or(("–".to_owned(), "–".to_owned()), |(d, v)| {
+            (domain::day::display_date(d), format!("{:.1}%", v * 100.0))
+        });
+        view! { <tr><th scope="row">{s.name.clone()}</th><td>{day}</td><td class="num">{value}</td></tr> }
+    }).collect_view();
+    let title = chart.title.clone();
+    #[cfg(feature = "hydrate")]
+    {
+        let plot = crate::charts::line_plot(&chart);
+        let target = id.clone();
+        Effect::new(move |_| {
+            let plot = plot.clone();
+            let target = target.clone();
+            leptos::task::spawn_local(async move {
+                plotly::bindings::new_plot(&target, &plot).await;
+            });
+        });
+    }
+    view! {
+        <figure class="chart">
+            <div id=id class="plot" role="img" aria-label=title.clone()></div>
+            <details>
+                <summary>"Table: " {title}</summary>
+                <table>
+                    <thead><tr><th scope="col">"Series"</th><th scope="col">"Latest day"</th><th scope="col">"Value"</th></tr></thead>
+                    <tbody>{summary}</tbody>
+                </table>
+            </details>
+        </figure>
+    }
+}

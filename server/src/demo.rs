@@ -1,0 +1,174 @@
+//! `uptake demo`: a deterministic, realistic force, written through the same
+//! store paths as real ingestion (roster imports, activity ingest, waves).
+//!
+//! The model: each command has an age pattern (older or younger staff lead,
+//! or neither). Each person has a propensity per product, an adoption day
+//! after their unit's go-live, per-tool habits and a small chance to lapse.
+//! One borough command unit stalls: nobody there starts in the last 75 days.
+
+mod model;
+mod rng;
+
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use chrono::{Days, NaiveDate};
+use domain::{
+    activity::{ActivityRecord, WriteMode, resolve_batch},
+    catalog::Source,
+    wave::TargetMetric,
+};
+use indicatif::{ProgressBar, ProgressStyle};
+use store::{NewWave, Store};
+
+pub use model::Force;
+
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    pub staff: usize,
+    pub seed: u64,
+    /// The last day of generated activity.
+    pub end: NaiveDate,
+}
+
+/// What the demo wrote.
+#[derive(Debug, Clone)]
+pub struct DemoReport {
+    pub activity_rows: u64,
+    pub unmatched_rows: u64,
+    pub generate_secs: f64,
+    pub rollup_secs: f64,
+}
+
+pub async fn generate(store: &Store, options: &DemoOptions) -> Result<DemoReport> {
+    let started = Instant::now();
+    let force = Force::new(options);
+    let start = force.start;
+    tracing::info!(staff = options.staff, teams = force.teams(), commands = force.commands(), %start, end = %options.end, "generating the demo force");
+
+    let boxt = store.register_tool("Box", Source::Box).await?;
+    let mut m365_tools = Vec::new();
+    for name in model::M365_TOOLS {
+        m365_tools.push(store.register_tool(name, Source::M365).await?);
+    }
+    let box_product = store.define_product("Box", &[boxt]).await?;
+    let m365 = store.define_product("Microsoft 365", &m365_tools).await?;
+    store
+        .set_setting("identity.external_domains", model::EXTERNAL_DOMAIN)
+        .await?;
+    store
+        .set_setting(
+            "identity.domain_aliases",
+            &format!("{}={}", model::LEGACY_DOMAIN, model::DOMAIN),
+        )
+        .await?;
+
+    store
+        .apply_units(&force.unit_rows(), start - Days::new(365))
+        .await
+        .context("writing the unit tree")?;
+    let months: Vec<NaiveDate> = force.roster_months();
+    for month in &months {
+        store
+            .apply_roster(&force.roster_at(*month), *month)
+            .await
+            .context("writing the roster")?;
+    }
+    let units = store.units().await?;
+    for wave in force.waves() {
+        let product = if wave.box_product { box_product } else { m365 };
+        let ids = wave
+            .command_codes
+            .iter()
+            .filter_map(|c| units.iter().find(|u| &u.code == c).map(|u| u.id))
+            .collect();
+        store
+            .create_wave(&NewWave {
+                name: wave.name.clone(),
+                product,
+                go_live: wave.go_live,
+                target_metric: TargetMetric::AdoptionRate,
+                target_value: wave.target,
+                target_date: wave.target_date,
+                units: ids,
+            })
+            .await?;
+    }
+
+    let catalog = store.catalog().await?;
+    let tool_ids: Vec<_> = std::iter::once(boxt)
+        .chain(m365_tools.iter().copied())
+        .collect();
+    debug_assert!(tool_ids.iter().all(|t| catalog.tool_index(*t).is_some()));
+    let resolver = store.identity_resolver().await?;
+    let days = (options.end - start).num_days() as u64 + 1;
+    let bar = progress(days);
+    let mut activity_rows = 0;
+    let mut unmatched_rows = 0;
+    let mut day = start;
+    while day <= options.end {
+        let month_end = model::month_end(day).min(options.end);
+        let mut m365_records = Vec::new();
+        let mut box_records = Vec::new();
+        while day <= month_end {
+            force.day_activity(day, |tool, user, actions| {
+                let record = ActivityRecord {
+                    tool: tool_ids[tool],
+                    user,
+                    day,
+                    actions,
+                };
+                if tool == 0 {
+                    box_records.push(record);
+                } else if day <= force.m365_complete_through() {
+                    m365_records.push(record);
+                }
+            });
+            day = day + Days::new(1);
+            bar.inc(1);
+        }
+        for (source, records) in [(Source::M365, &m365_records), (Source::Box, &box_records)] {
+            let batch = resolve_batch(&resolver, records, WriteMode::Replace);
+            let summary = store.ingest(source, WriteMode::Replace, &batch).await?;
+            activity_rows += summary.rows;
+            unmatched_rows += summary.unmatched;
+        }
+        if !bar.is_hidden() {
+            bar.set_message(format!("{activity_rows} rows"));
+        } else {
+            tracing::info!(through = %month_end, rows = activity_rows, "demo activity written");
+        }
+    }
+    bar.finish_and_clear();
+    store
+        .record_sync_success(Source::M365, start, force.m365_complete_through())
+        .await?;
+    store
+        .record_sync_success(Source::Box, start, options.end)
+        .await?;
+    let generate_secs = started.elapsed().as_secs_f64();
+
+    let rollup_started = Instant::now();
+    store
+        .rebuild_rollups()
+        .await
+        .context("building the rollups")?;
+    let rollup_secs = rollup_started.elapsed().as_secs_f64();
+    Ok(DemoReport {
+        activity_rows,
+        unmatched_rows,
+        generate_secs,
+        rollup_secs,
+    })
+}
+
+fn progress(days: u64) -> ProgressBar {
+    let bar = ProgressBar::new(days);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} generating days {pos}/{len} {bar:30} {msg} ({elapsed})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}

@@ -1,0 +1,469 @@
+//! The demo force's people, tree, waves and daily behaviour.
+
+use chrono::{Datelike, Days, NaiveDate, Weekday};
+use store::{RosterRow, UnitRow};
+
+use super::{DemoOptions, rng::Rng};
+
+pub const DOMAIN: &str = "demo.police.uk";
+pub const LEGACY_DOMAIN: &str = "legacy.demo.police.uk";
+pub const EXTERNAL_DOMAIN: &str = "cps.gov.uk";
+pub const M365_TOOLS: [&str; 4] = ["Teams", "OneDrive", "SharePoint", "Exchange"];
+
+/// Chance an adopter uses each tool on a working day (Box, Teams, OneDrive,
+/// SharePoint, Exchange), and whether they take to the tool at all.
+const DAILY_USE: [f64; 5] = [0.40, 0.80, 0.45, 0.40, 0.90];
+const TAKES_TOOL: [f64; 5] = [1.0, 0.97, 0.75, 0.70, 0.99];
+/// Graph publishes its reports a few days late.
+const GRAPH_LAG_DAYS: u64 = 3;
+
+const SURNAMES: [&str; 16] = [
+    "smith", "jones", "taylor", "brown", "williams", "wilson", "johnson", "davies", "patel",
+    "wright", "khan", "walker", "evans", "roberts", "thompson", "hughes",
+];
+const AREAS: [&str; 10] = [
+    "North",
+    "South",
+    "East",
+    "West",
+    "Central",
+    "Riverside",
+    "Harbour",
+    "Hillside",
+    "Valley",
+    "Airport",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AgePattern {
+    OlderLead,
+    YoungerLead,
+    Even,
+}
+
+struct Command {
+    code: String,
+    pattern: AgePattern,
+}
+
+struct Team {
+    code: String,
+    command: usize,
+    stalled: bool,
+}
+
+struct Person {
+    number: String,
+    sign_in: String,
+    born: i32,
+    role: &'static str,
+    start: NaiveDate,
+    leave: Option<NaiveDate>,
+    team: usize,
+    /// A move to another team on a first of the month.
+    moved: Option<(NaiveDate, usize)>,
+    /// Adoption day per product (0 = Box, 1 = Microsoft 365).
+    adopts: [Option<NaiveDate>; 2],
+    lapses: [Option<NaiveDate>; 2],
+    takes: [bool; 5],
+    rng_salt: u64,
+}
+
+pub struct WaveSpec {
+    pub name: String,
+    pub box_product: bool,
+    pub command_codes: Vec<String>,
+    pub go_live: NaiveDate,
+    pub target: f64,
+    pub target_date: NaiveDate,
+}
+
+pub struct Force {
+    pub start: NaiveDate,
+    end: NaiveDate,
+    seed: u64,
+    units: Vec<UnitRow>,
+    commands: Vec<Command>,
+    teams: Vec<Team>,
+    people: Vec<Person>,
+    waves: Vec<WaveSpec>,
+    ghosts: Vec<String>,
+    externals: Vec<String>,
+}
+
+pub fn month_end(day: NaiveDate) -> NaiveDate {
+    let next = if day.month() == 12 {
+        NaiveDate::from_ymd_opt(day.year() + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(day.year(), day.month() + 1, 1)
+    };
+    next.map_or(day, |n| n - Days::new(1))
+}
+
+fn first_of_next_month(day: NaiveDate) -> NaiveDate {
+    month_end(day) + Days::new(1)
+}
+
+fn unit(code: String, parent: Option<&str>, name: String, kind: &str, restricted: bool) -> UnitRow {
+    UnitRow {
+        code,
+        parent_code: parent.map(str::to_owned),
+        name,
+        kind: kind.to_owned(),
+        restricted,
+    }
+}
+
+impl Force {
+    pub fn new(options: &DemoOptions) -> Self {
+        let root = Rng::new(options.seed);
+        let start = options.end - Days::new(364);
+        let mut force = Self {
+            start,
+            end: options.end,
+            seed: options.seed,
+            units: vec![unit("F".into(), None, "Demo Police".into(), "force", false)],
+            commands: Vec::new(),
+            teams: Vec::new(),
+            people: Vec::new(),
+            waves: Vec::new(),
+            ghosts: Vec::new(),
+            externals: Vec::new(),
+        };
+        force.build_tree(&mut root.fork(1), options.staff);
+        force.build_waves();
+        force.build_people(&mut root.fork(2), options.staff);
+        force.build_noise(&mut root.fork(3), options.staff);
+        force
+    }
+
+    pub fn teams(&self) -> usize {
+        self.teams.len()
+    }
+
+    pub fn commands(&self) -> usize {
+        self.commands.len()
+    }
+
+    pub fn m365_complete_through(&self) -> NaiveDate {
+        self.end - Days::new(GRAPH_LAG_DAYS)
+    }
+
+    fn build_tree(&mut self, rng: &mut Rng, staff: usize) {
+        let n_commands = (staff / 1_650).clamp(3, 30);
+        let teams_wanted = (staff / 80).max(6);
+        let teams_per_command = teams_wanted.div_ceil(n_commands);
+        for c in 0..n_commands {
+            let code = format!("C{:02}", c + 1);
+            let pattern = match c % 5 {
+                1 | 3 => AgePattern::OlderLead,
+                0 | 4 => AgePattern::YoungerLead,
+                _ => AgePattern::Even,
+            };
+            let area = AREAS[c % AREAS.len()];
+            let name = if c < AREAS.len() {
+                format!("{area} Command")
+            } else {
+                format!("{area} Command {}", c / AREAS.len() + 1)
+            };
+            self.units
+                .push(unit(code.clone(), Some("F"), name, "command", false));
+            let mut left = teams_per_command;
+            let mut b = 0;
+            while left > 0 {
+                b += 1;
+                let bcu = format!("{code}-B{b}");
+                self.units.push(unit(
+                    bcu.clone(),
+                    Some(&code),
+                    format!("{area} BCU {b}"),
+                    "bcu",
+                    false,
+                ));
+                let stalled_bcu = c == 1 && b == 1;
+                for d in 1..=(2 + rng.below(2)) {
+                    if left == 0 {
+                        break;
+                    }
+                    let dept = format!("{bcu}-D{d}");
+                    let covert = c == 2 && b == 1 && d == 1;
+                    let dept_name = if covert {
+                        "Covert Operations".to_owned()
+                    } else {
+                        format!("{area} {b} Department {d}")
+                    };
+                    self.units.push(unit(
+                        dept.clone(),
+                        Some(&bcu),
+                        dept_name,
+                        "department",
+                        covert,
+                    ));
+                    for t in 1..=(1 + rng.below(3)).min(left as u64) {
+                        let team = format!("{dept}-T{t}");
+                        self.units.push(unit(
+                            team.clone(),
+                            Some(&dept),
+                            format!("{area} {b}.{d} Team {t}"),
+                            "team",
+                            false,
+                        ));
+                        self.teams.push(Team {
+                            code: team,
+                            command: c,
+                            stalled: stalled_bcu,
+                        });
+                        left -= 1;
+                    }
+                }
+            }
+            self.commands.push(Command { code, pattern });
+        }
+    }
+
+    fn build_waves(&mut self) {
+        let n = self.commands.len();
+        let codes = |range: std::ops::Range<usize>| -> Vec<String> {
+            range.map(|c| self.commands[c].code.clone()).collect()
+        };
+        let day = |offset: u64| self.start + Days::new(offset);
+        let third = n / 3;
+        let half = n / 2;
+        self.waves = vec![
+            WaveSpec {
+                name: "Microsoft 365 — wave 1".into(),
+                box_product: false,
+                command_codes: codes(0..third),
+                go_live: day(20),
+                target: 0.75,
+                target_date: day(240),
+            },
+            WaveSpec {
+                name: "Microsoft 365 — wave 2".into(),
+                box_product: false,
+                command_codes: codes(third..2 * third),
+                go_live: day(110),
+                target: 0.85,
+                target_date: day(330),
+            },
+            WaveSpec {
+                name: "Microsoft 365 — wave 3".into(),
+                box_product: false,
+                command_codes: codes(2 * third..n),
+                go_live: day(210),
+                target: 0.9,
+                target_date: day(330),
+            },
+            WaveSpec {
+                name: "Box evidence — wave 1".into(),
+                box_product: true,
+                command_codes: codes(0..half),
+                go_live: day(60),
+                target: 0.6,
+                target_date: day(300),
+            },
+            WaveSpec {
+                name: "Box evidence — wave 2".into(),
+                box_product: true,
+                command_codes: codes(half..n),
+                go_live: day(170),
+                target: 0.7,
+                target_date: day(400),
+            },
+        ];
+    }
+
+    /// The go-live of a product for a command, from the waves.
+    fn go_live(&self, command: usize, product: usize) -> Option<NaiveDate> {
+        let code = &self.commands[command].code;
+        self.waves
+            .iter()
+            .filter(|w| w.box_product == (product == 0) && w.command_codes.contains(code))
+            .map(|w| w.go_live)
+            .min()
+    }
+
+    fn build_people(&mut self, rng: &mut Rng, staff: usize) {
+        let roles = [
+            "PC",
+            "PC",
+            "PC",
+            "Sergeant",
+            "Inspector",
+            "Staff",
+            "Staff",
+            "PCSO",
+            "Detective",
+        ];
+        for i in 0..staff {
+            let mut r = rng.fork(i as u64);
+            let team = r.below(self.teams.len() as u64) as usize;
+            let command = self.teams[team].command;
+            let age = 19 + (r.unit() * 20.0 + r.unit() * 28.0) as i32;
+            let born = self.end.year() - age;
+            let start = if r.chance(0.06) {
+                self.start + Days::new(r.below(330))
+            } else {
+                self.start - Days::new(r.below(365 * 20) + 1)
+            };
+            let leave = r
+                .chance(0.07)
+                .then(|| self.start + Days::new(r.below(364)))
+                .filter(|l| *l >= start);
+            let moved = r.chance(0.05).then(|| {
+                let when = first_of_next_month(self.start + Days::new(30 + r.below(300)));
+                (when, r.below(self.teams.len() as u64) as usize)
+            });
+            let pattern = self.commands[command].pattern;
+            let mut adopts = [None, None];
+            let mut lapses = [None, None];
+            for product in 0..2 {
+                let Some(go_live) = self.go_live(command, product) else {
+                    continue;
+                };
+                let base = if product == 0 { 0.74 } else { 0.86 };
+                let slope = match pattern {
+                    AgePattern::OlderLead => 0.010,
+                    AgePattern::YoungerLead => -0.011,
+                    AgePattern::Even => 0.0,
+                };
+                let propensity =
+                    (base + slope * f64::from(age - 40) + (r.unit() - 0.5) * 0.1).clamp(0.05, 0.98);
+                if !r.chance(propensity) {
+                    continue;
+                }
+                let pilot = r.chance(0.02);
+                let mean_delay = if product == 0 { 45.0 } else { 30.0 };
+                let mut day = if pilot {
+                    go_live - Days::new(1 + r.below(14))
+                } else {
+                    go_live + Days::new(r.exponential(mean_delay) as u64)
+                };
+                day = day.max(start);
+                if self.teams[team].stalled && day > self.end - Days::new(75) {
+                    continue;
+                }
+                adopts[product] = Some(day);
+                if r.chance(0.06) {
+                    lapses[product] = Some(day + Days::new(20 + r.below(120)));
+                }
+            }
+            let takes = std::array::from_fn(|t| r.chance(TAKES_TOOL[t]));
+            let surname = SURNAMES[r.below(SURNAMES.len() as u64) as usize];
+            let initial = (b'a' + r.below(26) as u8) as char;
+            self.people.push(Person {
+                number: format!("{:06}", 100_000 + i),
+                sign_in: format!("{initial}.{surname}.{}@{DOMAIN}", 100_000 + i),
+                born,
+                role: roles[r.below(roles.len() as u64) as usize],
+                start,
+                leave,
+                team,
+                moved,
+                adopts,
+                lapses,
+                takes,
+                rng_salt: r.next_u64(),
+            });
+        }
+    }
+
+    /// About 1% of telemetry names match nobody; a few hundred prosecutors
+    /// use Box from outside.
+    fn build_noise(&mut self, rng: &mut Rng, staff: usize) {
+        for i in 0..(staff / 250).max(2) {
+            self.ghosts
+                .push(format!("former.officer.{}@{LEGACY_DOMAIN}", 900_000 + i));
+        }
+        for i in 0..(staff / 100).max(2) {
+            let surname = SURNAMES[rng.below(SURNAMES.len() as u64) as usize];
+            self.externals
+                .push(format!("{surname}.{i}@{EXTERNAL_DOMAIN}"));
+        }
+    }
+
+    pub fn unit_rows(&self) -> Vec<UnitRow> {
+        self.units.clone()
+    }
+
+    /// Monthly roster imports: the first day of each month from the start.
+    pub fn roster_months(&self) -> Vec<NaiveDate> {
+        let mut months = vec![self.start];
+        let mut m = first_of_next_month(self.start);
+        while m <= self.end {
+            months.push(m);
+            m = first_of_next_month(m);
+        }
+        months
+    }
+
+    /// The roster as HR would export it on `month`: everyone started by the
+    /// month's end, in their team of that day, with leave dates known by then.
+    pub fn roster_at(&self, month: NaiveDate) -> Vec<RosterRow> {
+        let horizon = month_end(month);
+        self.people
+            .iter()
+            .filter(|p| p.start <= horizon)
+            .map(|p| RosterRow {
+                staff_number: p.number.clone(),
+                sign_in_name: p.sign_in.clone(),
+                unit_code: self.teams[self.team_on(p, month)].code.clone(),
+                birth_year: p.born,
+                role: p.role.to_owned(),
+                start_date: p.start,
+                leave_date: p.leave.filter(|l| *l <= horizon),
+            })
+            .collect()
+    }
+
+    fn team_on(&self, p: &Person, day: NaiveDate) -> usize {
+        match p.moved {
+            Some((when, to)) if day >= when => to,
+            _ => p.team,
+        }
+    }
+
+    /// Calls `emit(tool index, sign-in, actions)` for every use on `day`.
+    pub fn day_activity<'a>(&'a self, day: NaiveDate, mut emit: impl FnMut(usize, &'a str, i64)) {
+        let weekend = matches!(day.weekday(), Weekday::Sat | Weekday::Sun);
+        let day_index = (day - self.start).num_days() as u64;
+        let scale = if weekend { 0.12 } else { 1.0 };
+        for p in &self.people {
+            if p.start > day || p.leave.is_some_and(|l| l < day) {
+                continue;
+            }
+            let mut r = Rng::new(self.seed ^ p.rng_salt).fork(day_index);
+            for tool in 0..5 {
+                let product = usize::from(tool > 0);
+                let Some(adopted) = p.adopts[product] else {
+                    continue;
+                };
+                if day < adopted || p.lapses[product].is_some_and(|l| day >= l) || !p.takes[tool] {
+                    continue;
+                }
+                // New adopters ramp up over their first fortnight.
+                let ramp = ((day - adopted).num_days() as f64 / 14.0).clamp(0.3, 1.0);
+                if r.chance(DAILY_USE[tool] * scale * ramp) {
+                    emit(tool, &p.sign_in, 1 + r.below(12) as i64);
+                }
+            }
+        }
+        let mut r = Rng::new(self.seed).fork(0xD00D ^ day_index);
+        for ghost in &self.ghosts {
+            for tool in 1..5 {
+                if r.chance(DAILY_USE[tool] * scale * 0.8) {
+                    emit(tool, ghost, 1 + r.below(5) as i64);
+                }
+            }
+        }
+        for external in &self.externals {
+            if day >= self.start + Days::new(60) && r.chance(0.2 * scale) {
+                emit(0, external, 1 + r.below(6) as i64);
+            }
+        }
+    }
+
+    pub fn waves(&self) -> &[WaveSpec] {
+        &self.waves
+    }
+}

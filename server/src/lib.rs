@@ -1,0 +1,7 @@
+//! The `uptake` server: configuration, CLI, HTTP routes, imports and the
+//! demo generator. Everything that touches the network, disk or clock.
+
+pub mod cli;
+pub mod demo;
+pub mod import;
+pub mod routes;

@@ -129,3 +129,11 @@ impl Store {
         Ok(n)
     }
 }
+
+impl Store {
+    /// Rows in the fact table.
+    pub async fn activity_row_count(&self) -> Result<i64> {
+        let n: i64 = on_db!(&self.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM activity_daily").fetch_one(pool).await?);
+        Ok(n)
+    }
+}

@@ -1,0 +1,38 @@
+import { test, expect } from '@playwright/test';
+import * as fs from 'fs';
+import * as path from 'path';
+
+const expected = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixture', 'expected.json'), 'utf8'));
+
+test('the overview hydrates and shows the fixture force’s hand-worked figures', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
+  page.on('pageerror', (err) => errors.push(err.message));
+
+  await page.goto('/');
+  await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+  await expect(page.getByTestId('as-of')).toHaveText(expected.as_of);
+
+  for (const [slug, figures] of Object.entries<Record<string, string>>(expected.subjects)) {
+    for (const [metric, value] of Object.entries(figures)) {
+      await expect(page.getByTestId(`${slug}-${metric}`).locator('.kpi-value'), `${slug} ${metric}`).toHaveText(value);
+    }
+  }
+
+  const traces = page.locator('#adoption-trend .scatterlayer .trace');
+  await expect(traces).toHaveCount(expected.traces);
+  await expect(page.locator('#adoption-trend svg.main-svg').first()).toBeVisible();
+
+  expect(errors, errors.join('\n')).toEqual([]);
+});
+
+test('an as-of day in the URL gives that day’s figures', async ({ page }) => {
+  await page.goto('/?as_of=2026-09-12');
+  await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+  await expect(page.getByTestId('as-of')).toHaveText('12 Sep 2026');
+  // On 12 Sep S14 is still in post and S13 has not started: Microsoft 365 has
+  // 13 eligible (S01–S12, S14), and S14's Exchange use on 10 Sep is the only
+  // Exchange use in the window.
+  await expect(page.getByTestId('product-2-eligible').locator('.kpi-value')).toHaveText('13');
+  await expect(page.getByTestId('tool-5-active28').locator('.kpi-value')).toHaveText('1');
+});

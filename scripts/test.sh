@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Sets up and runs every test: unit tests, store tests on SQLite and on a
+# throwaway PostgreSQL cluster, server tests, and Playwright in Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export PATH="$HOME/.cargo/bin:$(pwd)/.tools/node/node_modules/.bin:$PATH"
+
+echo "== unit, store and server tests (SQLite and PostgreSQL)"
+cargo test --workspace
+
+echo "== browser tests (Playwright, Debian Chromium)"
+cargo leptos build --release
+end2end/run.sh

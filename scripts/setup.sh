@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs whatever this machine lacks to build, run and test Uptake, and
-# skips what is already there. Safe to run again. See docs/toolchain.md.
+# skips what is already there. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)

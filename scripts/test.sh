@@ -7,7 +7,8 @@ scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$(pwd)/.tools/node/node_modules/.bin:$PATH"
 
 echo "== unit, store and server tests (SQLite and PostgreSQL)"
-cargo test --workspace
+# frontend is the wasm entry point; it is built (and tested in the browser) below.
+cargo test --workspace --exclude frontend
 
 echo "== browser tests (Playwright, Debian Chromium)"
 cargo leptos build --release

@@ -168,6 +168,18 @@ impl Catalog {
             .collect()
     }
 
+    /// The subjects worth a tile of their own: a tool that is a product on
+    /// its own (Box) is shown once, as the product.
+    pub fn display_subjects(&self) -> Vec<Subject> {
+        self.subjects()
+            .into_iter()
+            .filter(|s| match s {
+                Subject::Tool(t) => !self.products.iter().any(|p| p.tools == [*t]),
+                _ => true,
+            })
+            .collect()
+    }
+
     pub fn subject_label(&self, subject: Subject) -> String {
         match subject {
             Subject::All => "All tools".to_owned(),
@@ -254,6 +266,15 @@ pub(crate) mod tests {
         assert_eq!(c.tool_mask(Subject::All), 0b11111);
         assert_eq!(c.product_mask(Subject::Tool(ToolId(3))), 0b10);
         assert_eq!(c.product_mask(Subject::All), 0b11);
+    }
+
+    #[test]
+    fn a_single_tool_product_is_shown_once() {
+        let shown = force_catalog().display_subjects();
+        assert!(shown.contains(&Subject::Product(ProductId(1))));
+        assert!(!shown.contains(&Subject::Tool(ToolId(1))));
+        assert!(shown.contains(&Subject::Tool(ToolId(2))));
+        assert_eq!(shown.len(), 7);
     }
 
     #[test]

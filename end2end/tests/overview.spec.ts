@@ -19,6 +19,9 @@ test('the overview hydrates and shows the fixture force’s hand-worked figures'
     }
   }
 
+  // Box is a product of one tool: its figures are shown once.
+  await expect(page.getByTestId('kpis-tool-1')).toHaveCount(0);
+
   const traces = page.locator('#adoption-trend .scatterlayer .trace');
   await expect(traces).toHaveCount(expected.traces);
   await expect(page.locator('#adoption-trend svg.main-svg').first()).toBeVisible();

@@ -126,9 +126,11 @@ impl Store {
     pub async fn content_hash(&self) -> Result<String> {
         let mut hasher = Sha256::new();
         for (table, columns, order) in TABLES {
-            let cast = |c: &&str| match self.backend() {
-                crate::Backend::Sqlite => format!("COALESCE(CAST({c} AS TEXT), '-')"),
-                crate::Backend::Postgres => format!("COALESCE(CAST({c} AS TEXT), '-')"),
+            // Blobs are hashed as hex; everything else as text.
+            let cast = |c: &&str| match (self.backend(), *c == "cells") {
+                (crate::Backend::Sqlite, true) => format!("hex({c})"),
+                (crate::Backend::Postgres, true) => format!("encode({c}, 'hex')"),
+                (_, false) => format!("COALESCE(CAST({c} AS TEXT), '-')"),
             };
             let select = columns
                 .iter()

@@ -34,7 +34,7 @@ impl Store {
             .or_else(|| default_as_of(&all_coverage))
             .or(horizon.map(|h| h.1))
             .ok_or_else(|| StoreError::NotFound("activity (no source has data yet)".into()))?;
-        let subjects = catalog.subjects();
+        let subjects = catalog.display_subjects();
         let cells = self.cells_on(&[root.id], &subjects, None, as_of).await?;
         let coverage_of = |s: Subject| -> Vec<Coverage> {
             let mask = catalog.tool_mask(s);

@@ -13,7 +13,7 @@ pub fn LineChartView(chart: LineChart, #[prop(into)] id: String) -> impl IntoVie
         view! { <tr><th scope="row">{s.name.clone()}</th><td>{day}</td><td class="num">{value}</td></tr> }
     }).collect_view();
     let title = chart.title.clone();
-    #[cfg(feature = "hydrate")]
+    #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
     {
         let plot = crate::charts::line_plot(&chart);
         let target = id.clone();

@@ -139,7 +139,46 @@ pub struct ResolvedBatch {
     pub concealed: u64,
 }
 
+/// One person's first and last active day in one tool, within a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct UseSpan {
+    pub staff: StaffId,
+    pub tool: ToolId,
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+}
+
+/// An unresolved name's first and last day and action count, within a batch.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct NameSpan {
+    pub user: String,
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+    pub actions: i64,
+}
+
 impl ResolvedBatch {
+    /// First and last active day per person and tool.
+    pub fn use_spans(&self) -> Vec<UseSpan> {
+        let mut map: HashMap<(StaffId, ToolId), (NaiveDate, NaiveDate)> = HashMap::new();
+        for r in &self.rows {
+            let span = map.entry((r.staff, r.tool)).or_insert((r.day, r.day));
+            span.0 = span.0.min(r.day);
+            span.1 = span.1.max(r.day);
+        }
+        let mut spans: Vec<UseSpan> = map
+            .into_iter()
+            .map(|((staff, tool), (first, last))| UseSpan {
+                staff,
+                tool,
+                first,
+                last,
+            })
+            .collect();
+        spans.sort_unstable();
+        spans
+    }
+
     /// The first and last day the batch touches.
     pub fn days(&self) -> Option<(NaiveDate, NaiveDate)> {
         let days = self
@@ -203,6 +242,28 @@ pub fn resolve_batch(
     batch.unmatched = sorted_unmatched(unmatched);
     batch.external = sorted_unmatched(external);
     batch
+}
+
+/// First and last day and action count per name.
+pub fn name_spans(rows: &[UnmatchedRow]) -> Vec<NameSpan> {
+    let mut map: HashMap<&str, (NaiveDate, NaiveDate, i64)> = HashMap::new();
+    for r in rows {
+        let span = map.entry(&r.user).or_insert((r.day, r.day, 0));
+        span.0 = span.0.min(r.day);
+        span.1 = span.1.max(r.day);
+        span.2 += r.actions;
+    }
+    let mut spans: Vec<NameSpan> = map
+        .into_iter()
+        .map(|(user, (first, last, actions))| NameSpan {
+            user: user.to_owned(),
+            first,
+            last,
+            actions,
+        })
+        .collect();
+    spans.sort_unstable();
+    spans
 }
 
 fn sorted_unmatched(rows: HashMap<(ToolId, String, NaiveDate), i64>) -> Vec<UnmatchedRow> {
@@ -275,5 +336,12 @@ mod tests {
         let add = resolve_batch(&resolver(), &records, WriteMode::Add);
         assert_eq!(add.rows[0].actions, 7);
         assert_eq!(add.unmatched[0].actions, 7);
+        let spans = add.use_spans();
+        assert_eq!((spans.len(), spans[0].first, spans[0].last), (1, day, day));
+        let names = name_spans(&add.unmatched);
+        assert_eq!(
+            (names[0].user.as_str(), names[0].actions),
+            ("ghost@force.police.uk", 7)
+        );
     }
 }

@@ -8,6 +8,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ToolId(pub i32);
 
+/// The tool (and product of one tool) for Box.
+pub const BOX: &str = "Box";
+/// The product that holds the Microsoft 365 tools.
+pub const MICROSOFT_365: &str = "Microsoft 365";
+/// The Microsoft 365 tools, one per Graph usage report.
+pub const M365_TOOLS: [&str; 4] = ["Teams", "OneDrive", "SharePoint", "Exchange"];
+
 /// Where a tool's telemetry comes from; each has its own sync state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Source {
@@ -208,6 +215,16 @@ impl Catalog {
         }
     }
 
+    /// The tools whose activity counts toward the subject.
+    pub fn subject_tools(&self, subject: Subject) -> impl Iterator<Item = &Tool> {
+        let mask = self.tool_mask(subject);
+        self.tools
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| mask & (1 << i) != 0)
+            .map(|(_, t)| t)
+    }
+
     /// Bit i set: going live for product index i makes a person eligible for
     /// the subject. A tool is live where any product holding it is live.
     pub fn product_mask(&self, subject: Subject) -> u64 {
@@ -266,6 +283,11 @@ pub(crate) mod tests {
         assert_eq!(c.tool_mask(Subject::All), 0b11111);
         assert_eq!(c.product_mask(Subject::Tool(ToolId(3))), 0b10);
         assert_eq!(c.product_mask(Subject::All), 0b11);
+        let m365: Vec<&str> = c
+            .subject_tools(Subject::Product(ProductId(2)))
+            .map(|t| t.name.as_str())
+            .collect();
+        assert_eq!(m365, ["Teams", "OneDrive", "SharePoint", "Exchange"]);
     }
 
     #[test]

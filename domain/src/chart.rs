@@ -15,6 +15,18 @@ pub enum AxisFormat {
     Count,
 }
 
+impl AxisFormat {
+    /// One value as the chart's table shows it.
+    pub fn display(self, value: f64) -> String {
+        match self {
+            AxisFormat::Percent => crate::display::percent(Some(value)),
+            AxisFormat::Count => {
+                crate::display::count(value.round().clamp(0.0, f64::from(u32::MAX)) as u32)
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Series {
     pub name: String,

@@ -81,9 +81,9 @@ pub fn month_end(day: DayNum) -> DayNum {
     next.map_or(day, |n| day_num(n) - 1)
 }
 
-/// en-GB display form, for example "25 Nov 2026".
-pub fn display_date(date: NaiveDate) -> String {
-    date.format("%-d %b %Y").to_string()
+/// The last day of the date's calendar month.
+pub fn last_of_month(date: NaiveDate) -> NaiveDate {
+    date_of(month_end(day_num(date)))
 }
 
 #[cfg(test)]
@@ -116,11 +116,7 @@ mod tests {
     #[test]
     fn december_ends_on_the_31st() {
         assert_eq!(month_end(d("2026-12-05")), d("2026-12-31"));
-    }
-
-    #[test]
-    fn dates_display_in_en_gb_form() {
-        let date = "2026-11-05".parse().expect("valid test date");
-        assert_eq!(display_date(date), "5 Nov 2026");
+        let feb: NaiveDate = "2028-02-03".parse().expect("date");
+        assert_eq!(last_of_month(feb).to_string(), "2028-02-29");
     }
 }

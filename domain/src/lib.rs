@@ -8,6 +8,7 @@ pub mod activity;
 pub mod catalog;
 pub mod chart;
 pub mod day;
+pub mod display;
 pub mod formats;
 pub mod metrics;
 pub mod org;

@@ -63,6 +63,10 @@ CREATE TABLE sync_state (
     updated_at        TIMESTAMPTZ NOT NULL
 );
 
+-- The sources are fixed (domain::catalog::Source); each has one sync state.
+INSERT INTO source (name) VALUES ('m365'), ('box'), ('push');
+INSERT INTO sync_state (source_id, updated_at) SELECT id, now() FROM source;
+
 CREATE TABLE tool (
     id         SERIAL PRIMARY KEY,
     name       TEXT NOT NULL UNIQUE,

@@ -63,6 +63,10 @@ CREATE TABLE sync_state (
     updated_at        TEXT NOT NULL
 );
 
+-- The sources are fixed (domain::catalog::Source); each has one sync state.
+INSERT INTO source (name) VALUES ('m365'), ('box'), ('push');
+INSERT INTO sync_state (source_id, updated_at) SELECT id, strftime('%Y-%m-%dT%H:%M:%SZ', 'now') FROM source;
+
 CREATE TABLE tool (
     id         INTEGER PRIMARY KEY,
     name       TEXT NOT NULL UNIQUE,

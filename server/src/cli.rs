@@ -106,11 +106,11 @@ pub async fn run(cli: Cli) -> Result<()> {
             end,
             if_empty,
         } => {
-            if if_empty && store.staff_count().await? > 0 {
-                tracing::info!("the database already has staff; leaving it as it is");
-                return Ok(());
-            }
             if store.staff_count().await? > 0 {
+                if if_empty {
+                    tracing::info!("the database already has staff; leaving it as it is");
+                    return Ok(());
+                }
                 anyhow::bail!(
                     "the database already has staff; the demo only fills an empty database (use --if-empty to skip)"
                 );

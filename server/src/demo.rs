@@ -16,6 +16,7 @@ use chrono::{Days, NaiveDate};
 use domain::{
     activity::{ActivityRecord, WriteMode, resolve_batch},
     catalog::Source,
+    day::last_of_month,
     wave::TargetMetric,
 };
 use indicatif::{ProgressBar, ProgressStyle};
@@ -46,13 +47,7 @@ pub async fn generate(store: &Store, options: &DemoOptions) -> Result<DemoReport
     let start = force.start;
     tracing::info!(staff = options.staff, teams = force.teams(), commands = force.commands(), %start, end = %options.end, "generating the demo force");
 
-    let boxt = store.register_tool("Box", Source::Box).await?;
-    let mut m365_tools = Vec::new();
-    for name in model::M365_TOOLS {
-        m365_tools.push(store.register_tool(name, Source::M365).await?);
-    }
-    let box_product = store.define_product("Box", &[boxt]).await?;
-    let m365 = store.define_product("Microsoft 365", &m365_tools).await?;
+    let standard = store.ensure_standard_catalog().await?;
     store
         .set_setting("identity.external_domains", model::EXTERNAL_DOMAIN)
         .await?;
@@ -76,7 +71,11 @@ pub async fn generate(store: &Store, options: &DemoOptions) -> Result<DemoReport
     }
     let units = store.units().await?;
     for wave in force.waves() {
-        let product = if wave.box_product { box_product } else { m365 };
+        let product = if wave.box_product {
+            standard.box_product
+        } else {
+            standard.m365_product
+        };
         let ids = wave
             .command_codes
             .iter()
@@ -95,11 +94,10 @@ pub async fn generate(store: &Store, options: &DemoOptions) -> Result<DemoReport
             .await?;
     }
 
-    let catalog = store.catalog().await?;
-    let tool_ids: Vec<_> = std::iter::once(boxt)
-        .chain(m365_tools.iter().copied())
+    // Tool index 0 is Box; 1..=4 follow M365_TOOLS.
+    let tool_ids: Vec<_> = std::iter::once(standard.box_tool)
+        .chain(standard.m365_tools.iter().copied())
         .collect();
-    debug_assert!(tool_ids.iter().all(|t| catalog.tool_index(*t).is_some()));
     let resolver = store.identity_resolver().await?;
     let days = (options.end - start).num_days() as u64 + 1;
     let bar = progress(days);
@@ -107,7 +105,7 @@ pub async fn generate(store: &Store, options: &DemoOptions) -> Result<DemoReport
     let mut unmatched_rows = 0;
     let mut day = start;
     while day <= options.end {
-        let month_end = model::month_end(day).min(options.end);
+        let month_end = last_of_month(day).min(options.end);
         let mut m365_records = Vec::new();
         let mut box_records = Vec::new();
         while day <= month_end {

@@ -10,7 +10,7 @@ use domain::{
     formats::{self, Reject},
     wave::TargetMetric,
 };
-use store::{NewWave, RosterRow, Store, UnitRow};
+use store::{NewWave, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Kind {
@@ -35,6 +35,22 @@ pub struct ImportReport {
     pub file: String,
     pub accepted: u64,
     pub rejects: Vec<Reject>,
+}
+
+impl ImportReport {
+    /// Collects the good rows, and counts them; the rejects are kept with
+    /// their lines.
+    fn keep<T>(&mut self, rows: impl Iterator<Item = Result<T, Reject>>) -> Vec<T> {
+        let mut kept = Vec::new();
+        for row in rows {
+            match row {
+                Ok(row) => kept.push(row),
+                Err(reject) => self.rejects.push(reject),
+            }
+        }
+        self.accepted += kept.len() as u64;
+        kept
+    }
 }
 
 impl fmt::Display for ImportReport {
@@ -78,40 +94,12 @@ pub async fn import_file(
     };
     match kind {
         Kind::Units => {
-            let mut rows = Vec::new();
-            for row in formats::units(input).with_context(|| name.clone())? {
-                match row {
-                    Ok(u) => rows.push(UnitRow {
-                        code: u.code,
-                        parent_code: u.parent_code,
-                        name: u.name,
-                        kind: u.kind,
-                        restricted: u.restricted,
-                    }),
-                    Err(r) => report.rejects.push(r),
-                }
-            }
+            let rows = report.keep(formats::units(input).with_context(|| name.clone())?);
             store.apply_units(&rows, effective).await?;
-            report.accepted = rows.len() as u64;
         }
         Kind::Roster => {
-            let mut rows = Vec::new();
-            for row in formats::roster(input).with_context(|| name.clone())? {
-                match row {
-                    Ok(r) => rows.push(RosterRow {
-                        staff_number: r.staff_number,
-                        sign_in_name: r.sign_in_name,
-                        unit_code: r.unit_code,
-                        birth_year: r.birth_year,
-                        role: r.role,
-                        start_date: r.start_date,
-                        leave_date: r.leave_date,
-                    }),
-                    Err(r) => report.rejects.push(r),
-                }
-            }
+            let rows = report.keep(formats::roster(input).with_context(|| name.clone())?);
             store.apply_roster(&rows, effective).await?;
-            report.accepted = rows.len() as u64;
             store.rebuild_rollups().await?;
         }
         Kind::Activity => import_activity(store, input, &mut report).await?,

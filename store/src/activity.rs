@@ -1,11 +1,9 @@
 //! The one write path for activity, shared by every ingest route and the
 //! demo generator.
 
-use std::collections::HashMap;
-
 use chrono::NaiveDate;
 use domain::{
-    activity::{ActivityRow, IdentityResolver, ResolvedBatch, UnmatchedRow, WriteMode},
+    activity::{IdentityResolver, ResolvedBatch, WriteMode, name_spans},
     catalog::Source,
 };
 use sqlx::QueryBuilder;
@@ -59,9 +57,15 @@ impl Store {
         batch: &ResolvedBatch,
     ) -> Result<IngestSummary> {
         let source_id = self.source_id(source).await?;
-        let states = person_tool_states(&batch.rows);
-        let names = name_stats(&batch.unmatched, "unmatched")
-            .chain(name_stats(&batch.external, "external"))
+        let states = batch.use_spans();
+        let names = name_spans(&batch.unmatched)
+            .into_iter()
+            .map(|n| ("unmatched", n))
+            .chain(
+                name_spans(&batch.external)
+                    .into_iter()
+                    .map(|n| ("external", n)),
+            )
             .collect::<Vec<_>>();
         match &self.db {
             Db::Sqlite(pool) => {
@@ -99,10 +103,10 @@ impl Store {
                         "INSERT INTO person_tool_state (staff_id, tool_id, first_use, last_active) ",
                     );
                     q.push_values(chunk, |mut b, s| {
-                        b.push_bind(s.0)
-                            .push_bind(s.1)
-                            .push_bind(s.2)
-                            .push_bind(s.3);
+                        b.push_bind(s.staff.0)
+                            .push_bind(s.tool.0)
+                            .push_bind(s.first)
+                            .push_bind(s.last);
                     });
                     q.push(STATE_CONFLICT);
                     q.build().execute(&mut *tx).await?;
@@ -111,12 +115,12 @@ impl Store {
                     let mut q = QueryBuilder::new(
                         "INSERT INTO identity_unmatched (user_lower, kind, first_seen, last_seen, events) ",
                     );
-                    q.push_values(chunk, |mut b, n| {
-                        b.push_bind(&n.0)
-                            .push_bind(n.1)
-                            .push_bind(n.2)
-                            .push_bind(n.3)
-                            .push_bind(n.4);
+                    q.push_values(chunk, |mut b, (kind, n)| {
+                        b.push_bind(&n.user)
+                            .push_bind(*kind)
+                            .push_bind(n.first)
+                            .push_bind(n.last)
+                            .push_bind(n.actions);
                     });
                     q.push(NAME_CONFLICT);
                     q.build().execute(&mut *tx).await?;
@@ -158,10 +162,10 @@ impl Store {
                         "INSERT INTO person_tool_state (staff_id, tool_id, first_use, last_active) \
                          SELECT * FROM UNNEST($1::int4[], $2::int4[], $3::date[], $4::date[]) {STATE_CONFLICT}"
                     ))
-                    .bind(chunk.iter().map(|s| s.0).collect::<Vec<_>>())
-                    .bind(chunk.iter().map(|s| s.1).collect::<Vec<_>>())
-                    .bind(chunk.iter().map(|s| s.2).collect::<Vec<_>>())
-                    .bind(chunk.iter().map(|s| s.3).collect::<Vec<_>>())
+                    .bind(chunk.iter().map(|s| s.staff.0).collect::<Vec<_>>())
+                    .bind(chunk.iter().map(|s| s.tool.0).collect::<Vec<_>>())
+                    .bind(chunk.iter().map(|s| s.first).collect::<Vec<_>>())
+                    .bind(chunk.iter().map(|s| s.last).collect::<Vec<_>>())
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -170,11 +174,11 @@ impl Store {
                         "INSERT INTO identity_unmatched (user_lower, kind, first_seen, last_seen, events) \
                          SELECT * FROM UNNEST($1::text[], $2::text[], $3::date[], $4::date[], $5::int8[]) {NAME_CONFLICT}"
                     ))
-                    .bind(chunk.iter().map(|n| n.0.clone()).collect::<Vec<_>>())
-                    .bind(chunk.iter().map(|n| n.1).collect::<Vec<_>>())
-                    .bind(chunk.iter().map(|n| n.2).collect::<Vec<_>>())
-                    .bind(chunk.iter().map(|n| n.3).collect::<Vec<_>>())
-                    .bind(chunk.iter().map(|n| n.4).collect::<Vec<_>>())
+                    .bind(chunk.iter().map(|(_, n)| n.user.clone()).collect::<Vec<_>>())
+                    .bind(chunk.iter().map(|(kind, _)| *kind).collect::<Vec<_>>())
+                    .bind(chunk.iter().map(|(_, n)| n.first).collect::<Vec<_>>())
+                    .bind(chunk.iter().map(|(_, n)| n.last).collect::<Vec<_>>())
+                    .bind(chunk.iter().map(|(_, n)| n.actions).collect::<Vec<_>>())
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -247,42 +251,3 @@ const NAME_CONFLICT: &str = " ON CONFLICT (user_lower) DO UPDATE SET \
     first_seen = CASE WHEN excluded.first_seen < identity_unmatched.first_seen THEN excluded.first_seen ELSE identity_unmatched.first_seen END, \
     last_seen = CASE WHEN excluded.last_seen > identity_unmatched.last_seen THEN excluded.last_seen ELSE identity_unmatched.last_seen END, \
     events = identity_unmatched.events + excluded.events";
-
-/// First and last active day per (staff, tool) in the batch.
-fn person_tool_states(rows: &[ActivityRow]) -> Vec<(i32, i32, NaiveDate, NaiveDate)> {
-    let mut map: HashMap<(i32, i32), (NaiveDate, NaiveDate)> = HashMap::new();
-    for r in rows {
-        map.entry((r.staff.0, r.tool.0))
-            .and_modify(|(first, last)| {
-                *first = (*first).min(r.day);
-                *last = (*last).max(r.day);
-            })
-            .or_insert((r.day, r.day));
-    }
-    let mut out: Vec<_> = map
-        .into_iter()
-        .map(|((s, t), (f, l))| (s, t, f, l))
-        .collect();
-    out.sort_unstable();
-    out
-}
-
-/// First and last seen day and action count per name.
-fn name_stats<'a>(
-    rows: &'a [UnmatchedRow],
-    kind: &'static str,
-) -> impl Iterator<Item = (String, &'static str, NaiveDate, NaiveDate, i64)> + 'a {
-    let mut map: HashMap<&str, (NaiveDate, NaiveDate, i64)> = HashMap::new();
-    for r in rows {
-        let e = map.entry(&r.user).or_insert((r.day, r.day, 0));
-        e.0 = e.0.min(r.day);
-        e.1 = e.1.max(r.day);
-        e.2 += r.actions;
-    }
-    let mut out: Vec<_> = map
-        .into_iter()
-        .map(move |(u, (f, l, n))| (u.to_owned(), kind, f, l, n))
-        .collect();
-    out.sort_unstable();
-    out.into_iter()
-}

@@ -1,6 +1,8 @@
 //! Sources, tools and products.
 
-use domain::catalog::{Catalog, Product, ProductId, Source, Tool, ToolId};
+use domain::catalog::{
+    BOX, Catalog, M365_TOOLS, MICROSOFT_365, Product, ProductId, Source, Tool, ToolId,
+};
 
 use crate::{
     Store,
@@ -8,20 +10,22 @@ use crate::{
     error::{Result, StoreError},
 };
 
+/// The ids of the tools and products every deployment starts with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StandardCatalog {
+    pub box_tool: ToolId,
+    /// In the order of [`M365_TOOLS`].
+    pub m365_tools: Vec<ToolId>,
+    pub box_product: ProductId,
+    pub m365_product: ProductId,
+}
+
 impl Store {
-    /// The id of a source's row, creating it (and its sync state) if new.
+    /// The id of a source's row; the migrations create one per source.
     pub(crate) async fn source_id(&self, source: Source) -> Result<i32> {
-        let now = chrono::Utc::now();
-        let id: i32 = on_db!(&self.db, pool => {
-            sqlx::query("INSERT INTO source (name) VALUES ($1) ON CONFLICT (name) DO NOTHING")
-                .bind(source.key()).execute(pool).await?;
-            let id: i32 = sqlx::query_scalar("SELECT id FROM source WHERE name = $1")
-                .bind(source.key()).fetch_one(pool).await?;
-            sqlx::query("INSERT INTO sync_state (source_id, updated_at) VALUES ($1, $2) ON CONFLICT (source_id) DO NOTHING")
-                .bind(id).bind(now).execute(pool).await?;
-            id
-        });
-        Ok(id)
+        let id: Option<i32> = on_db!(&self.db, pool => sqlx::query_scalar("SELECT id FROM source WHERE name = $1")
+            .bind(source.key()).fetch_optional(pool).await?);
+        id.ok_or_else(|| StoreError::NotFound(format!("source '{}'", source.key())))
     }
 
     /// Registers a tool fed by `source`, with a product of the same name
@@ -103,25 +107,35 @@ impl Store {
 
 impl Store {
     /// Registers Box and the Microsoft 365 tools, with their products, if
-    /// they are not there yet.
-    pub async fn ensure_standard_catalog(&self) -> Result<()> {
-        let boxt = self.register_tool("Box", Source::Box).await?;
-        let mut m365 = Vec::new();
-        for name in ["Teams", "OneDrive", "SharePoint", "Exchange"] {
-            m365.push(self.register_tool(name, Source::M365).await?);
+    /// they are not there yet, and returns their ids.
+    pub async fn ensure_standard_catalog(&self) -> Result<StandardCatalog> {
+        let box_tool = self.register_tool(BOX, Source::Box).await?;
+        let mut m365_tools = Vec::new();
+        for name in M365_TOOLS {
+            m365_tools.push(self.register_tool(name, Source::M365).await?);
         }
         let existing = self.catalog().await?;
-        if !existing.products().iter().any(|p| p.name == "Box") {
-            self.define_product("Box", &[boxt]).await?;
-        }
-        if !existing
-            .products()
-            .iter()
-            .any(|p| p.name == "Microsoft 365")
-        {
-            self.define_product("Microsoft 365", &m365).await?;
-        }
-        Ok(())
+        let product = |name: &str| {
+            existing
+                .products()
+                .iter()
+                .find(|p| p.name == name)
+                .map(|p| p.id)
+        };
+        let box_product = match product(BOX) {
+            Some(id) => id,
+            None => self.define_product(BOX, &[box_tool]).await?,
+        };
+        let m365_product = match product(MICROSOFT_365) {
+            Some(id) => id,
+            None => self.define_product(MICROSOFT_365, &m365_tools).await?,
+        };
+        Ok(StandardCatalog {
+            box_tool,
+            m365_tools,
+            box_product,
+            m365_product,
+        })
     }
 
     pub async fn staff_count(&self) -> Result<i64> {

@@ -4,8 +4,10 @@ use sha2::{Digest, Sha256};
 
 use crate::{Store, db::on_db, error::Result};
 
-/// Each table with the columns hashed and its order. Wall-clock stamps and
-/// salted password hashes differ between runs by design and are left out.
+/// Each table the demo writes, with the columns hashed and its order.
+/// Wall-clock stamps and salted password hashes differ between runs by
+/// design and are left out, as are the tables only people write (imports,
+/// sessions, audit log, tokens, board packs, settings).
 const TABLES: &[(&str, &[&str], &str)] = &[
     ("unit", &["id", "code", "kind", "restricted"], "id"),
     (
@@ -122,7 +124,7 @@ const TABLES: &[(&str, &[&str], &str)] = &[
 ];
 
 impl Store {
-    /// SHA-256 over every row of every table, as text.
+    /// SHA-256 over every row of the tables above, as text.
     pub async fn content_hash(&self) -> Result<String> {
         let mut hasher = Sha256::new();
         for (table, columns, order) in TABLES {

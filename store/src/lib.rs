@@ -16,9 +16,10 @@ mod views;
 mod wave;
 
 pub use activity::IngestSummary;
+pub use catalog::StandardCatalog;
 pub use db::{Backend, Store};
 pub use error::StoreError;
-pub use org::{RosterRow, UnitInfo, UnitRow};
+pub use org::UnitInfo;
 pub use rollup::RollupStats;
 pub use sync::{SyncState, UnmatchedIdentity};
 pub use wave::NewWave;

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use domain::{
     day::day_num,
+    formats::{RosterRecord, UnitRecord},
     org::{OrgTree, UnitId, UnitVersion},
     people::{Membership, Person, StaffId},
 };
@@ -14,28 +15,6 @@ use crate::{
     db::on_db,
     error::{Result, StoreError},
 };
-
-/// A row of units.csv.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnitRow {
-    pub code: String,
-    pub parent_code: Option<String>,
-    pub name: String,
-    pub kind: String,
-    pub restricted: bool,
-}
-
-/// A row of roster.csv.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RosterRow {
-    pub staff_number: String,
-    pub sign_in_name: String,
-    pub unit_code: String,
-    pub birth_year: i32,
-    pub role: String,
-    pub start_date: NaiveDate,
-    pub leave_date: Option<NaiveDate>,
-}
 
 /// A unit as it stands now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +41,7 @@ type StaffNow = (
 impl Store {
     /// Applies units.csv as of `effective`: new units start that day; a new
     /// parent or name closes the old version and opens a new one.
-    pub async fn apply_units(&self, rows: &[UnitRow], effective: NaiveDate) -> Result<()> {
+    pub async fn apply_units(&self, rows: &[UnitRecord], effective: NaiveDate) -> Result<()> {
         on_db!(&self.db, pool => {
             let mut tx = pool.begin().await?;
             for row in rows {
@@ -124,7 +103,7 @@ impl Store {
     /// Applies roster.csv as of `effective`. Starters join from their start
     /// date; a changed unit closes the old membership at `effective` and
     /// opens the new one; nothing before `effective` is rewritten.
-    pub async fn apply_roster(&self, rows: &[RosterRow], effective: NaiveDate) -> Result<()> {
+    pub async fn apply_roster(&self, rows: &[RosterRecord], effective: NaiveDate) -> Result<()> {
         on_db!(&self.db, pool => {
             let mut tx = pool.begin().await?;
             let units: HashMap<String, i32> = sqlx::query_as::<_, (String, i32)>("SELECT code, id FROM unit")

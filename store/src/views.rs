@@ -37,13 +37,9 @@ impl Store {
         let subjects = catalog.display_subjects();
         let cells = self.cells_on(&[root.id], &subjects, None, as_of).await?;
         let coverage_of = |s: Subject| -> Vec<Coverage> {
-            let mask = catalog.tool_mask(s);
             catalog
-                .tools()
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| mask & (1 << i) != 0)
-                .filter_map(|(_, t)| coverage.get(&t.id).copied())
+                .subject_tools(s)
+                .filter_map(|t| coverage.get(&t.id).copied())
                 .collect()
         };
         let kpis = subjects

@@ -4,12 +4,13 @@ use chrono::NaiveDate;
 use domain::{
     activity::{ActivityRecord, WriteMode, resolve_batch},
     catalog::{Source, Subject},
+    formats::{RosterRecord, UnitRecord},
     metrics::Counts,
     org::UnitId,
     people::AgeBand,
     wave::TargetMetric,
 };
-use store::{NewWave, RosterRow, Store, UnitRow, testing};
+use store::{NewWave, Store, testing};
 
 fn day(s: &str) -> NaiveDate {
     s.parse().expect("test date")
@@ -32,7 +33,7 @@ async fn seed(store: &Store) -> (UnitId, Subject, Subject) {
         .define_product("Microsoft 365", &[teams, exchange])
         .await
         .expect("product");
-    let unit = |code: &str, parent: Option<&str>, kind: &str| UnitRow {
+    let unit = |code: &str, parent: Option<&str>, kind: &str| UnitRecord {
         code: code.into(),
         parent_code: parent.map(Into::into),
         name: format!("Unit {code}"),
@@ -52,7 +53,7 @@ async fn seed(store: &Store) -> (UnitId, Subject, Subject) {
         )
         .await
         .expect("units");
-    let person = |n: u32, unit: &str, born: i32| RosterRow {
+    let person = |n: u32, unit: &str, born: i32| RosterRecord {
         staff_number: format!("S{n}"),
         sign_in_name: format!("Person.{n}@force.police.uk"),
         unit_code: unit.into(),

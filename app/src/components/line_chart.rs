@@ -1,4 +1,4 @@
-use domain::chart::LineChart;
+use domain::{chart::LineChart, display};
 use leptos::prelude::*;
 
 /// Mounts a line chart with plotly.js once hydrated, with the figures as a
@@ -8,7 +8,7 @@ pub fn LineChartView(chart: LineChart, #[prop(into)] id: String) -> impl IntoVie
     let summary = chart.series.iter().map(|s| {
         let last = s.x.iter().zip(&s.y).rev().find_map(|(d, y)| y.map(|v| (*d, v)));
         let (day, value) = last.map_or(("–".to_owned(), "–".to_owned()), |(d, v)| {
-            (domain::day::display_date(d), format!("{:.1}%", v * 100.0))
+            (display::date(d), chart.y_format.display(v))
         });
         view! { <tr><th scope="row">{s.name.clone()}</th><td>{day}</td><td class="num">{value}</td></tr> }
     }).collect_view();

@@ -1,5 +1,8 @@
 use chrono::NaiveDate;
-use domain::{day::display_date, overview::Overview};
+use domain::{
+    display::{count, date as display_date, percent},
+    overview::Overview,
+};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -27,22 +30,6 @@ pub fn OverviewPage() -> impl IntoView {
             })}
         </Suspense>
     }
-}
-
-fn percent(rate: Option<f64>) -> String {
-    rate.map_or_else(|| "–".to_owned(), |r| format!("{:.1}%", r * 100.0))
-}
-
-fn count(n: u32) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[component]

@@ -1,14 +1,14 @@
 //! The demo force's people, tree, waves and daily behaviour.
 
 use chrono::{Datelike, Days, NaiveDate, Weekday};
-use store::{RosterRow, UnitRow};
+use domain::day::last_of_month;
+use domain::formats::{RosterRecord, UnitRecord};
 
 use super::{DemoOptions, rng::Rng};
 
 pub const DOMAIN: &str = "demo.police.uk";
 pub const LEGACY_DOMAIN: &str = "legacy.demo.police.uk";
 pub const EXTERNAL_DOMAIN: &str = "cps.gov.uk";
-pub const M365_TOOLS: [&str; 4] = ["Teams", "OneDrive", "SharePoint", "Exchange"];
 
 /// Chance an adopter uses each tool on a working day (Box, Teams, OneDrive,
 /// SharePoint, Exchange), and whether they take to the tool at all.
@@ -82,7 +82,7 @@ pub struct Force {
     pub start: NaiveDate,
     end: NaiveDate,
     seed: u64,
-    units: Vec<UnitRow>,
+    units: Vec<UnitRecord>,
     commands: Vec<Command>,
     teams: Vec<Team>,
     people: Vec<Person>,
@@ -91,21 +91,18 @@ pub struct Force {
     externals: Vec<String>,
 }
 
-pub fn month_end(day: NaiveDate) -> NaiveDate {
-    let next = if day.month() == 12 {
-        NaiveDate::from_ymd_opt(day.year() + 1, 1, 1)
-    } else {
-        NaiveDate::from_ymd_opt(day.year(), day.month() + 1, 1)
-    };
-    next.map_or(day, |n| n - Days::new(1))
-}
-
 fn first_of_next_month(day: NaiveDate) -> NaiveDate {
-    month_end(day) + Days::new(1)
+    last_of_month(day) + Days::new(1)
 }
 
-fn unit(code: String, parent: Option<&str>, name: String, kind: &str, restricted: bool) -> UnitRow {
-    UnitRow {
+fn unit(
+    code: String,
+    parent: Option<&str>,
+    name: String,
+    kind: &str,
+    restricted: bool,
+) -> UnitRecord {
+    UnitRecord {
         code,
         parent_code: parent.map(str::to_owned),
         name,
@@ -382,7 +379,7 @@ impl Force {
         }
     }
 
-    pub fn unit_rows(&self) -> Vec<UnitRow> {
+    pub fn unit_rows(&self) -> Vec<UnitRecord> {
         self.units.clone()
     }
 
@@ -399,12 +396,12 @@ impl Force {
 
     /// The roster as HR would export it on `month`: everyone started by the
     /// month's end, in their team of that day, with leave dates known by then.
-    pub fn roster_at(&self, month: NaiveDate) -> Vec<RosterRow> {
-        let horizon = month_end(month);
+    pub fn roster_at(&self, month: NaiveDate) -> Vec<RosterRecord> {
+        let horizon = last_of_month(month);
         self.people
             .iter()
             .filter(|p| p.start <= horizon)
-            .map(|p| RosterRow {
+            .map(|p| RosterRecord {
                 staff_number: p.number.clone(),
                 sign_in_name: p.sign_in.clone(),
                 unit_code: self.teams[self.team_on(p, month)].code.clone(),

@@ -1,0 +1,41 @@
+//! How figures and dates read in the UI and the exports (en-GB).
+
+use chrono::NaiveDate;
+
+/// For example "25 Nov 2026".
+pub fn date(date: NaiveDate) -> String {
+    date.format("%-d %b %Y").to_string()
+}
+
+/// A rate as a percentage with one decimal, or "–" when there is none.
+pub fn percent(rate: Option<f64>) -> String {
+    rate.map_or_else(|| "–".to_owned(), |r| format!("{:.1}%", r * 100.0))
+}
+
+/// A count with thousands separators, for example "46,567".
+pub fn count(n: u32) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figures_read_in_en_gb_form() {
+        assert_eq!(date("2026-11-05".parse().expect("date")), "5 Nov 2026");
+        assert_eq!(percent(Some(0.65217)), "65.2%");
+        assert_eq!(percent(None), "–");
+        assert_eq!(count(46_567), "46,567");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1_000_000), "1,000,000");
+    }
+}

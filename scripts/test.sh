@@ -6,6 +6,11 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$(pwd)/.tools/node/node_modules/.bin:$PATH"
 
+echo "== formatting and lints (ssr on the host, hydrate on wasm32)"
+cargo fmt --all -- --check
+cargo clippy --workspace --exclude frontend --all-targets -- -D warnings
+cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
 echo "== unit, store and server tests (SQLite and PostgreSQL)"
 # frontend is the wasm entry point; it is built (and tested in the browser) below.
 cargo test --workspace --exclude frontend

@@ -119,9 +119,9 @@ impl OrgTree {
             }
         }
         // A unit whose parent does not exist that day hangs as a root.
-        for i in 0..n {
-            if parent[i].is_some_and(|p| !exists[p]) {
-                parent[i] = None;
+        for p in &mut parent {
+            if p.is_some_and(|p| !exists[p]) {
+                *p = None;
             }
         }
         let mut depth = vec![0usize; n];

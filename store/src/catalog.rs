@@ -66,7 +66,8 @@ impl Store {
     }
 
     pub async fn catalog(&self) -> Result<Catalog> {
-        let (tools, products, members): (Vec<(i32, String)>, Vec<(i32, String)>, Vec<(i32, i32)>) = on_db!(&self.db, pool => (
+        type IdName = (i32, String);
+        let (tools, products, members): (Vec<IdName>, Vec<IdName>, Vec<(i32, i32)>) = on_db!(&self.db, pool => (
             sqlx::query_as("SELECT id, name FROM tool ORDER BY id").fetch_all(pool).await?,
             sqlx::query_as("SELECT id, name FROM product ORDER BY id").fetch_all(pool).await?,
             sqlx::query_as("SELECT product_id, tool_id FROM product_tool ORDER BY product_id, tool_id").fetch_all(pool).await?,

@@ -191,10 +191,9 @@ impl Store {
 
     /// Every person with their unit history, ordered by staff id.
     pub async fn people(&self) -> Result<Vec<Person>> {
-        let (staff, members): (
-            Vec<(i32, i32, NaiveDate, Option<NaiveDate>)>,
-            Vec<(i32, i32, NaiveDate, Option<NaiveDate>)>,
-        ) = on_db!(&self.db, pool => (
+        // (id, birth year or unit, from, to)
+        type Dated = (i32, i32, NaiveDate, Option<NaiveDate>);
+        let (staff, members): (Vec<Dated>, Vec<Dated>) = on_db!(&self.db, pool => (
             sqlx::query_as("SELECT id, birth_year, start_date, leave_date FROM staff ORDER BY id").fetch_all(pool).await?,
             sqlx::query_as("SELECT staff_id, unit_id, valid_from, valid_to FROM staff_unit ORDER BY staff_id, valid_from").fetch_all(pool).await?,
         ));

@@ -430,7 +430,7 @@ impl Force {
                 continue;
             }
             let mut r = Rng::new(self.seed ^ p.rng_salt).fork(day_index);
-            for tool in 0..5 {
+            for (tool, daily_use) in DAILY_USE.iter().enumerate() {
                 let product = usize::from(tool > 0);
                 let Some(adopted) = p.adopts[product] else {
                     continue;
@@ -440,15 +440,15 @@ impl Force {
                 }
                 // New adopters ramp up over their first fortnight.
                 let ramp = ((day - adopted).num_days() as f64 / 14.0).clamp(0.3, 1.0);
-                if r.chance(DAILY_USE[tool] * scale * ramp) {
+                if r.chance(daily_use * scale * ramp) {
                     emit(tool, &p.sign_in, 1 + r.below(12) as i64);
                 }
             }
         }
         let mut r = Rng::new(self.seed).fork(0xD00D ^ day_index);
         for ghost in &self.ghosts {
-            for tool in 1..5 {
-                if r.chance(DAILY_USE[tool] * scale * 0.8) {
+            for (tool, daily_use) in DAILY_USE.iter().enumerate().skip(1) {
+                if r.chance(daily_use * scale * 0.8) {
                     emit(tool, ghost, 1 + r.below(5) as i64);
                 }
             }

@@ -1,27 +1,11 @@
-//! Server functions, grouped by resource. Each one gets the state from
-//! context, calls `store`, and returns a view type from `domain`.
+//! Server functions, grouped by resource. Each one gets the caller and
+//! state from context, passes the one scope check in [`ssr`], calls
+//! `store`, and returns a view type from `domain`.
 
+pub mod admin;
 pub mod overview;
+pub mod people;
+pub mod session;
 
 #[cfg(feature = "ssr")]
-pub mod ssr {
-    use leptos::prelude::*;
-    use store::Store;
-
-    /// What every request can reach: the store.
-    #[derive(Clone, Debug)]
-    pub struct AppState {
-        pub store: Store,
-        pub leptos_options: LeptosOptions,
-    }
-
-    pub fn state() -> Result<AppState, ServerFnError> {
-        use_context::<AppState>().ok_or_else(|| ServerFnError::new("server state is missing"))
-    }
-
-    /// Logs the detail and gives the client a plain message.
-    pub fn internal(err: impl std::fmt::Display) -> ServerFnError {
-        tracing::error!(error = %err, "server function failed");
-        ServerFnError::new("the server could not load these figures; see its log")
-    }
-}
+pub mod ssr;

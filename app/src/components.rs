@@ -1,5 +1,11 @@
+mod error_note;
 mod kpi;
 mod line_chart;
+mod unit_table;
+mod user_menu;
 
+pub use error_note::ErrorNote;
 pub use kpi::KpiTile;
 pub use line_chart::LineChartView;
+pub use unit_table::UnitTable;
+pub use user_menu::UserMenu;

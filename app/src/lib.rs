@@ -9,8 +9,9 @@ mod pages;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    StaticSegment,
-    components::{Route, Router, Routes},
+    SsrMode,
+    components::{Outlet, ParentRoute, Route, Router, Routes},
+    path,
 };
 
 #[cfg(feature = "ssr")]
@@ -44,17 +45,35 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/uptake.css"/>
         <Title text="Uptake"/>
         <Router>
-            <header class="topbar">
-                <a class="brand" href="/">"Uptake"</a>
-                <nav aria-label="Main">
-                    <a href="/">"Overview"</a>
-                </nav>
-            </header>
-            <main id="main">
-                <Routes fallback=|| view! { <p class="empty">"Page not found."</p> }>
-                    <Route path=StaticSegment("") view=pages::OverviewPage/>
-                </Routes>
-            </main>
+            <Routes fallback=|| view! { <main id="main"><p class="empty">"Page not found."</p></main> }>
+                <Route path=path!("/login") view=|| view! {
+                    <header class="topbar"><span class="brand">"Uptake"</span></header>
+                    <main id="main"><pages::SignInPage/></main>
+                }/>
+                <ParentRoute path=path!("") view=SignedIn>
+                    <Route path=path!("") view=pages::OverviewPage ssr=SsrMode::Async/>
+                    <Route path=path!("/units/:code") view=pages::OverviewPage ssr=SsrMode::Async/>
+                    <Route path=path!("/units/:code/people") view=pages::PeoplePage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/accounts") view=pages::AccountsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/audit") view=pages::AuditPage ssr=SsrMode::Async/>
+                </ParentRoute>
+            </Routes>
         </Router>
+    }
+}
+
+/// The frame of every page behind sign-in: the top bar with the user's
+/// units and sign-out, then the page.
+#[component]
+fn SignedIn() -> impl IntoView {
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/">"Uptake"</a>
+            <nav aria-label="Main">
+                <a href="/">"Force overview"</a>
+            </nav>
+            <components::UserMenu/>
+        </header>
+        <main id="main"><Outlet/></main>
     }
 }

@@ -1,3 +1,11 @@
+mod accounts;
+mod audit;
 mod overview;
+mod people;
+mod sign_in;
 
+pub use accounts::AccountsPage;
+pub use audit::AuditPage;
 pub use overview::OverviewPage;
+pub use people::PeoplePage;
+pub use sign_in::SignInPage;

@@ -4,11 +4,14 @@
 //! Nothing here does I/O, async or SQL, and it compiles for wasm32 so the UI
 //! shares these types.
 
+pub mod access;
 pub mod activity;
 pub mod catalog;
 pub mod chart;
 pub mod day;
+pub mod disclosure;
 pub mod display;
+pub mod export;
 pub mod formats;
 pub mod metrics;
 pub mod org;

@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    access::Reach,
     chart::{AxisFormat, LineChart, Series},
     metrics::Counts,
 };
@@ -21,13 +22,35 @@ pub struct SubjectKpis {
     pub partial: bool,
 }
 
+/// One unit under the one shown, with a published cell per column
+/// subject: `None` is suppressed (`[c]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnitRow {
+    pub code: String,
+    pub name: String,
+    pub cells: Vec<Option<Counts>>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Overview {
+    /// The unit shown; the root stands for the whole force.
+    pub unit_code: String,
     pub scope_name: String,
+    /// Whether the viewer may drill down from here.
+    pub reach: Reach,
+    /// Whether the viewer may list this unit's people.
+    pub person_lists: bool,
+    /// Product names, for person-level list links.
+    pub products: Vec<String>,
     pub as_of: NaiveDate,
     pub complete_through: Option<NaiveDate>,
     pub kpis: Vec<SubjectKpis>,
     pub trend: LineChart,
+    /// Column headings of the drill-down table: one per product.
+    pub columns: Vec<String>,
+    /// The visible units directly under this one, after disclosure
+    /// control. Empty without a full grant.
+    pub children: Vec<UnitRow>,
 }
 
 /// A subject's daily counts, for the adoption trend.

@@ -121,3 +121,24 @@ mod tests {
         assert!(!p.in_post(21));
     }
 }
+
+/// One row of a person-level list: someone in post in a unit who has not
+/// yet used a product. Only a viewer with the person-lists permission gets
+/// these, and every view is audited.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PersonRow {
+    pub staff_number: String,
+    pub sign_in_name: String,
+    pub unit_code: String,
+    pub unit_name: String,
+}
+
+/// A person-level list with what it is about.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PersonList {
+    pub unit_code: String,
+    pub unit_name: String,
+    pub product: String,
+    pub as_of: chrono::NaiveDate,
+    pub people: Vec<PersonRow>,
+}

@@ -3,13 +3,18 @@
 use std::{net::SocketAddr, path::PathBuf};
 
 use anyhow::{Context, Result};
-use app::AppState;
-use chrono::{Days, NaiveDate, Utc};
+use app::{
+    AppState,
+    api::ssr::accounts::{self, Actor, AddAccount},
+};
+use chrono::{Days, Duration, NaiveDate, Utc};
 use clap::{Parser, Subcommand};
 use leptos::prelude::LeptosOptions;
 use store::Store;
 
-use crate::{demo, import, routes};
+use domain::access::{Role, SessionPolicy, SignInLimit};
+
+use crate::{auth::AuthConfig, demo, import, routes, users};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -38,6 +43,16 @@ pub enum Command {
         /// The folder cargo-leptos built the site into.
         #[arg(long, env = "UPTAKE_SITE_ROOT", default_value = "target/site")]
         site_root: PathBuf,
+        /// Mark session cookies Secure (set this behind HTTPS; a proxy's
+        /// X-Forwarded-Proto: https does the same per request).
+        #[arg(long, env = "UPTAKE_SECURE_COOKIES")]
+        secure_cookies: bool,
+        /// A session ends after this many idle minutes.
+        #[arg(long, env = "UPTAKE_SESSION_IDLE_MINUTES", default_value_t = 60)]
+        session_idle_minutes: i64,
+        /// A session ends this many hours after sign-in, however busy.
+        #[arg(long, env = "UPTAKE_SESSION_MAX_HOURS", default_value_t = 12)]
+        session_max_hours: i64,
     },
     /// Generate the demo force into an empty database.
     Demo {
@@ -66,10 +81,45 @@ pub enum Command {
         #[command(subcommand)]
         command: WaveCommand,
     },
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Rebuild every rollup cell from activity.
     Rebuild,
     /// Print a hash over every row of every table.
     Hash,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. Prints a one-time password unless
+    /// --password-stdin is given.
+    Add {
+        /// The sign-in name (UPN or email).
+        username: String,
+        /// admin, rollout_manager, unit_commander or viewer.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Unit codes of the subtrees the account may see, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        scope: Vec<String>,
+        /// Allow person-level lists ("who has not started") in scope.
+        #[arg(long)]
+        person_lists: bool,
+        /// Read the password from the first line of stdin.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List accounts.
+    List,
+    /// Disable an account and end its sessions.
+    Disable { username: String },
+    /// Change an account's role.
+    SetRole { username: String, role: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -99,7 +149,23 @@ pub async fn run(cli: Cli) -> Result<()> {
         .with_context(|| format!("opening the database at {}", cli.database_url))?;
     store.ensure_standard_catalog().await?;
     match cli.command {
-        Command::Serve { listen, site_root } => serve(store, listen, site_root).await,
+        Command::Serve {
+            listen,
+            site_root,
+            secure_cookies,
+            session_idle_minutes,
+            session_max_hours,
+        } => {
+            let auth = AuthConfig {
+                session: SessionPolicy {
+                    idle: Duration::minutes(session_idle_minutes),
+                    absolute: Duration::hours(session_max_hours),
+                },
+                sign_in: SignInLimit::default(),
+                secure_cookies,
+            };
+            serve(store, listen, site_root, auth).await
+        }
         Command::Demo {
             staff,
             seed,
@@ -117,6 +183,18 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
             let end = end.unwrap_or_else(|| Utc::now().date_naive() - Days::new(1));
             let report = demo::generate(&store, &demo::DemoOptions { staff, seed, end }).await?;
+            let credentials = std::path::Path::new(demo::CREDENTIALS_FILE);
+            demo::write_credentials(credentials, &report.accounts)?;
+            println!(
+                "demo accounts: {} (one-time passwords in {}, readable by you only)",
+                report
+                    .accounts
+                    .iter()
+                    .map(|a| a.username.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                credentials.display()
+            );
             println!(
                 "demo force: {staff} staff, {} activity rows ({} unmatched); generated in {:.1} s, rollups built in {:.1} s",
                 report.activity_rows,
@@ -161,6 +239,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             println!("wave {id} added");
             Ok(())
         }
+        Command::User { command } => user(&store, command).await,
         Command::Rebuild => {
             let stats = store.rebuild_rollups().await?;
             println!(
@@ -176,7 +255,63 @@ pub async fn run(cli: Cli) -> Result<()> {
     }
 }
 
-async fn serve(store: Store, listen: SocketAddr, site_root: PathBuf) -> Result<()> {
+async fn user(store: &Store, command: UserCommand) -> Result<()> {
+    match command {
+        UserCommand::Add {
+            username,
+            role,
+            display_name,
+            scope,
+            person_lists,
+            password_stdin,
+        } => {
+            let password = password_stdin
+                .then(users::password_from_stdin)
+                .transpose()?;
+            let generated = accounts::add(
+                store,
+                &Actor::local("cli"),
+                AddAccount {
+                    username: &username,
+                    display_name: display_name.as_deref(),
+                    role: Role::parse(&role)?,
+                    scope: &scope,
+                    person_lists,
+                    password,
+                    is_demo: false,
+                },
+            )
+            .await?;
+            match generated {
+                Some(p) => println!("created {username}; one-time password: {p}"),
+                None => println!("created {username}"),
+            }
+        }
+        UserCommand::List => print!("{}", users::list(store).await?),
+        UserCommand::Disable { username } => {
+            accounts::disable(store, &Actor::local("cli"), &username).await?;
+            println!("disabled {username}");
+        }
+        UserCommand::SetRole { username, role } => {
+            accounts::set_role(store, &Actor::local("cli"), &username, Role::parse(&role)?).await?;
+            println!("{username} is now {role}");
+        }
+    }
+    Ok(())
+}
+
+async fn serve(
+    store: Store,
+    listen: SocketAddr,
+    site_root: PathBuf,
+    auth: AuthConfig,
+) -> Result<()> {
+    if store.demo_accounts_exist().await? {
+        tracing::warn!(
+            "demo accounts are enabled (passwords in {}); disable them with `uptake user disable` before real use",
+            demo::CREDENTIALS_FILE
+        );
+    }
     let leptos_options = LeptosOptions::builder()
         .output_name("uptake")
         .site_root(site_root.to_string_lossy().into_owned())
@@ -191,10 +326,13 @@ async fn serve(store: Store, listen: SocketAddr, site_root: PathBuf) -> Result<(
         .await
         .with_context(|| format!("listening on {listen}"))?;
     tracing::info!("Uptake is serving on http://{listen}");
-    axum::serve(listener, routes::router(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .context("serving")
+    axum::serve(
+        listener,
+        routes::router(state, auth).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .context("serving")
 }

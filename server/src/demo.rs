@@ -14,6 +14,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use chrono::{Days, NaiveDate};
 use domain::{
+    access::Role,
     activity::{ActivityRecord, WriteMode, resolve_batch},
     catalog::Source,
     day::last_of_month,
@@ -21,6 +22,8 @@ use domain::{
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use store::{NewWave, Store};
+
+use app::api::ssr::accounts::{self, Actor, AddAccount};
 
 pub use model::Force;
 
@@ -39,6 +42,19 @@ pub struct DemoReport {
     pub unmatched_rows: u64,
     pub generate_secs: f64,
     pub rollup_secs: f64,
+    /// The demo accounts with their one-time passwords.
+    pub accounts: Vec<DemoAccount>,
+}
+
+/// Where `uptake demo` writes the demo accounts' one-time passwords.
+pub const CREDENTIALS_FILE: &str = "data/demo-credentials.txt";
+
+#[derive(Debug, Clone)]
+pub struct DemoAccount {
+    pub username: String,
+    pub role: Role,
+    pub scope: Vec<String>,
+    pub password: String,
 }
 
 pub async fn generate(store: &Store, options: &DemoOptions) -> Result<DemoReport> {
@@ -152,12 +168,108 @@ pub async fn generate(store: &Store, options: &DemoOptions) -> Result<DemoReport
         .await
         .context("building the rollups")?;
     let rollup_secs = rollup_started.elapsed().as_secs_f64();
+    let accounts = demo_accounts(store).await?;
     Ok(DemoReport {
         activity_rows,
         unmatched_rows,
         generate_secs,
         rollup_secs,
+        accounts,
     })
+}
+
+/// An admin, a commander of the first command (with person-level lists),
+/// and a viewer of the stalled borough command unit, each with a fresh
+/// one-time password.
+async fn demo_accounts(store: &Store) -> Result<Vec<DemoAccount>> {
+    let specs = [
+        (
+            "admin@uptake.demo",
+            "Demo Admin",
+            Role::Admin,
+            vec![],
+            false,
+        ),
+        (
+            "commander@uptake.demo",
+            "Demo Commander (C01)",
+            Role::UnitCommander,
+            vec!["C01".to_owned()],
+            true,
+        ),
+        (
+            "viewer@uptake.demo",
+            "Demo Viewer (C02-B1)",
+            Role::Viewer,
+            vec![model::STALLED_UNIT.to_owned()],
+            false,
+        ),
+    ];
+    let mut out = Vec::with_capacity(specs.len());
+    for (username, name, role, scope, person_lists) in specs {
+        let password = accounts::add(
+            store,
+            &Actor::local("demo"),
+            AddAccount {
+                username,
+                display_name: Some(name),
+                role,
+                scope: &scope,
+                person_lists,
+                password: None,
+                is_demo: true,
+            },
+        )
+        .await?
+        .context("a generated password")?;
+        out.push(DemoAccount {
+            username: username.to_owned(),
+            role,
+            scope,
+            password,
+        });
+    }
+    Ok(out)
+}
+
+/// Writes the demo credentials where only this user can read them.
+pub fn write_credentials(path: &std::path::Path, accounts: &[DemoAccount]) -> Result<()> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    writeln!(
+        file,
+        "# Uptake demo accounts: one-time passwords for the demo database only."
+    )?;
+    writeln!(
+        file,
+        "# Sign in at http://127.0.0.1:3000/login. Disable them with `uptake user disable NAME`."
+    )?;
+    for a in accounts {
+        let scope = if a.scope.is_empty() {
+            "every unit".to_owned()
+        } else {
+            a.scope.join(",")
+        };
+        writeln!(
+            file,
+            "{:<24} {:<30} {:<16} scope: {scope}",
+            a.username,
+            a.password,
+            a.role.key()
+        )?;
+    }
+    Ok(())
 }
 
 fn progress(days: u64) -> ProgressBar {

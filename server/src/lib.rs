@@ -1,7 +1,10 @@
 //! The `uptake` server: configuration, CLI, HTTP routes, imports and the
 //! demo generator. Everything that touches the network, disk or clock.
 
+pub mod admin;
+pub mod auth;
 pub mod cli;
 pub mod demo;
 pub mod import;
 pub mod routes;
+pub mod users;

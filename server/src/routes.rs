@@ -1,22 +1,40 @@
 //! The HTTP router, built by a plain function so tests can call it
 //! in-process.
+//!
+//! Every route sits behind [`auth::authenticate`]: a route is signed-in only
+//! unless `auth` lists it as public. State-changing requests also pass
+//! [`auth::same_origin`].
 
-use app::{App, AppState, shell};
+use std::sync::Arc;
+
+use app::{App, AppState, api::ssr::Caller, shell};
 use axum::{
     Json, Router,
     body::Body,
-    extract::{FromRef, State},
-    http::{Request, StatusCode},
+    extract::{FromRef, Request, State},
+    http::StatusCode,
+    middleware,
     response::{IntoResponse, Response},
-    routing::get,
+    routing::{get, post},
 };
-use leptos::prelude::{LeptosOptions, provide_context};
-use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
+use leptos::{nonce::Nonce, prelude::*};
+use leptos_axum::{
+    AxumRouteListing, LeptosRoutes, generate_route_list, handle_server_fns_with_context,
+    render_route_with_context,
+};
 use tower_http::{services::ServeDir, trace::TraceLayer};
 
+use crate::{
+    admin,
+    auth::{self, AuthConfig, CspNonce},
+};
+
 #[derive(Clone)]
-struct ServerState {
-    app: AppState,
+pub struct ServerState {
+    pub app: AppState,
+    pub auth: AuthConfig,
+    /// The app's page routes with their SSR modes.
+    pages: Arc<Vec<AxumRouteListing>>,
 }
 
 impl FromRef<ServerState> for LeptosOptions {
@@ -25,15 +43,38 @@ impl FromRef<ServerState> for LeptosOptions {
     }
 }
 
-pub fn router(app: AppState) -> Router {
+/// The REST routes besides the Leptos pages and server functions, as
+/// (method, path). The route sweep test walks this list; the router below
+/// is built from the same handlers.
+pub const REST_ROUTES: &[(&str, &str)] = &[
+    ("GET", "/healthz"),
+    ("POST", "/auth/sign-in"),
+    ("POST", "/auth/sign-out"),
+    ("GET", "/admin/audit.csv"),
+];
+
+pub fn router(app: AppState, auth_config: AuthConfig) -> Router {
     let site_root = app.leptos_options.site_root.to_string();
-    let state = ServerState { app };
     let routes = generate_route_list(App);
+    let state = ServerState {
+        app,
+        auth: auth_config,
+        pages: Arc::new(routes.clone()),
+    };
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/auth/sign-in", post(auth::sign_in))
+        .route("/auth/sign-out", post(auth::sign_out))
+        .route("/admin/audit.csv", get(admin::audit_csv))
         .route("/api/{*fn_name}", get(server_fn).post(server_fn))
         .leptos_routes_with_handler(routes, get(page))
         .fallback_service(ServeDir::new(site_root))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ))
+        .layer(middleware::from_fn(auth::same_origin))
+        .layer(middleware::from_fn(auth::security_headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -50,17 +91,38 @@ async fn healthz(State(state): State<ServerState>) -> Response {
     }
 }
 
-async fn server_fn(State(state): State<ServerState>, request: Request<Body>) -> impl IntoResponse {
+/// What a page or server function finds in context: the state, the
+/// caller (when signed in) and the CSP nonce.
+fn request_context(
+    state: &ServerState,
+    request: &Request,
+) -> impl Fn() + Clone + Send + Sync + 'static + use<> {
     let app = state.app.clone();
-    handle_server_fns_with_context(move || provide_context(app.clone()), request).await
+    let caller = request.extensions().get::<Caller>().cloned();
+    let nonce = request.extensions().get::<CspNonce>().map(|n| n.0.clone());
+    move || {
+        provide_context(app.clone());
+        if let Some(caller) = caller.clone() {
+            provide_context(caller);
+        }
+        if let Some(nonce) = nonce.clone() {
+            provide_context(Nonce::from_value(nonce));
+        }
+    }
 }
 
+async fn server_fn(State(state): State<ServerState>, request: Request<Body>) -> impl IntoResponse {
+    let context = request_context(&state, &request);
+    handle_server_fns_with_context(context, request).await
+}
+
+/// Renders a page in its route's SSR mode: data pages render whole
+/// (async), so a refused scope check sets the page's status.
 async fn page(State(state): State<ServerState>, request: Request<Body>) -> Response {
-    let app = state.app.clone();
+    let context = request_context(&state, &request);
     let options = state.app.leptos_options.clone();
-    let handler = leptos_axum::render_app_to_stream_with_context(
-        move || provide_context(app.clone()),
-        move || shell(options.clone()),
-    );
-    handler(request).await.into_response()
+    let handler = render_route_with_context(state.pages.to_vec(), context, move || {
+        shell(options.clone())
+    });
+    handler(State(state), request).await
 }

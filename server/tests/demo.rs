@@ -3,6 +3,7 @@
 
 use chrono::{Days, NaiveDate};
 use domain::{
+    access::Role,
     catalog::{ProductId, Subject},
     metrics::Counts,
     people::AgeBand,
@@ -62,7 +63,11 @@ async fn sum_bands(
 async fn the_demo_force_has_the_designed_properties() {
     let db = demo_db(12_000, 42).await;
     let store = &db.store;
-    let overview = store.overview(None).await.expect("overview");
+    let (viewer, grant) = testing::admin_grant(store, None).await.expect("grant");
+    let overview = store
+        .overview(&viewer, &grant, None)
+        .await
+        .expect("overview");
     let day = overview.as_of;
     assert_eq!(
         day,
@@ -166,4 +171,52 @@ async fn the_demo_force_has_the_designed_properties() {
             .all(|w| w.target_value > 0.0 && w.target_date > w.go_live)
     );
     assert!(units.iter().any(|u| u.restricted));
+
+    // Demo accounts: an admin, a commander with person-level lists, a viewer.
+    let accounts = store.accounts().await.expect("accounts");
+    let roles: Vec<(&str, Role, Vec<&str>, bool)> = accounts
+        .iter()
+        .map(|a| {
+            let v = &a.viewer;
+            assert!(a.is_demo && !a.disabled);
+            (
+                v.username.as_str(),
+                v.role,
+                v.scope.iter().map(|s| s.code.as_str()).collect(),
+                v.person_lists,
+            )
+        })
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            ("admin@uptake.demo", Role::Admin, vec![], false),
+            (
+                "commander@uptake.demo",
+                Role::UnitCommander,
+                vec!["C01"],
+                true
+            ),
+            ("viewer@uptake.demo", Role::Viewer, vec!["C02-B1"], false),
+        ]
+    );
+    assert!(store.demo_accounts_exist().await.expect("demo accounts"));
+}
+
+#[test]
+fn demo_credentials_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("data/demo-credentials.txt");
+    let accounts = [demo::DemoAccount {
+        username: "admin@uptake.demo".into(),
+        role: Role::Admin,
+        scope: Vec::new(),
+        password: "abcde-fghjk".into(),
+    }];
+    demo::write_credentials(&path, &accounts).expect("write");
+    let mode = std::fs::metadata(&path).expect("file").permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let text = std::fs::read_to_string(&path).expect("read");
+    assert!(text.contains("admin@uptake.demo") && text.contains("abcde-fghjk"));
 }

@@ -1,97 +1,72 @@
-//! The router, called in-process on both backends.
+//! The router, called in-process: health, the overview through sign-in,
+//! and the page rendered on the server.
 
-use app::AppState;
-use axum::{
-    body::{Body, to_bytes},
-    http::{Request, StatusCode},
-};
-use chrono::NaiveDate;
-use leptos::prelude::LeptosOptions;
-use server::{
-    demo::{self, DemoOptions},
-    routes::router,
-};
+mod support;
+
+use axum::http::StatusCode;
+use server::auth::AuthConfig;
 use store::testing;
-use tower::ServiceExt;
-
-fn state(store: store::Store) -> AppState {
-    AppState {
-        store,
-        leptos_options: LeptosOptions::builder()
-            .output_name("uptake")
-            .site_root("target/site")
-            .build(),
-    }
-}
-
-async fn get(state: &AppState, uri: &str) -> (StatusCode, String) {
-    let response = router(state.clone())
-        .oneshot(
-            Request::builder()
-                .uri(uri)
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await
-        .expect("response");
-    let status = response.status();
-    let body = to_bytes(response.into_body(), 1 << 24).await.expect("body");
-    (status, String::from_utf8_lossy(&body).into_owned())
-}
+use support::TestApp;
 
 #[tokio::test]
-async fn healthz_reports_the_database_on_both_backends() {
+async fn healthz_reports_the_database_on_both_backends_without_sign_in() {
     for db in testing::both().await.expect("databases") {
         let backend = format!("{:?}", db.store.backend());
-        let (status, body) = get(&state(db.store), "/healthz").await;
-        assert_eq!(status, StatusCode::OK);
-        assert!(body.contains(&backend), "{body}");
+        let app = TestApp::empty(db, AuthConfig::default());
+        let reply = app.call("GET", "/healthz", None, None).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert!(reply.body.contains(&backend), "{}", reply.body);
     }
 }
 
 #[tokio::test]
 async fn the_overview_endpoint_and_page_carry_the_figures() {
-    let db = testing::sqlite().await.expect("database");
-    db.store.ensure_standard_catalog().await.expect("catalog");
-    let end: NaiveDate = "2026-10-31".parse().expect("date");
-    demo::generate(
-        &db.store,
-        &DemoOptions {
-            staff: 600,
-            seed: 7,
-            end,
-        },
+    let app = TestApp::demo(
+        testing::sqlite().await.expect("database"),
+        AuthConfig::default(),
     )
-    .await
-    .expect("demo");
-    let state = state(db.store.clone());
-    let (status, body) = get(&state, "/api/overview?as_of=2026-10-20").await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let overview: domain::overview::Overview = serde_json::from_str(&body).expect("overview json");
+    .await;
+    let cookie = app.sign_in("admin@uptake.demo").await;
+    let reply = app.get("/api/overview?as_of=2026-10-20", &cookie).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let overview: domain::overview::Overview = reply.json();
     assert_eq!(overview.as_of.to_string(), "2026-10-20");
     let all = overview
         .kpis
         .iter()
         .find(|k| k.subject == "all")
         .expect("all tools");
-    let direct = db
+    let (viewer, grant) = testing::admin_grant(&app.store, None).await.expect("grant");
+    let direct = app
         .store
-        .overview(Some("2026-10-20".parse().expect("date")))
+        .overview(&viewer, &grant, Some("2026-10-20".parse().expect("date")))
         .await
         .expect("overview");
     assert_eq!(all.counts, direct.kpis[0].counts);
     assert!(all.counts.eligible > 500, "{:?}", all.counts);
     assert_eq!(overview.trend.series.len(), 5);
+    let units = app.store.units().await.expect("units");
+    let root = units.iter().find(|u| u.parent.is_none()).expect("root").id;
+    let commands = units.iter().filter(|u| u.parent == Some(root)).count();
+    assert!(commands >= 3);
+    assert_eq!(
+        overview.children.len(),
+        commands,
+        "the admin drills into every command"
+    );
 
-    let (status, html) = get(&state, "/?as_of=2026-10-20").await;
-    assert_eq!(status, StatusCode::OK);
+    let page = app.get("/?as_of=2026-10-20", &cookie).await;
+    assert_eq!(page.status, StatusCode::OK);
     assert!(
-        html.contains("Demo Police"),
+        page.body.contains("Demo Police"),
         "the page renders on the server"
     );
-    assert!(html.contains(&format!("{}", all.counts.eligible)) || all.counts.eligible >= 1000);
     assert!(
-        html.contains("/js/plotly.min.js"),
+        page.body
+            .contains(&domain::display::count(all.counts.eligible))
+    );
+    assert!(
+        page.body.contains("/js/plotly.min.js"),
         "plotly is served locally"
     );
 }

@@ -4,6 +4,7 @@
 //! backends wherever the dialects agree; bulk writes use each backend's fast
 //! path.
 
+mod access;
 mod activity;
 mod catalog;
 mod db;
@@ -15,6 +16,7 @@ mod sync;
 mod views;
 mod wave;
 
+pub use access::{AuditEntry, Credentials, NewAccount};
 pub use activity::IngestSummary;
 pub use catalog::StandardCatalog;
 pub use db::{Backend, Store};

@@ -191,3 +191,42 @@ fn spawn_watchdog(dir: &Path, data: &str) {
         .stderr(std::process::Stdio::null())
         .spawn();
 }
+
+/// Tries to rewrite and to delete the audit log, as an attacker with a
+/// database connection but no schema rights would: both must fail.
+pub async fn edit_audit_log(store: &Store) -> (Result<()>, Result<()>) {
+    use crate::db::on_db;
+    on_db!(&store.db, pool => (
+        sqlx::query("UPDATE audit_log SET detail = 'edited'").execute(pool).await.map(|_| ()).map_err(Into::into),
+        sqlx::query("DELETE FROM audit_log").execute(pool).await.map(|_| ()).map_err(Into::into),
+    ))
+}
+
+/// An admin viewer and their grant on a unit (the root when `None`), for
+/// tests that read views directly rather than through the app.
+pub async fn admin_grant(
+    store: &Store,
+    unit: Option<&str>,
+) -> Result<(domain::access::Viewer, domain::access::Grant)> {
+    use domain::access::{Role, Viewer};
+    let code = match unit {
+        Some(c) => c.to_owned(),
+        None => store.root_code().await?,
+    };
+    let path = store
+        .unit_path(&code)
+        .await?
+        .ok_or_else(|| crate::StoreError::NotFound(format!("unit '{code}'")))?;
+    let viewer = Viewer {
+        account: 0,
+        username: "test-admin".into(),
+        display_name: "Test admin".into(),
+        role: Role::Admin,
+        scope: Vec::new(),
+        person_lists: false,
+    };
+    let grant = viewer
+        .authorize(&path)
+        .map_err(|d| crate::StoreError::Invalid(d.to_string()))?;
+    Ok((viewer, grant))
+}

@@ -4,15 +4,20 @@ use std::collections::HashMap;
 
 use chrono::{Days, NaiveDate};
 use domain::{
+    access::{Grant, PersonListGrant, Viewer},
     catalog::{Source, Subject, ToolId},
+    disclosure::Disclosure,
+    org::UnitId,
     overview::{
-        Coverage, Overview, SubjectKpis, SubjectSeries, adoption_trend, default_as_of,
+        Coverage, Overview, SubjectKpis, SubjectSeries, UnitRow, adoption_trend, default_as_of,
         window_is_partial,
     },
+    people::{PersonList, PersonRow},
 };
 
 use crate::{
-    Store,
+    Store, UnitInfo,
+    db::on_db,
     error::{Result, StoreError},
 };
 
@@ -20,13 +25,20 @@ use crate::{
 const TREND_DAYS: u64 = 365;
 
 impl Store {
-    /// Force-wide KPIs per subject, and the adoption trend per tool.
-    pub async fn overview(&self, as_of: Option<NaiveDate>) -> Result<Overview> {
+    /// A unit's KPIs per subject, its adoption trend per tool, and the
+    /// units under it that the viewer may see, after disclosure control.
+    pub async fn overview(
+        &self,
+        viewer: &Viewer,
+        grant: &Grant,
+        as_of: Option<NaiveDate>,
+    ) -> Result<Overview> {
         let catalog = self.catalog().await?;
         let units = self.units().await?;
-        let root = units.iter().find(|u| u.parent.is_none()).ok_or_else(|| {
-            StoreError::NotFound("the unit tree (import units.csv or run `uptake demo`)".into())
-        })?;
+        let root = units
+            .iter()
+            .find(|u| u.id == grant.unit())
+            .ok_or_else(|| StoreError::NotFound(format!("unit {:?}", grant.unit())))?;
         let coverage = self.tool_coverage().await?;
         let all_coverage: Vec<Coverage> = coverage.values().copied().collect();
         let horizon = self.rollup_horizon().await?;
@@ -35,7 +47,33 @@ impl Store {
             .or(horizon.map(|h| h.1))
             .ok_or_else(|| StoreError::NotFound("activity (no source has data yet)".into()))?;
         let subjects = catalog.display_subjects();
-        let cells = self.cells_on(&[root.id], &subjects, None, as_of).await?;
+        let children: Vec<&UnitInfo> = units
+            .iter()
+            .filter(|u| u.parent == Some(root.id) && viewer.sees_child(grant, u.id, u.restricted))
+            .collect();
+        let columns: Vec<Subject> = catalog
+            .products()
+            .iter()
+            .map(|p| Subject::Product(p.id))
+            .collect();
+        let nodes: Vec<UnitId> = std::iter::once(root.id)
+            .chain(children.iter().map(|u| u.id))
+            .collect();
+        let cells = self.cells_on(&nodes, &subjects, None, as_of).await?;
+        let disclosure = Disclosure::default();
+        let children = children
+            .iter()
+            .map(|u| UnitRow {
+                code: u.code.clone(),
+                name: u.name.clone(),
+                cells: columns
+                    .iter()
+                    .map(|&s| {
+                        disclosure.publish(cells.get(&(u.id, s)).copied().unwrap_or_default())
+                    })
+                    .collect(),
+            })
+            .collect();
         let coverage_of = |s: Subject| -> Vec<Coverage> {
             catalog
                 .subject_tools(s)
@@ -67,11 +105,71 @@ impl Store {
             });
         }
         Ok(Overview {
+            unit_code: root.code.clone(),
             scope_name: root.name.clone(),
+            reach: grant.reach(),
+            person_lists: grant.person_lists().is_ok(),
+            products: catalog.products().iter().map(|p| p.name.clone()).collect(),
             as_of,
             complete_through: default_as_of(&all_coverage),
             kpis,
             trend: adoption_trend(&trend),
+            columns: columns.iter().map(|&s| catalog.subject_label(s)).collect(),
+            children,
+        })
+    }
+
+    /// Who in a unit's subtree is in post on `as_of` (in the unit they
+    /// belong to now) and has never used the product. Staff of restricted
+    /// units below the granted one are left out.
+    pub async fn not_started(
+        &self,
+        grant: &PersonListGrant,
+        product: &str,
+        as_of: NaiveDate,
+    ) -> Result<PersonList> {
+        let catalog = self.catalog().await?;
+        let found = catalog
+            .products()
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(product))
+            .ok_or_else(|| StoreError::NotFound(format!("product '{product}'")))?;
+        let unit = grant.unit().0;
+        let (code, name): (String, String) = on_db!(&self.db, pool => sqlx::query_as(
+            "SELECT u.code, v.name FROM unit u JOIN unit_version v ON v.unit_id = u.id AND v.valid_to IS NULL WHERE u.id = $1")
+            .bind(unit).fetch_one(pool).await?);
+        let rows: Vec<(String, String, String, String)> = on_db!(&self.db, pool => sqlx::query_as(
+            "SELECT s.staff_number, s.sign_in_name, u.code, v.name \
+             FROM unit_closure c \
+             JOIN staff_unit m ON m.unit_id = c.descendant_id AND m.valid_to IS NULL \
+             JOIN staff s ON s.id = m.staff_id \
+             JOIN unit u ON u.id = m.unit_id \
+             JOIN unit_version v ON v.unit_id = u.id AND v.valid_to IS NULL \
+             WHERE c.ancestor_id = $1 AND s.start_date <= $2 AND (s.leave_date IS NULL OR s.leave_date >= $2) \
+               AND NOT EXISTS (SELECT 1 FROM person_tool_state p JOIN product_tool pt ON pt.tool_id = p.tool_id \
+                               WHERE p.staff_id = s.id AND pt.product_id = $3 AND p.first_use <= $2) \
+               AND NOT EXISTS (SELECT 1 FROM unit_closure r \
+                               JOIN unit ru ON ru.id = r.ancestor_id AND ru.restricted \
+                               JOIN unit_closure top ON top.ancestor_id = $1 AND top.descendant_id = r.ancestor_id AND top.depth > 0 \
+                               WHERE r.descendant_id = m.unit_id) \
+             ORDER BY u.code, s.sign_in_name")
+            .bind(unit).bind(as_of).bind(found.id.0).fetch_all(pool).await?);
+        Ok(PersonList {
+            unit_code: code,
+            unit_name: name,
+            product: found.name.clone(),
+            as_of,
+            people: rows
+                .into_iter()
+                .map(
+                    |(staff_number, sign_in_name, unit_code, unit_name)| PersonRow {
+                        staff_number,
+                        sign_in_name,
+                        unit_code,
+                        unit_name,
+                    },
+                )
+                .collect(),
         })
     }
 

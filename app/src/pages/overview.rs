@@ -1,32 +1,36 @@
 use chrono::NaiveDate;
 use domain::{
+    access::Reach,
     display::{count, date as display_date, percent},
     overview::Overview,
 };
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
     api::overview::get_overview,
-    components::{KpiTile, LineChartView},
+    components::{ErrorNote, KpiTile, LineChartView, UnitTable},
 };
 
-/// Force-wide progress: KPI tiles per product and tool, and the trend.
+/// A unit's progress (the whole force at `/`): KPI tiles per product and
+/// tool, the trend, and the units under it.
 #[component]
 pub fn OverviewPage() -> impl IntoView {
     let query = use_query_map();
-    let as_of = move || {
-        query
+    let params = use_params_map();
+    let args = move || {
+        let as_of = query
             .read()
             .get("as_of")
-            .and_then(|s| s.parse::<NaiveDate>().ok())
+            .and_then(|s| s.parse::<NaiveDate>().ok());
+        (params.read().get("code"), as_of)
     };
-    let overview = Resource::new(as_of, get_overview);
+    let overview = Resource::new(args, |(unit, as_of)| get_overview(unit, as_of));
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading figures…"</p> }>
             {move || overview.get().map(|result| match result {
                 Ok(o) => view! { <OverviewBody overview=o/> }.into_any(),
-                Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                Err(e) => view! { <ErrorNote error=e/> }.into_any(),
             })}
         </Suspense>
     }
@@ -59,17 +63,41 @@ fn OverviewBody(overview: Overview) -> impl IntoView {
             }
         })
         .collect_view();
+    let comparison = (overview.reach == Reach::ForceComparison).then(|| {
+        view! {
+            <p class="note" data-testid="comparison-only">
+                "Force-wide figures, shown for comparison. Your own units are listed under “My units”."
+            </p>
+        }
+    });
+    let people = overview.person_lists.then(|| {
+        let links = overview
+            .products
+            .iter()
+            .map(|p| {
+                let href = format!("/units/{}/people?product={p}", overview.unit_code);
+                view! { <a href=href data-testid="people-link">{p.clone()}</a> " " }
+            })
+            .collect_view();
+        view! { <p class="note">"Who has not started: " {links}</p> }
+    });
+    let drill = (!overview.children.is_empty()).then(|| {
+        view! { <UnitTable columns=overview.columns rows=overview.children as_of=overview.as_of/> }
+    });
     view! {
-        <div class="page" data-hydrated=move || hydrated.get().to_string()>
+        <div class="page" data-hydrated=move || hydrated.get().to_string() data-unit=overview.unit_code>
             <header class="page-head">
                 <h1>{overview.scope_name} " — overview"</h1>
                 <p class="as-of">
                     "As of " <time datetime=overview.as_of.to_string() data-testid="as-of">{display_date(overview.as_of)}</time>
                     ". " {freshness}
                 </p>
+                {comparison}
+                {people}
             </header>
             <div class="subjects">{sections}</div>
             <LineChartView chart=overview.trend id="adoption-trend"/>
+            {drill}
         </div>
     }
 }

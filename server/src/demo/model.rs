@@ -9,6 +9,8 @@ use super::{DemoOptions, rng::Rng};
 pub const DOMAIN: &str = "demo.police.uk";
 pub const LEGACY_DOMAIN: &str = "legacy.demo.police.uk";
 pub const EXTERNAL_DOMAIN: &str = "cps.gov.uk";
+/// The borough command unit where nobody starts in the last 75 days.
+pub const STALLED_UNIT: &str = "C02-B1";
 
 /// Chance an adopter uses each tool on a working day (Box, Teams, OneDrive,
 /// SharePoint, Exchange), and whether they take to the tool at all.
@@ -177,7 +179,7 @@ impl Force {
                     "bcu",
                     false,
                 ));
-                let stalled_bcu = c == 1 && b == 1;
+                let stalled_bcu = bcu == STALLED_UNIT;
                 for d in 1..=(2 + rng.below(2)) {
                     if left == 0 {
                         break;

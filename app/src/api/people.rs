@@ -1,0 +1,33 @@
+use chrono::NaiveDate;
+use domain::people::PersonList;
+use leptos::{prelude::*, server_fn::codec::GetUrl};
+
+/// Who in a unit has not started with a product: a person-level list. It
+/// needs the separate permission, and every view is written to the audit
+/// log.
+#[server(input = GetUrl, endpoint = "not-started")]
+pub async fn get_not_started(
+    unit: String,
+    product: String,
+    as_of: Option<NaiveDate>,
+) -> Result<PersonList, ServerFnError> {
+    use super::ssr::{internal, person_list};
+    let (state, caller, grant) = person_list(&unit).await?;
+    let as_of = as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let list = state
+        .store
+        .not_started(&grant, &product, as_of)
+        .await
+        .map_err(internal)?;
+    let detail = format!(
+        "not started with {} in {} on {} ({} people)",
+        list.product,
+        list.unit_code,
+        as_of,
+        list.people.len()
+    );
+    caller
+        .audit(&state.store, "person_list_viewed", &detail)
+        .await?;
+    Ok(list)
+}

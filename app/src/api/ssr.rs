@@ -1,0 +1,162 @@
+//! What every server function starts with: the state, the caller, and the
+//! one shared access check.
+//!
+//! Each check marks the response with the `x-uptake-access` header it
+//! granted. The route sweep in `server/tests` calls every registered server
+//! function and fails on any that answers without one, so a new function
+//! cannot skip the check unnoticed.
+
+pub mod accounts;
+pub mod password;
+
+use domain::access::{Denied, Grant, PersonListGrant, Viewer};
+use http::{HeaderValue, StatusCode};
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+use store::Store;
+
+use accounts::Actor;
+
+/// The header that names the access a server function was granted.
+pub const ACCESS_HEADER: &str = "x-uptake-access";
+
+/// What every request can reach: the store and the site options.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub store: Store,
+    pub leptos_options: LeptosOptions,
+}
+
+/// The signed-in user behind this request, and where they call from. The
+/// server's authentication middleware provides it.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub viewer: Viewer,
+    pub address: Option<String>,
+}
+
+impl Caller {
+    /// This caller as the audit log names them.
+    pub fn actor(&self) -> Actor<'_> {
+        Actor {
+            account: Some(self.viewer.account),
+            name: &self.viewer.username,
+            scope: self.viewer.scope_label(),
+            address: self.address.as_deref(),
+        }
+    }
+
+    /// Writes an audit log entry in this caller's name.
+    pub async fn audit(
+        &self,
+        store: &Store,
+        action: &str,
+        detail: &str,
+    ) -> Result<(), ServerFnError> {
+        self.actor()
+            .audit(store, action, detail)
+            .await
+            .map_err(internal)
+    }
+}
+
+fn state() -> Result<AppState, ServerFnError> {
+    use_context::<AppState>().ok_or_else(|| ServerFnError::new("server state is missing"))
+}
+
+fn refuse(status: StatusCode, message: impl ToString) -> ServerFnError {
+    if let Some(response) = use_context::<ResponseOptions>() {
+        response.set_status(status);
+    }
+    ServerFnError::new(message)
+}
+
+fn granted(access: &str) {
+    if let (Some(response), Ok(value)) = (
+        use_context::<ResponseOptions>(),
+        HeaderValue::from_str(access),
+    ) {
+        response.insert_header(http::HeaderName::from_static(ACCESS_HEADER), value);
+    }
+}
+
+fn denied(d: Denied) -> ServerFnError {
+    refuse(StatusCode::FORBIDDEN, d)
+}
+
+/// Any signed-in caller, for things about themselves.
+pub fn signed_in() -> Result<(AppState, Caller), ServerFnError> {
+    let caller =
+        use_context::<Caller>().ok_or_else(|| refuse(StatusCode::UNAUTHORIZED, "sign in first"))?;
+    let state = state()?;
+    granted("self");
+    Ok((state, caller))
+}
+
+/// A grant on one unit (by code; `None` is the whole force), or 403. This
+/// is the only way to a [`Grant`], and every unit read in `store` needs one.
+pub async fn unit(code: Option<&str>) -> Result<(AppState, Caller, Grant), ServerFnError> {
+    let caller =
+        use_context::<Caller>().ok_or_else(|| refuse(StatusCode::UNAUTHORIZED, "sign in first"))?;
+    let state = state()?;
+    let code = match code {
+        Some(c) => c.to_owned(),
+        None => state.store.root_code().await.map_err(internal)?,
+    };
+    // Only those who see every unit learn whether a code exists.
+    let path = state
+        .store
+        .unit_path(&code)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| {
+            if caller.viewer.role.sees_every_unit() {
+                refuse(StatusCode::NOT_FOUND, format!("there is no unit '{code}'"))
+            } else {
+                denied(Denied::OutOfScope)
+            }
+        })?;
+    let grant = caller.viewer.authorize(&path).map_err(denied)?;
+    granted(&format!("unit:{code}"));
+    Ok((state, caller, grant))
+}
+
+/// A grant to list a unit's people: the unit grant plus the separate
+/// permission. The caller audits the view.
+pub async fn person_list(code: &str) -> Result<(AppState, Caller, PersonListGrant), ServerFnError> {
+    let (state, caller, grant) = unit(Some(code)).await?;
+    let list = grant.person_lists().map_err(denied)?;
+    granted(&format!("people:{code}"));
+    Ok((state, caller, list))
+}
+
+/// Admins only.
+pub fn admin() -> Result<(AppState, Caller), ServerFnError> {
+    let caller =
+        use_context::<Caller>().ok_or_else(|| refuse(StatusCode::UNAUTHORIZED, "sign in first"))?;
+    caller.viewer.require_admin().map_err(denied)?;
+    let state = state()?;
+    granted("admin");
+    Ok((state, caller))
+}
+
+/// A request the caller can fix: 400 with the reason in plain words.
+pub fn refused(reason: impl std::fmt::Display) -> ServerFnError {
+    refuse(StatusCode::BAD_REQUEST, reason.to_string())
+}
+
+/// An account change that failed: the reason when the caller can fix it,
+/// a plain message (and the log) when the server failed.
+pub fn account_failed(e: accounts::AccountError) -> ServerFnError {
+    if e.is_users_to_fix() {
+        refused(e)
+    } else {
+        internal(e)
+    }
+}
+
+/// Logs the detail and gives the client a plain message.
+pub fn internal(err: impl std::fmt::Display) -> ServerFnError {
+    tracing::error!(error = %err, "server function failed");
+    ServerFnError::new("the server could not load these figures; see its log")
+}

@@ -1,0 +1,155 @@
+//! Account changes, shared by the admin page and the command line: each
+//! one validated, hashed where it needs a password, and audited.
+
+use domain::access::Role;
+use store::{AuditEntry, NewAccount, Store, StoreError};
+
+use super::password;
+
+/// Who makes a change, as the audit log records it.
+#[derive(Debug, Clone)]
+pub struct Actor<'a> {
+    pub account: Option<i64>,
+    pub name: &'a str,
+    pub scope: String,
+    pub address: Option<&'a str>,
+}
+
+impl Actor<'static> {
+    /// The command line, or another trusted local process by name.
+    pub fn local(name: &'static str) -> Self {
+        Self {
+            account: None,
+            name,
+            scope: "local".to_owned(),
+            address: None,
+        }
+    }
+}
+
+impl Actor<'_> {
+    pub async fn audit(&self, store: &Store, action: &str, detail: &str) -> Result<(), StoreError> {
+        store
+            .audit(&AuditEntry {
+                account: self.account,
+                actor: self.name,
+                action,
+                detail,
+                scope: &self.scope,
+                address: self.address,
+            })
+            .await
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("a {0} needs a scope: name the units they may see")]
+    NoScope(&'static str),
+    #[error("a password needs at least {} characters", password::MIN_LENGTH)]
+    ShortPassword,
+    #[error("the server could not make a password: {0}")]
+    Crypto(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl AccountError {
+    /// Whether the person asking can fix it (and may read the reason).
+    pub fn is_users_to_fix(&self) -> bool {
+        matches!(
+            self,
+            AccountError::NoScope(_)
+                | AccountError::ShortPassword
+                | AccountError::Store(StoreError::Invalid(_) | StoreError::NotFound(_))
+        )
+    }
+}
+
+/// An account to create.
+pub struct AddAccount<'a> {
+    pub username: &'a str,
+    pub display_name: Option<&'a str>,
+    pub role: Role,
+    pub scope: &'a [String],
+    pub person_lists: bool,
+    /// A password chosen by an admin; otherwise a one-time password is
+    /// generated and returned.
+    pub password: Option<String>,
+    pub is_demo: bool,
+}
+
+/// Creates the account; returns the password to hand over if one was
+/// generated.
+pub async fn add(
+    store: &Store,
+    actor: &Actor<'_>,
+    new: AddAccount<'_>,
+) -> Result<Option<String>, AccountError> {
+    let scope: Vec<String> = new
+        .scope
+        .iter()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if !new.role.sees_every_unit() && scope.is_empty() {
+        return Err(AccountError::NoScope(new.role.label()));
+    }
+    let (password, generated) = match new.password {
+        Some(p) if p.chars().count() < password::MIN_LENGTH => {
+            return Err(AccountError::ShortPassword);
+        }
+        Some(p) => (p, false),
+        None => (
+            password::generate().map_err(|e| AccountError::Crypto(e.to_string()))?,
+            true,
+        ),
+    };
+    let hashed = password::hash_off_thread(password.clone()).await?;
+    store
+        .create_account(&NewAccount {
+            username: new.username.to_owned(),
+            display_name: new.display_name.unwrap_or(new.username).trim().to_owned(),
+            role: new.role,
+            password_hash: Some(hashed),
+            person_lists: new.person_lists,
+            scope: scope.clone(),
+            is_demo: new.is_demo,
+        })
+        .await?;
+    let detail = format!(
+        "created {} as {} with scope [{}]{}",
+        new.username.trim().to_lowercase(),
+        new.role.key(),
+        scope.join(" "),
+        if new.person_lists {
+            " and person-level lists"
+        } else {
+            ""
+        }
+    );
+    actor.audit(store, "account_created", &detail).await?;
+    Ok(generated.then_some(password))
+}
+
+pub async fn set_role(
+    store: &Store,
+    actor: &Actor<'_>,
+    username: &str,
+    role: Role,
+) -> Result<(), AccountError> {
+    store.set_role(username, role).await?;
+    let detail = format!("{} is now {}", username.trim().to_lowercase(), role.key());
+    actor.audit(store, "account_role_changed", &detail).await?;
+    Ok(())
+}
+
+pub async fn disable(store: &Store, actor: &Actor<'_>, username: &str) -> Result<(), AccountError> {
+    store.disable_account(username).await?;
+    let detail = format!(
+        "disabled {} and ended its sessions",
+        username.trim().to_lowercase()
+    );
+    actor.audit(store, "account_disabled", &detail).await?;
+    Ok(())
+}

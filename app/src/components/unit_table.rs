@@ -1,0 +1,52 @@
+use chrono::NaiveDate;
+use domain::{
+    display::{count, percent},
+    overview::UnitRow,
+};
+use leptos::prelude::*;
+
+/// The units under the one shown, one column of adoption per product.
+/// Suppressed cells read `[c]`, with the reason in their title.
+#[component]
+pub fn UnitTable(columns: Vec<String>, rows: Vec<UnitRow>, as_of: NaiveDate) -> impl IntoView {
+    let heads = columns
+        .iter()
+        .map(|c| view! { <th scope="col" class="num">{format!("{c}: adoption (eligible)")}</th> })
+        .collect_view();
+    let body = rows
+        .into_iter()
+        .map(|row| {
+            let href = format!("/units/{}?as_of={as_of}", row.code);
+            let cells = row
+                .cells
+                .into_iter()
+                .map(|cell| match cell {
+                    Some(c) => view! {
+                        <td class="num">{format!("{} ({})", percent(c.adoption_rate()), count(c.eligible))}</td>
+                    }
+                    .into_any(),
+                    None => view! {
+                        <td class="num suppressed" title="Hidden to protect individuals: fewer than 10 eligible, or fewer than 3 active or 3 inactive.">"[c]"</td>
+                    }
+                    .into_any(),
+                })
+                .collect_view();
+            view! {
+                <tr data-testid=format!("unit-{}", row.code)>
+                    <th scope="row"><a href=href>{row.name}</a></th>
+                    {cells}
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="chart" aria-labelledby="units-under">
+            <h2 id="units-under">"Units under this one"</h2>
+            <table class="units">
+                <thead><tr><th scope="col">"Unit"</th>{heads}</tr></thead>
+                <tbody>{body}</tbody>
+            </table>
+            <p class="note">"[c]: hidden to protect individuals (disclosure control)."</p>
+        </section>
+    }
+}

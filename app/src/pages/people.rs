@@ -1,0 +1,73 @@
+use chrono::NaiveDate;
+use domain::{display::date as display_date, people::PersonList};
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::{api::people::get_not_started, components::ErrorNote};
+
+/// "Who has not started": the people in a unit who have not used a
+/// product yet, for commanders who hold the permission.
+#[component]
+pub fn PeoplePage() -> impl IntoView {
+    let query = use_query_map();
+    let params = use_params_map();
+    let args = move || {
+        let q = query.read();
+        (
+            params.read().get("code").unwrap_or_default(),
+            q.get("product")
+                .unwrap_or_else(|| "Microsoft 365".to_owned()),
+            q.get("as_of").and_then(|s| s.parse::<NaiveDate>().ok()),
+        )
+    };
+    let list = Resource::new(args, |(unit, product, as_of)| {
+        get_not_started(unit, product, as_of)
+    });
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading the list…"</p> }>
+            {move || list.get().map(|result| match result {
+                Ok(l) => view! { <PeopleBody list=l/> }.into_any(),
+                Err(e) => view! { <ErrorNote error=e/> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn PeopleBody(list: PersonList) -> impl IntoView {
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let count = list.people.len();
+    let rows = list
+        .people
+        .into_iter()
+        .map(|p| {
+            view! {
+                <tr>
+                    <td>{p.staff_number}</td>
+                    <td>{p.sign_in_name}</td>
+                    <td>{p.unit_name}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let back = format!("/units/{}", list.unit_code);
+    view! {
+        <div class="page" data-hydrated=move || hydrated.get().to_string()>
+            <header class="page-head">
+                <h1>{format!("Not yet started with {} — {}", list.product, list.unit_name)}</h1>
+                <p class="as-of">
+                    {format!("{count} people in post on {} who have never used {}. ", display_date(list.as_of), list.product)}
+                    <a href=back>"Back to the unit"</a>
+                </p>
+                <p class="note">"This list names individuals. Your view of it is recorded in the audit log."</p>
+            </header>
+            <section class="chart">
+                <table class="units" data-testid="people">
+                    <thead><tr><th scope="col">"Staff number"</th><th scope="col">"Sign-in name"</th><th scope="col">"Unit"</th></tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </section>
+        </div>
+    }
+}

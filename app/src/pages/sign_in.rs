@@ -1,0 +1,32 @@
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+/// The sign-in form. It posts straight to `/auth/sign-in`, which sets the
+/// session cookie and redirects, so it works before and after hydration.
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let query = use_query_map();
+    let message = move || {
+        query.read().get("error").map(|e| match e.as_str() {
+            "throttled" => "Too many failed sign-ins. Wait 15 minutes, or ask an admin.",
+            "unavailable" => "The server could not sign you in. Try again, or see its log.",
+            _ => "That name and password do not match an active account.",
+        })
+    };
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    view! {
+        <div class="page sign-in" data-hydrated=move || hydrated.get().to_string()>
+            <h1>"Sign in to Uptake"</h1>
+            {move || message().map(|m| view! { <p class="error" role="alert" data-testid="sign-in-error">{m}</p> })}
+            <form method="post" action="/auth/sign-in" class="sign-in-form">
+                <label for="username">"Sign-in name"</label>
+                <input id="username" name="username" type="text" autocomplete="username" required/>
+                <label for="password">"Password"</label>
+                <input id="password" name="password" type="password" autocomplete="current-password" required/>
+                <button type="submit">"Sign in"</button>
+            </form>
+            <p class="note">"Staff usage figures are workplace monitoring data. Every sign-in is recorded."</p>
+        </div>
+    }
+}

@@ -1,0 +1,325 @@
+//! Who is asking and what they may see: roles, scopes, and the one rule
+//! that turns a request for a unit into a grant or a refusal.
+//!
+//! Every data access in the app goes through [`Viewer::authorize`]. A
+//! [`Grant`] can only be made here, so a read that needs one cannot be
+//! written without the check.
+
+use std::fmt;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::org::UnitId;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Role {
+    Admin,
+    RolloutManager,
+    UnitCommander,
+    Viewer,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [
+        Role::Admin,
+        Role::RolloutManager,
+        Role::UnitCommander,
+        Role::Viewer,
+    ];
+
+    /// The name stored in the database and used on the command line.
+    pub fn key(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::RolloutManager => "rollout_manager",
+            Role::UnitCommander => "unit_commander",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, AccessError> {
+        let wanted = s.trim().replace('-', "_").to_ascii_lowercase();
+        Role::ALL
+            .into_iter()
+            .find(|r| r.key() == wanted)
+            .ok_or_else(|| AccessError::UnknownRole(s.to_owned()))
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "Admin",
+            Role::RolloutManager => "Rollout manager",
+            Role::UnitCommander => "Unit commander",
+            Role::Viewer => "Viewer",
+        }
+    }
+
+    /// Admins and rollout managers see every unit; the others only their
+    /// scope.
+    pub fn sees_every_unit(self) -> bool {
+        matches!(self, Role::Admin | Role::RolloutManager)
+    }
+
+    pub fn edits_waves(self) -> bool {
+        self.sees_every_unit()
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum AccessError {
+    #[error("unknown role '{0}' (use admin, rollout_manager, unit_commander or viewer)")]
+    UnknownRole(String),
+}
+
+/// One subtree in an account's scope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopeUnit {
+    pub id: UnitId,
+    pub code: String,
+}
+
+/// The signed-in user, as every request sees them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Viewer {
+    pub account: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    /// The subtrees this account may see. Restricted units need one of
+    /// these on or under them, whatever the role.
+    pub scope: Vec<ScopeUnit>,
+    /// May see person-level lists in the units they may see.
+    pub person_lists: bool,
+}
+
+/// An account as the admin page and `uptake user list` show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub viewer: Viewer,
+    pub disabled: bool,
+    pub is_demo: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One audit log entry as read back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
+    pub scope: String,
+    pub address: Option<String>,
+}
+
+/// A unit as it stands now: its chain of ancestors from the root down to
+/// itself, each with its restricted flag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitPath {
+    pub chain: Vec<(UnitId, bool)>,
+}
+
+impl UnitPath {
+    pub fn unit(&self) -> Option<UnitId> {
+        self.chain.last().map(|&(u, _)| u)
+    }
+
+    pub fn is_root(&self) -> bool {
+        self.chain.len() == 1
+    }
+}
+
+/// How much of a unit a grant opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Reach {
+    /// Force-level aggregates only, for comparison: no drill-down.
+    ForceComparison,
+    /// The unit and the visible units under it.
+    Full,
+}
+
+/// Proof that a viewer may see a unit. Only [`Viewer::authorize`] makes one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    unit: UnitId,
+    reach: Reach,
+    person_lists: bool,
+}
+
+impl Grant {
+    pub fn unit(&self) -> UnitId {
+        self.unit
+    }
+
+    pub fn reach(&self) -> Reach {
+        self.reach
+    }
+
+    /// Person-level lists need the separate permission and a full grant.
+    pub fn person_lists(&self) -> Result<PersonListGrant, Denied> {
+        if self.person_lists && self.reach == Reach::Full {
+            Ok(PersonListGrant { unit: self.unit })
+        } else {
+            Err(Denied::NeedsPersonLists)
+        }
+    }
+}
+
+/// Proof that a viewer may list the people of a unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonListGrant {
+    unit: UnitId,
+}
+
+impl PersonListGrant {
+    pub fn unit(&self) -> UnitId {
+        self.unit
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Denied {
+    #[error("this unit is outside your scope")]
+    OutOfScope,
+    #[error("person-level lists need a separate permission; ask an admin")]
+    NeedsPersonLists,
+    #[error("only an admin may do this")]
+    AdminOnly,
+    #[error("only an admin or a rollout manager may change waves")]
+    WaveEditorsOnly,
+}
+
+impl Viewer {
+    fn scoped_on(&self, unit: UnitId) -> bool {
+        self.scope.iter().any(|s| s.id == unit)
+    }
+
+    /// The one rule for every data access:
+    /// - the force (the root) is open to every role, but only admins and
+    ///   rollout managers drill down from it;
+    /// - admins and rollout managers see every unit, the others the
+    ///   subtrees in their scope;
+    /// - a restricted unit, and everything under it, needs a scope entry on
+    ///   or under the deepest restricted unit of its path, whatever the role.
+    pub fn authorize(&self, path: &UnitPath) -> Result<Grant, Denied> {
+        let unit = path.unit().ok_or(Denied::OutOfScope)?;
+        let grant = |reach| Grant {
+            unit,
+            reach,
+            person_lists: self.person_lists,
+        };
+        if let Some(deepest) = path.chain.iter().rposition(|&(_, restricted)| restricted)
+            && !path.chain[deepest..]
+                .iter()
+                .any(|&(u, _)| self.scoped_on(u))
+        {
+            return Err(Denied::OutOfScope);
+        }
+        if self.role.sees_every_unit() || path.chain.iter().any(|&(u, _)| self.scoped_on(u)) {
+            Ok(grant(Reach::Full))
+        } else if path.is_root() {
+            Ok(grant(Reach::ForceComparison))
+        } else {
+            Err(Denied::OutOfScope)
+        }
+    }
+
+    /// Whether a child of a unit this viewer holds a full grant on is
+    /// shown: restricted children need their own scope entry.
+    pub fn sees_child(&self, parent: &Grant, child: UnitId, restricted: bool) -> bool {
+        parent.reach == Reach::Full && (!restricted || self.scoped_on(child))
+    }
+
+    pub fn require_admin(&self) -> Result<(), Denied> {
+        (self.role == Role::Admin)
+            .then_some(())
+            .ok_or(Denied::AdminOnly)
+    }
+
+    pub fn require_wave_editor(&self) -> Result<(), Denied> {
+        self.role
+            .edits_waves()
+            .then_some(())
+            .ok_or(Denied::WaveEditorsOnly)
+    }
+
+    /// The scope as the audit log records it.
+    pub fn scope_label(&self) -> String {
+        let units = self
+            .scope
+            .iter()
+            .map(|s| s.code.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        match (self.role.sees_every_unit(), units.is_empty()) {
+            (true, true) => "all units".to_owned(),
+            (true, false) => format!("all units; restricted: {units}"),
+            (false, true) => "force comparison only".to_owned(),
+            (false, false) => units,
+        }
+    }
+}
+
+impl fmt::Display for Viewer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.username, self.role.key())
+    }
+}
+
+/// How long a session lives: it ends after `idle` without a request, or
+/// `absolute` after sign-in, whichever comes first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionPolicy {
+    pub idle: Duration,
+    pub absolute: Duration,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        Self {
+            idle: Duration::minutes(60),
+            absolute: Duration::hours(12),
+        }
+    }
+}
+
+impl SessionPolicy {
+    pub fn alive(
+        &self,
+        created: DateTime<Utc>,
+        last_seen: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> bool {
+        now < created + self.absolute && now < last_seen + self.idle
+    }
+
+    /// Whether to write a new last-seen time: at most once a minute, so a
+    /// busy dashboard does not write on every request.
+    pub fn needs_touch(&self, last_seen: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+        now - last_seen >= Duration::minutes(1)
+    }
+}
+
+/// Failed sign-ins allowed in a window before further attempts are
+/// refused, per account and per address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignInLimit {
+    pub per_account: i64,
+    pub per_address: i64,
+    pub window: Duration,
+}
+
+impl Default for SignInLimit {
+    fn default() -> Self {
+        Self {
+            per_account: 5,
+            per_address: 20,
+            window: Duration::minutes(15),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

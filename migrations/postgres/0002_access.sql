@@ -1,0 +1,12 @@
+-- Access control: sessions rely on SameSite cookies plus origin checks for
+-- CSRF, so the per-session token column goes; the audit log is append-only.
+ALTER TABLE session DROP COLUMN csrf_token;
+
+CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'audit_log is append-only';
+END
+$$;
+
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();

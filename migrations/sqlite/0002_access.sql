@@ -1,0 +1,13 @@
+-- Access control: sessions rely on SameSite cookies plus origin checks for
+-- CSRF, so the per-session token column goes; the audit log is append-only.
+ALTER TABLE session DROP COLUMN csrf_token;
+
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only');
+END;
+
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only');
+END;

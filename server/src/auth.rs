@@ -1,0 +1,380 @@
+//! Authentication: who is asking, on every request.
+//!
+//! - [`authenticate`] turns the session cookie into a [`Viewer`] and turns
+//!   away anonymous callers from everything but the sign-in page, health
+//!   checks and static files.
+//! - [`same_origin`] refuses state-changing requests from other sites.
+//! - [`security_headers`] sets the CSP (with a per-request nonce for the
+//!   hydration scripts) and the other headers.
+//! - [`sign_in`] and [`sign_out`] are the only routes that make or end a
+//!   session.
+
+use std::net::SocketAddr;
+
+use app::api::ssr::{Caller, password};
+use axum::{
+    Form,
+    extract::{ConnectInfo, FromRequestParts, Request, State, rejection::FormRejection},
+    http::{Extensions, HeaderMap, HeaderValue, Method, StatusCode, header, request::Parts},
+    middleware::Next,
+    response::{IntoResponse, Redirect, Response},
+};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::Utc;
+use domain::access::{SessionPolicy, SignInLimit};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use store::{AuditEntry, Store};
+
+use crate::routes::ServerState;
+
+pub const SESSION_COOKIE: &str = "uptake_session";
+
+/// How sessions and sign-in behave.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AuthConfig {
+    pub session: SessionPolicy,
+    pub sign_in: SignInLimit,
+    /// Mark cookies Secure even when no proxy says the request came over
+    /// HTTPS.
+    pub secure_cookies: bool,
+}
+
+/// Paths open without a session.
+fn is_public(path: &str) -> bool {
+    matches!(
+        path,
+        "/login" | "/auth/sign-in" | "/healthz" | "/favicon.svg"
+    ) || ["/pkg/", "/js/"].iter().any(|p| path.starts_with(p))
+}
+
+/// A random session id for the browser, and the hash the database keeps.
+fn new_session_id() -> anyhow::Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+pub fn hash_session_id(id: &str) -> String {
+    Sha256::digest(id.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+fn client_address(extensions: &Extensions) -> Option<String> {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
+}
+
+/// The caller's IP address, when the server knows it.
+pub struct ClientAddress(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(client_address(&parts.extensions)))
+    }
+}
+
+/// Puts the [`Caller`] into the request, or turns an anonymous caller away:
+/// 401 for the API, a redirect to the sign-in page for pages.
+pub async fn authenticate(
+    State(state): State<ServerState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let viewer = match cookie(request.headers(), SESSION_COOKIE) {
+        Some(id) => {
+            let found = state
+                .app
+                .store
+                .session_viewer(&hash_session_id(&id), &state.auth.session, Utc::now())
+                .await;
+            match found {
+                Ok(v) => v,
+                Err(e) => {
+                    tracing::error!(error = %e, "reading the session failed");
+                    return StatusCode::SERVICE_UNAVAILABLE.into_response();
+                }
+            }
+        }
+        None => None,
+    };
+    let path = request.uri().path();
+    match viewer {
+        Some(viewer) => {
+            let address = client_address(request.extensions());
+            request.extensions_mut().insert(Caller { viewer, address });
+        }
+        None if is_public(path) => {}
+        None if path.starts_with("/api/") => {
+            return (
+                StatusCode::UNAUTHORIZED,
+                axum::Json(serde_json::json!({ "error": "sign in first" })),
+            )
+                .into_response();
+        }
+        None => return Redirect::to("/login").into_response(),
+    }
+    next.run(request).await
+}
+
+/// Refuses state-changing requests that a browser says came from another
+/// site (`Sec-Fetch-Site`), or whose `Origin` (or, failing that, `Referer`)
+/// is not this host. With SameSite=Lax cookies this closes CSRF without a
+/// token in every form.
+pub async fn same_origin(request: Request, next: Next) -> Response {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) || !cross_site(request.headers())
+    {
+        return next.run(request).await;
+    }
+    tracing::warn!(path = %request.uri().path(), "refused a cross-site request");
+    (StatusCode::FORBIDDEN, "cross-site request refused").into_response()
+}
+
+fn cross_site(headers: &HeaderMap) -> bool {
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    if let Some(site) = text(header::HeaderName::from_static("sec-fetch-site")) {
+        return !matches!(site, "same-origin" | "none");
+    }
+    let Some(host) = text(header::HOST) else {
+        return true;
+    };
+    let origin = text(header::ORIGIN).or_else(|| text(header::REFERER));
+    origin.is_none_or(|o| authority(o) != Some(host))
+}
+
+/// `host:port` of an absolute URL.
+fn authority(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    Some(rest.split(['/', '?', '#']).next().unwrap_or(rest))
+}
+
+/// A per-request nonce for the page's inline hydration scripts.
+#[derive(Debug, Clone)]
+pub struct CspNonce(pub String);
+
+/// Security headers on every response, and a Content-Security-Policy that
+/// lets only our own scripts run: plotly.js and the wasm bundle from this
+/// origin, and the inline hydration script by its nonce.
+pub async fn security_headers(mut request: Request, next: Next) -> Response {
+    let nonce = new_session_id()
+        .map(|id| id[..22].to_owned())
+        .unwrap_or_default();
+    request.extensions_mut().insert(CspNonce(nonce.clone()));
+    let mut response = next.run(request).await;
+    let csp = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; \
+         connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    );
+    let headers = response.headers_mut();
+    let mut set = |name: &'static str, value: &str| {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            headers.insert(name, v);
+        }
+    };
+    set("content-security-policy", &csp);
+    set("x-content-type-options", "nosniff");
+    set("x-frame-options", "DENY");
+    set("referrer-policy", "same-origin");
+    set(
+        "permissions-policy",
+        "camera=(), microphone=(), geolocation=()",
+    );
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
+    }
+    response
+}
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    username: String,
+    password: String,
+}
+
+/// Why a sign-in failed, as the sign-in page words it (`?error=`): never
+/// which of name or password was wrong.
+fn back_to_sign_in(reason: &str) -> Response {
+    Redirect::to(&format!("/login?error={reason}")).into_response()
+}
+
+/// `POST /auth/sign-in`: checks the password, throttles failures per
+/// account and per address, and starts a new session with a new id (so a
+/// planted cookie is never promoted).
+pub async fn sign_in(
+    State(state): State<ServerState>,
+    ClientAddress(address): ClientAddress,
+    headers: HeaderMap,
+    form: Result<Form<SignInForm>, FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else {
+        return back_to_sign_in("failed");
+    };
+    let old_session = cookie(&headers, SESSION_COOKIE);
+    match try_sign_in(&state, &form, address.as_deref()).await {
+        Ok(Outcome::SignedIn(id)) => {
+            if let Some(old) = old_session
+                && let Err(e) = state.app.store.end_session(&hash_session_id(&old)).await
+            {
+                tracing::warn!(error = %e, "ending the previous session failed");
+            }
+            let mut response = Redirect::to("/").into_response();
+            let cookie = session_cookie(&id, &state.auth, &headers);
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            response
+        }
+        Ok(Outcome::Refused(reason)) => back_to_sign_in(reason),
+        Err(e) => {
+            tracing::error!(error = %e, "sign-in failed on the server");
+            back_to_sign_in("unavailable")
+        }
+    }
+}
+
+enum Outcome {
+    SignedIn(String),
+    Refused(&'static str),
+}
+
+async fn try_sign_in(
+    state: &ServerState,
+    form: &SignInForm,
+    address: Option<&str>,
+) -> anyhow::Result<Outcome> {
+    let store = &state.app.store;
+    let limit = state.auth.sign_in;
+    let username = form.username.trim().to_lowercase();
+    let since = Utc::now() - limit.window;
+    let account_key = format!("account:{username}");
+    let address_key = format!("address:{}", address.unwrap_or("unknown"));
+    let audit = |action, detail, account| AuditEntry {
+        account,
+        actor: &username,
+        action,
+        detail,
+        scope: "",
+        address,
+    };
+    if store.sign_in_failures(&account_key, since).await? >= limit.per_account
+        || store.sign_in_failures(&address_key, since).await? >= limit.per_address
+    {
+        store
+            .audit(&audit("sign_in_refused", "too many failed attempts", None))
+            .await?;
+        return Ok(Outcome::Refused("throttled"));
+    }
+    let credentials = store.credentials(&username).await?;
+    let stored = credentials.as_ref().and_then(|c| c.password_hash.clone());
+    let password = form.password.clone();
+    let matches =
+        tokio::task::spawn_blocking(move || password::verify(stored.as_deref(), &password)).await?;
+    match credentials {
+        Some(c) if matches && !c.disabled => {
+            store.clear_sign_in_failures(&account_key).await?;
+            let id = new_session_id()?;
+            store
+                .create_session(
+                    &hash_session_id(&id),
+                    c.account,
+                    &state.auth.session,
+                    address,
+                )
+                .await?;
+            let viewer = store.account(&username).await?.viewer;
+            let entry = AuditEntry {
+                account: Some(c.account),
+                actor: &username,
+                action: "sign_in",
+                detail: "password",
+                scope: &viewer.scope_label(),
+                address,
+            };
+            store.audit(&entry).await?;
+            Ok(Outcome::SignedIn(id))
+        }
+        found => {
+            store.note_sign_in_failure(&account_key, since).await?;
+            store.note_sign_in_failure(&address_key, since).await?;
+            let why = match &found {
+                None => "no such account",
+                Some(c) if c.disabled => "account disabled",
+                Some(_) => "wrong password",
+            };
+            store
+                .audit(&audit("sign_in_failed", why, found.map(|c| c.account)))
+                .await?;
+            Ok(Outcome::Refused("failed"))
+        }
+    }
+}
+
+fn session_cookie(id: &str, auth: &AuthConfig, headers: &HeaderMap) -> String {
+    let https = auth.secure_cookies
+        || headers
+            .get("x-forwarded-proto")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+    format!(
+        "{SESSION_COOKIE}={id}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        auth.session.absolute.num_seconds(),
+        if https { "; Secure" } else { "" }
+    )
+}
+
+/// `POST /auth/sign-out`: ends the session on the server, not only in the
+/// browser, so a copied cookie dies with it.
+pub async fn sign_out(State(state): State<ServerState>, request: Request) -> Response {
+    let store: &Store = &state.app.store;
+    if let Some(id) = cookie(request.headers(), SESSION_COOKIE) {
+        if let Err(e) = store.end_session(&hash_session_id(&id)).await {
+            tracing::error!(error = %e, "ending the session failed");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+        if let Some(caller) = request.extensions().get::<Caller>() {
+            let entry = AuditEntry {
+                account: Some(caller.viewer.account),
+                actor: &caller.viewer.username,
+                action: "sign_out",
+                detail: "",
+                scope: &caller.viewer.scope_label(),
+                address: caller.address.as_deref(),
+            };
+            if let Err(e) = store.audit(&entry).await {
+                tracing::error!(error = %e, "auditing a sign-out failed");
+            }
+        }
+    }
+    let mut response = Redirect::to("/login").into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("uptake_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+    );
+    response
+}

@@ -1,0 +1,446 @@
+//! Access control through the real router: a sweep over every registered
+//! route and server function, scope per role, sessions, CSRF and headers.
+
+mod support;
+
+use app::{App, api::ssr::ACCESS_HEADER};
+use axum::http::StatusCode;
+use chrono::Duration;
+use domain::{
+    access::{Reach, SessionPolicy},
+    overview::Overview,
+    people::PersonList,
+};
+use leptos::server_fn::axum::server_fn_paths;
+use leptos_axum::generate_route_list;
+use server::{auth::AuthConfig, routes::REST_ROUTES};
+use store::testing;
+use support::{TestApp, session_cookie};
+
+const ADMIN: &str = "admin@uptake.demo";
+/// Commander of C01, with person-level lists.
+const COMMANDER: &str = "commander@uptake.demo";
+/// Viewer of C02-B1, aggregates only.
+const VIEWER: &str = "viewer@uptake.demo";
+const RESTRICTED: &str = "C03-B1-D1";
+
+/// Every server function the app registered, as (method, path).
+fn server_functions() -> Vec<(String, String)> {
+    let mut fns: Vec<(String, String)> = server_fn_paths()
+        .map(|(path, method)| (method.to_string(), path.to_owned()))
+        .collect();
+    fns.sort();
+    assert!(
+        fns.len() >= 8,
+        "the registry lists the app's server functions: {fns:?}"
+    );
+    fns
+}
+
+/// Every page route, with its parameters filled in with a unit code.
+fn pages(code: &str) -> Vec<String> {
+    generate_route_list(App)
+        .iter()
+        .map(|r| r.path().replace("{code}", code).replace(":code", code))
+        .collect()
+}
+
+/// Arguments every server function might take, aimed at `unit`: unknown
+/// ones are ignored, so one query reaches every function's check.
+fn args(unit: &str) -> String {
+    format!(
+        "unit={unit}&product=Box&username=nobody%40example.org&display_name=&role=viewer&scope={unit}"
+    )
+}
+
+async fn call_fn(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    unit: &str,
+    cookie: Option<&str>,
+) -> support::Reply {
+    if method == "GET" {
+        app.call("GET", &format!("{path}?{}", args(unit)), cookie, None)
+            .await
+    } else {
+        app.call(method, path, cookie, Some(&args(unit))).await
+    }
+}
+
+#[tokio::test]
+async fn every_route_turns_away_anonymous_callers() {
+    let app = TestApp::demo(
+        testing::sqlite().await.expect("database"),
+        AuthConfig::default(),
+    )
+    .await;
+    for (method, path) in server_functions() {
+        let reply = call_fn(&app, &method, &path, "C01", None).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{method} {path}");
+    }
+    for page in pages("C01") {
+        let reply = app.call("GET", &page, None, None).await;
+        if page == "/login" {
+            assert_eq!(reply.status, StatusCode::OK);
+        } else {
+            assert_eq!(reply.status, StatusCode::SEE_OTHER, "{page}");
+            assert_eq!(reply.header("location"), Some("/login"), "{page}");
+        }
+    }
+    for (method, path) in REST_ROUTES {
+        let reply = app.call(method, path, None, None).await;
+        match *path {
+            "/healthz" => assert_eq!(reply.status, StatusCode::OK),
+            // Signing in is open; an empty form goes back to the form.
+            "/auth/sign-in" => assert_eq!(reply.header("location"), Some("/login?error=failed")),
+            _ => assert!(
+                [StatusCode::UNAUTHORIZED, StatusCode::SEE_OTHER].contains(&reply.status),
+                "{method} {path}: {}",
+                reply.status
+            ),
+        }
+    }
+    // Static files stay open, so the sign-in page can load its script.
+    let reply = app.call("GET", "/favicon.svg", None, None).await;
+    assert_ne!(reply.status, StatusCode::SEE_OTHER);
+}
+
+/// Each server function must either refuse a unit outside the caller's
+/// scope or answer through the shared check, which names what it granted
+/// in a header. A function registered without the check fails here.
+#[tokio::test]
+async fn every_server_function_passes_the_shared_scope_check() {
+    let app = TestApp::demo(
+        testing::sqlite().await.expect("database"),
+        AuthConfig::default(),
+    )
+    .await;
+    let viewer = app.sign_in(VIEWER).await;
+    for (method, path) in server_functions() {
+        let reply = call_fn(&app, &method, &path, "C01", Some(&viewer)).await;
+        let granted = reply.header(ACCESS_HEADER);
+        match reply.status {
+            StatusCode::FORBIDDEN => {}
+            status if status.is_success() => {
+                let granted = granted.unwrap_or_else(|| {
+                    panic!("{method} {path} answered {status} without the shared access check")
+                });
+                assert!(
+                    !granted.ends_with(":C01"),
+                    "{method} {path} granted {granted} to a viewer of C02-B1"
+                );
+            }
+            status => panic!("{method} {path}: unexpected {status}: {}", reply.body),
+        }
+    }
+    // The viewer's own unit is granted, aggregates only.
+    let own = app.get("/api/overview?unit=C02-B1", &viewer).await;
+    assert_eq!(own.status, StatusCode::OK, "{}", own.body);
+    assert_eq!(own.header(ACCESS_HEADER), Some("unit:C02-B1"));
+    let people = app
+        .get("/api/not-started?unit=C02-B1&product=Box", &viewer)
+        .await;
+    assert_eq!(
+        people.status,
+        StatusCode::FORBIDDEN,
+        "person-level lists need the permission"
+    );
+
+    // Pages carry the same refusal as their data.
+    for page in pages("C01") {
+        let reply = app.get(&page, &viewer).await;
+        let expected = if page.starts_with("/units/") || page.starts_with("/admin/") {
+            StatusCode::FORBIDDEN
+        } else {
+            StatusCode::OK
+        };
+        assert_eq!(reply.status, expected, "{page}");
+    }
+    assert_eq!(
+        app.get("/units/C02-B1", &viewer).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get("/admin/audit.csv", &viewer).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn a_commander_sees_their_subtree_and_the_force_for_comparison_on_both_backends() {
+    for db in testing::both().await.expect("databases") {
+        let app = TestApp::demo(db, AuthConfig::default()).await;
+        let commander = app.sign_in(COMMANDER).await;
+
+        let own: Overview = app.get("/api/overview?unit=C01", &commander).await.json();
+        assert_eq!(own.reach, Reach::Full);
+        assert!(own.person_lists);
+        assert!(!own.children.is_empty());
+        assert!(
+            own.children.iter().all(|c| c.code.starts_with("C01-")),
+            "{:?}",
+            own.children
+        );
+        let bcu = &own.children[0].code;
+        assert_eq!(
+            app.get(&format!("/api/overview?unit={bcu}"), &commander)
+                .await
+                .status,
+            StatusCode::OK
+        );
+        for outside in ["C02", "C02-B1", RESTRICTED, "NO-SUCH-UNIT"] {
+            let reply = app
+                .get(&format!("/api/overview?unit={outside}"), &commander)
+                .await;
+            assert_eq!(reply.status, StatusCode::FORBIDDEN, "{outside}");
+            assert!(!reply.body.contains("eligible"), "no figures in a refusal");
+        }
+
+        let force: Overview = app.get("/api/overview", &commander).await.json();
+        assert_eq!(force.reach, Reach::ForceComparison);
+        assert!(force.children.is_empty(), "no other unit's figures");
+        assert!(!force.person_lists);
+        assert!(force.kpis[0].counts.eligible > 500);
+
+        // Person-level lists in scope are granted and audited.
+        let list = app
+            .get("/api/not-started?unit=C01&product=Box", &commander)
+            .await;
+        assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+        let list: PersonList = list.json();
+        assert!(!list.people.is_empty());
+        assert!(list.people.iter().all(|p| p.unit_code.starts_with("C01")));
+        let log = app.store.audit_log(5).await.expect("log");
+        assert_eq!(log[0].action, "person_list_viewed");
+        assert_eq!(log[0].actor, COMMANDER);
+        assert_eq!(log[0].scope, "C01");
+        assert_eq!(
+            app.get("/api/not-started?unit=C02&product=Box", &commander)
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+
+        // Restricted units are hidden even from admins without explicit scope.
+        let admin = app.sign_in(ADMIN).await;
+        let c03: Overview = app.get("/api/overview?unit=C03-B1", &admin).await.json();
+        assert!(
+            c03.children.iter().all(|c| c.code != RESTRICTED),
+            "{:?}",
+            c03.children
+        );
+        assert_eq!(
+            app.get(&format!("/api/overview?unit={RESTRICTED}"), &admin)
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        // Small units are published as [c], never as figures.
+        for row in &own.children {
+            for cell in row.cells.iter().flatten() {
+                assert!(
+                    cell.eligible >= 10 && cell.active28 >= 3 && cell.eligible - cell.active28 >= 3
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn sign_in_fails_plainly_is_throttled_and_is_audited() {
+    let app = TestApp::demo(
+        testing::sqlite().await.expect("database"),
+        AuthConfig::default(),
+    )
+    .await;
+    let wrong = app.sign_in_with(VIEWER, "not the password", None).await;
+    assert_eq!(wrong.header("location"), Some("/login?error=failed"));
+    assert_eq!(session_cookie(&wrong), None);
+    let unknown = app
+        .sign_in_with("nobody@uptake.demo", "whatever it is", None)
+        .await;
+    assert_eq!(
+        unknown.header("location"),
+        Some("/login?error=failed"),
+        "the same answer"
+    );
+    let log = app.store.audit_log(2).await.expect("log");
+    assert_eq!(log[0].action, "sign_in_failed");
+    assert_eq!(log[1].action, "sign_in_failed");
+
+    for _ in 0..4 {
+        app.sign_in_with(VIEWER, "still wrong", None).await;
+    }
+    let password = app.password(VIEWER);
+    let refused = app.sign_in_with(VIEWER, &password, None).await;
+    assert_eq!(refused.header("location"), Some("/login?error=throttled"));
+    assert_eq!(
+        session_cookie(&refused),
+        None,
+        "the right password waits out the window"
+    );
+    assert_eq!(
+        app.store.audit_log(1).await.expect("log")[0].action,
+        "sign_in_refused"
+    );
+}
+
+#[tokio::test]
+async fn sessions_rotate_at_sign_in_end_at_sign_out_and_expire() {
+    let auth = AuthConfig {
+        session: SessionPolicy {
+            idle: Duration::seconds(2),
+            absolute: Duration::hours(1),
+        },
+        ..AuthConfig::default()
+    };
+    let app = TestApp::demo(testing::sqlite().await.expect("database"), auth).await;
+
+    // Fixation: a planted cookie is never promoted; sign-in issues a new id.
+    let planted = "uptake_session=planted-by-an-attacker";
+    let reply = app
+        .sign_in_with(VIEWER, &app.password(VIEWER), Some(planted))
+        .await;
+    let cookie = session_cookie(&reply).expect("session");
+    assert_ne!(cookie, planted);
+    let set = reply.header("set-cookie").expect("set-cookie");
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+        "{set}"
+    );
+    assert!(!set.contains("Secure"), "plain HTTP in tests");
+    assert_eq!(
+        app.get("/api/me", planted).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(app.get("/api/me", &cookie).await.status, StatusCode::OK);
+
+    // A copied cookie dies with sign-out, on the server.
+    let stolen = cookie.clone();
+    let out = app
+        .call("POST", "/auth/sign-out", Some(&cookie), None)
+        .await;
+    assert_eq!(out.header("location"), Some("/login"));
+    assert_eq!(
+        app.get("/api/me", &stolen).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.store.audit_log(1).await.expect("log")[0].action,
+        "sign_out"
+    );
+
+    // Idle expiry.
+    let cookie = app.sign_in(VIEWER).await;
+    assert_eq!(app.get("/api/me", &cookie).await.status, StatusCode::OK);
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(
+        app.get("/api/me", &cookie).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // Behind an HTTPS proxy the cookie is Secure.
+    let request = axum::http::Request::builder()
+        .method("POST")
+        .uri("/auth/sign-in")
+        .header("host", support::HOST)
+        .header("origin", format!("https://{}", support::HOST))
+        .header("x-forwarded-proto", "https")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(axum::body::Body::from(format!(
+            "username={}&password={}",
+            VIEWER.replace('@', "%40"),
+            app.password(VIEWER)
+        )))
+        .expect("request");
+    let secure = app.send(request).await;
+    assert!(
+        secure
+            .header("set-cookie")
+            .is_some_and(|c| c.contains("; Secure"))
+    );
+}
+
+#[tokio::test]
+async fn cross_site_posts_are_refused_and_pages_carry_security_headers() {
+    let app = TestApp::demo(
+        testing::sqlite().await.expect("database"),
+        AuthConfig::default(),
+    )
+    .await;
+    let cookie = app.sign_in(ADMIN).await;
+    let forged = |origin: &str, site: Option<&str>| {
+        let mut r = axum::http::Request::builder()
+            .method("POST")
+            .uri("/api/admin/disable-account")
+            .header("host", support::HOST)
+            .header("cookie", &cookie)
+            .header("content-type", "application/x-www-form-urlencoded");
+        if !origin.is_empty() {
+            r = r.header("origin", origin);
+        }
+        if let Some(s) = site {
+            r = r.header("sec-fetch-site", s);
+        }
+        r.body(axum::body::Body::from("username=viewer%40uptake.demo"))
+            .expect("request")
+    };
+    for (origin, site) in [
+        ("https://evil.example", None),
+        ("", None),
+        (&*format!("http://{}", support::HOST), Some("cross-site")),
+    ] {
+        let reply = app.send(forged(origin, site)).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::FORBIDDEN,
+            "origin {origin:?} site {site:?}"
+        );
+    }
+    let account = app.store.account(VIEWER).await.expect("account");
+    assert!(!account.disabled, "no forged request got through");
+
+    // The same request from our own page works.
+    let ok = app
+        .send(forged(
+            &format!("http://{}", support::HOST),
+            Some("same-origin"),
+        ))
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert!(app.store.account(VIEWER).await.expect("account").disabled);
+    assert_eq!(
+        app.store.audit_log(1).await.expect("log")[0].action,
+        "account_disabled"
+    );
+
+    let page = app.get("/", &cookie).await;
+    let csp = page.header("content-security-policy").expect("CSP");
+    assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"));
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|s| s.split('\'').next())
+        .expect("a nonce");
+    assert!(
+        page.body.contains(&format!("nonce=\"{nonce}\"")),
+        "hydration scripts carry the nonce"
+    );
+    assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(page.header("x-frame-options"), Some("DENY"));
+    assert_eq!(page.header("cache-control"), Some("private, no-store"));
+
+    // Admins export the audit log, and the export is audited.
+    let csv = app.get("/admin/audit.csv", &cookie).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        csv.body
+            .starts_with("id,at_utc,actor,action,detail,scope,address")
+    );
+    assert!(csv.body.contains("account_disabled"));
+    assert_eq!(
+        app.store.audit_log(1).await.expect("log")[0].action,
+        "audit_log_exported"
+    );
+}

@@ -1,0 +1,371 @@
+//! Accounts, sessions, sign-in throttling, the audit log, and the unit
+//! paths that scope checks read.
+
+use chrono::{DateTime, Utc};
+use domain::{
+    access::{Account, AuditRecord, Role, ScopeUnit, SessionPolicy, UnitPath, Viewer},
+    org::UnitId,
+};
+
+use crate::{
+    Store,
+    db::on_db,
+    error::{Result, StoreError},
+};
+
+/// An account to create. Usernames are sign-in names and are kept in lower
+/// case, so matching is case-insensitive.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    /// An argon2id PHC string; `None` for accounts that only sign in
+    /// through Entra ID.
+    pub password_hash: Option<String>,
+    pub person_lists: bool,
+    /// Unit codes of the subtrees in scope.
+    pub scope: Vec<String>,
+    pub is_demo: bool,
+}
+
+/// What a sign-in attempt needs to know about an account.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub account: i64,
+    pub password_hash: Option<String>,
+    pub disabled: bool,
+}
+
+/// One audit log entry to write.
+#[derive(Debug, Clone)]
+pub struct AuditEntry<'a> {
+    /// The account acting, if any (a failed sign-in has none).
+    pub account: Option<i64>,
+    /// Who, in words: a username, "cli", or the name tried at sign-in.
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub detail: &'a str,
+    pub scope: &'a str,
+    pub address: Option<&'a str>,
+}
+
+type AccountRow = (i32, String, String, String, bool, bool, bool, DateTime<Utc>);
+
+impl Store {
+    pub async fn create_account(&self, new: &NewAccount) -> Result<i64> {
+        let username = new.username.trim().to_lowercase();
+        if username.is_empty() {
+            return Err(StoreError::Invalid("a username is needed".into()));
+        }
+        let scope = self.unit_ids(&new.scope).await?;
+        let now = Utc::now();
+        on_db!(&self.db, pool => {
+            let mut tx = pool.begin().await?;
+            let taken: Option<(i32,)> = sqlx::query_as("SELECT id FROM account WHERE username = $1")
+                .bind(&username).fetch_optional(&mut *tx).await?;
+            if taken.is_some() {
+                return Err(StoreError::Invalid(format!("an account named '{username}' already exists")));
+            }
+            let (id,): (i32,) = sqlx::query_as(
+                "INSERT INTO account (username, display_name, password_hash, role, person_lists, is_demo, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
+                .bind(&username).bind(&new.display_name).bind(&new.password_hash).bind(new.role.key())
+                .bind(new.person_lists).bind(new.is_demo).bind(now)
+                .fetch_one(&mut *tx).await?;
+            for unit in &scope {
+                sqlx::query("INSERT INTO account_scope (account_id, unit_id) VALUES ($1, $2)")
+                    .bind(id).bind(unit.0).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(i64::from(id))
+        })
+    }
+
+    /// Unit ids for codes, refusing any code that is not in the tree.
+    async fn unit_ids(&self, codes: &[String]) -> Result<Vec<UnitId>> {
+        let mut ids = Vec::with_capacity(codes.len());
+        for code in codes {
+            let id: Option<(i32,)> = on_db!(&self.db, pool => sqlx::query_as(
+                "SELECT id FROM unit WHERE code = $1").bind(code.trim()).fetch_optional(pool).await?);
+            let (id,) =
+                id.ok_or_else(|| StoreError::NotFound(format!("unit '{}'", code.trim())))?;
+            ids.push(UnitId(id));
+        }
+        Ok(ids)
+    }
+
+    pub async fn accounts(&self) -> Result<Vec<Account>> {
+        let rows: Vec<AccountRow> = on_db!(&self.db, pool => sqlx::query_as(
+            "SELECT id, username, display_name, role, person_lists, disabled, is_demo, created_at \
+             FROM account ORDER BY username").fetch_all(pool).await?);
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            out.push(self.account_info(row).await?);
+        }
+        Ok(out)
+    }
+
+    pub async fn account(&self, username: &str) -> Result<Account> {
+        let row: Option<AccountRow> = on_db!(&self.db, pool => sqlx::query_as(
+            "SELECT id, username, display_name, role, person_lists, disabled, is_demo, created_at \
+             FROM account WHERE username = $1").bind(username.trim().to_lowercase()).fetch_optional(pool).await?);
+        let row = row.ok_or_else(|| StoreError::NotFound(format!("account '{username}'")))?;
+        self.account_info(row).await
+    }
+
+    async fn account_info(&self, row: AccountRow) -> Result<Account> {
+        let (id, username, display_name, role, person_lists, disabled, is_demo, created_at) = row;
+        let role = Role::parse(&role).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let scope: Vec<(i32, String)> = on_db!(&self.db, pool => sqlx::query_as(
+            "SELECT u.id, u.code FROM account_scope s JOIN unit u ON u.id = s.unit_id \
+             WHERE s.account_id = $1 ORDER BY u.code").bind(id).fetch_all(pool).await?);
+        Ok(Account {
+            viewer: Viewer {
+                account: i64::from(id),
+                username,
+                display_name,
+                role,
+                scope: scope
+                    .into_iter()
+                    .map(|(id, code)| ScopeUnit {
+                        id: UnitId(id),
+                        code,
+                    })
+                    .collect(),
+                person_lists,
+            },
+            disabled,
+            is_demo,
+            created_at,
+        })
+    }
+
+    pub async fn credentials(&self, username: &str) -> Result<Option<Credentials>> {
+        let row: Option<(i32, Option<String>, bool)> = on_db!(&self.db, pool => sqlx::query_as(
+            "SELECT id, password_hash, disabled FROM account WHERE username = $1")
+            .bind(username.trim().to_lowercase()).fetch_optional(pool).await?);
+        Ok(row.map(|(id, password_hash, disabled)| Credentials {
+            account: i64::from(id),
+            password_hash,
+            disabled,
+        }))
+    }
+
+    pub async fn set_role(&self, username: &str, role: Role) -> Result<()> {
+        self.update_account(
+            username,
+            "UPDATE account SET role = $1 WHERE username = $2",
+            role.key(),
+        )
+        .await
+    }
+
+    pub async fn set_password_hash(&self, username: &str, hash: &str) -> Result<()> {
+        self.update_account(
+            username,
+            "UPDATE account SET password_hash = $1 WHERE username = $2",
+            hash,
+        )
+        .await
+    }
+
+    /// Disables an account and ends its sessions at once.
+    pub async fn disable_account(&self, username: &str) -> Result<()> {
+        let username = username.trim().to_lowercase();
+        let done = on_db!(&self.db, pool => {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query("UPDATE account SET disabled = TRUE WHERE username = $1")
+                .bind(&username).execute(&mut *tx).await?.rows_affected();
+            sqlx::query("DELETE FROM session WHERE account_id IN (SELECT id FROM account WHERE username = $1)")
+                .bind(&username).execute(&mut *tx).await?;
+            tx.commit().await?;
+            done
+        });
+        if done == 0 {
+            return Err(StoreError::NotFound(format!("account '{username}'")));
+        }
+        Ok(())
+    }
+
+    async fn update_account(&self, username: &str, sql: &str, value: &str) -> Result<()> {
+        let username = username.trim().to_lowercase();
+        let done = on_db!(&self.db, pool => sqlx::query(sql).bind(value).bind(&username)
+            .execute(pool).await?.rows_affected());
+        if done == 0 {
+            return Err(StoreError::NotFound(format!("account '{username}'")));
+        }
+        Ok(())
+    }
+
+    /// Whether any demo account is still enabled, so `serve` can warn.
+    pub async fn demo_accounts_exist(&self) -> Result<bool> {
+        let n: (i64,) = on_db!(&self.db, pool => sqlx::query_as(
+            "SELECT COUNT(*) FROM account WHERE is_demo AND NOT disabled").fetch_one(pool).await?);
+        Ok(n.0 > 0)
+    }
+
+    /// Starts a session. The caller hands over only the hash of the id it
+    /// gave the browser.
+    pub async fn create_session(
+        &self,
+        id_hash: &str,
+        account: i64,
+        policy: &SessionPolicy,
+        address: Option<&str>,
+    ) -> Result<()> {
+        let now = Utc::now();
+        on_db!(&self.db, pool => sqlx::query(
+            "INSERT INTO session (id_hash, account_id, created_at, last_seen_at, expires_at, address) \
+             VALUES ($1, $2, $3, $3, $4, $5)")
+            .bind(id_hash).bind(account_id(account)?).bind(now).bind(now + policy.absolute).bind(address)
+            .execute(pool).await.map(|_| ())?);
+        Ok(())
+    }
+
+    /// The viewer behind a live session, or `None` when the session is
+    /// unknown, expired or its account disabled. An expired session is
+    /// deleted on sight.
+    pub async fn session_viewer(
+        &self,
+        id_hash: &str,
+        policy: &SessionPolicy,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Viewer>> {
+        let row: Option<(String, DateTime<Utc>, DateTime<Utc>, bool)> = on_db!(&self.db, pool => sqlx::query_as(
+            "SELECT a.username, s.created_at, s.last_seen_at, a.disabled FROM session s \
+             JOIN account a ON a.id = s.account_id WHERE s.id_hash = $1")
+            .bind(id_hash).fetch_optional(pool).await?);
+        let Some((username, created, last_seen, disabled)) = row else {
+            return Ok(None);
+        };
+        if disabled || !policy.alive(created, last_seen, now) {
+            self.end_session(id_hash).await?;
+            return Ok(None);
+        }
+        if policy.needs_touch(last_seen, now) {
+            on_db!(&self.db, pool => sqlx::query("UPDATE session SET last_seen_at = $1 WHERE id_hash = $2")
+                .bind(now).bind(id_hash).execute(pool).await.map(|_| ())?);
+        }
+        Ok(Some(self.account(&username).await?.viewer))
+    }
+
+    pub async fn end_session(&self, id_hash: &str) -> Result<()> {
+        on_db!(&self.db, pool => sqlx::query("DELETE FROM session WHERE id_hash = $1")
+            .bind(id_hash).execute(pool).await.map(|_| ())?);
+        Ok(())
+    }
+
+    /// Failed sign-ins for a key (an account or an address) within the
+    /// window that started at most `window` ago.
+    pub async fn sign_in_failures(&self, key: &str, since: DateTime<Utc>) -> Result<i64> {
+        let row: Option<(i32, DateTime<Utc>)> = on_db!(&self.db, pool => sqlx::query_as(
+            "SELECT failures, window_start FROM login_attempt WHERE key = $1")
+            .bind(key).fetch_optional(pool).await?);
+        Ok(row.map_or(
+            0,
+            |(n, start)| if start >= since { i64::from(n) } else { 0 },
+        ))
+    }
+
+    /// Counts one failed sign-in; a window older than `since` starts again.
+    pub async fn note_sign_in_failure(&self, key: &str, since: DateTime<Utc>) -> Result<()> {
+        let now = Utc::now();
+        on_db!(&self.db, pool => {
+            let mut tx = pool.begin().await?;
+            let row: Option<(DateTime<Utc>,)> = sqlx::query_as("SELECT window_start FROM login_attempt WHERE key = $1")
+                .bind(key).fetch_optional(&mut *tx).await?;
+            match row {
+                Some((start,)) if start >= since => {
+                    sqlx::query("UPDATE login_attempt SET failures = failures + 1 WHERE key = $1")
+                        .bind(key).execute(&mut *tx).await?;
+                }
+                Some(_) => {
+                    sqlx::query("UPDATE login_attempt SET failures = 1, window_start = $1 WHERE key = $2")
+                        .bind(now).bind(key).execute(&mut *tx).await?;
+                }
+                None => {
+                    sqlx::query("INSERT INTO login_attempt (key, failures, window_start) VALUES ($1, 1, $2)")
+                        .bind(key).bind(now).execute(&mut *tx).await?;
+                }
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn clear_sign_in_failures(&self, key: &str) -> Result<()> {
+        on_db!(&self.db, pool => sqlx::query("DELETE FROM login_attempt WHERE key = $1")
+            .bind(key).execute(pool).await.map(|_| ())?);
+        Ok(())
+    }
+
+    /// Appends to the audit log. Nothing updates or deletes it: the schema
+    /// refuses both.
+    pub async fn audit(&self, entry: &AuditEntry<'_>) -> Result<()> {
+        let account = entry.account.map(account_id).transpose()?;
+        on_db!(&self.db, pool => sqlx::query(
+            "INSERT INTO audit_log (at, account_id, actor, action, detail, scope, address) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(Utc::now()).bind(account).bind(entry.actor).bind(entry.action).bind(entry.detail)
+            .bind(entry.scope).bind(entry.address).execute(pool).await.map(|_| ())?);
+        Ok(())
+    }
+
+    /// The newest entries first, up to `limit`.
+    pub async fn audit_log(&self, limit: i64) -> Result<Vec<AuditRecord>> {
+        type Row = (
+            i32,
+            DateTime<Utc>,
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+        );
+        let rows: Vec<Row> = on_db!(&self.db, pool => sqlx::query_as(
+            "SELECT id, at, actor, action, detail, scope, address FROM audit_log ORDER BY id DESC LIMIT $1")
+            .bind(limit).fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, at, actor, action, detail, scope, address)| AuditRecord {
+                    id: i64::from(id),
+                    at,
+                    actor,
+                    action,
+                    detail,
+                    scope,
+                    address,
+                },
+            )
+            .collect())
+    }
+
+    /// A unit's chain of ancestors as the tree stands now, root first, with
+    /// restricted flags: one indexed read of the closure table.
+    pub async fn unit_path(&self, code: &str) -> Result<Option<UnitPath>> {
+        let rows: Vec<(i32, bool)> = on_db!(&self.db, pool => sqlx::query_as(
+            "SELECT c.ancestor_id, u.restricted FROM unit_closure c \
+             JOIN unit u ON u.id = c.ancestor_id \
+             WHERE c.descendant_id = (SELECT id FROM unit WHERE code = $1) ORDER BY c.depth DESC")
+            .bind(code).fetch_all(pool).await?);
+        Ok((!rows.is_empty()).then(|| UnitPath {
+            chain: rows.into_iter().map(|(u, r)| (UnitId(u), r)).collect(),
+        }))
+    }
+
+    /// The code of the tree's root, which stands for the whole force.
+    pub async fn root_code(&self) -> Result<String> {
+        let row: Option<(String,)> = on_db!(&self.db, pool => sqlx::query_as(
+            "SELECT u.code FROM unit u JOIN unit_version v ON v.unit_id = u.id AND v.valid_to IS NULL \
+             WHERE v.parent_id IS NULL ORDER BY u.code LIMIT 1").fetch_optional(pool).await?);
+        row.map(|(c,)| c).ok_or_else(|| {
+            StoreError::NotFound("the unit tree (import units.csv or run `uptake demo`)".into())
+        })
+    }
+}
+
+fn account_id(id: i64) -> Result<i32> {
+    i32::try_from(id).map_err(|_| StoreError::Invalid(format!("account id {id} is out of range")))
+}

@@ -1,0 +1,228 @@
+//! Accounts, sessions, sign-in throttling, the audit log and unit paths,
+//! against SQLite and a throwaway PostgreSQL.
+
+use chrono::{Duration, Utc};
+use domain::{
+    access::{Role, SessionPolicy},
+    formats::UnitRecord,
+};
+use store::{AuditEntry, NewAccount, Store, testing};
+
+async fn seed_units(store: &Store) {
+    let unit = |code: &str, parent: Option<&str>, restricted: bool| UnitRecord {
+        code: code.into(),
+        parent_code: parent.map(Into::into),
+        name: format!("Unit {code}"),
+        kind: "unit".into(),
+        restricted,
+    };
+    store
+        .apply_units(
+            &[
+                unit("F", None, false),
+                unit("A", Some("F"), false),
+                unit("A9", Some("A"), true),
+                unit("A9X", Some("A9"), false),
+            ],
+            "2025-01-01".parse().expect("date"),
+        )
+        .await
+        .expect("units");
+}
+
+fn account(name: &str, role: Role, scope: &[&str]) -> NewAccount {
+    NewAccount {
+        username: name.into(),
+        display_name: name.into(),
+        role,
+        password_hash: Some("$argon2id$placeholder".into()),
+        person_lists: false,
+        scope: scope.iter().map(|s| (*s).to_owned()).collect(),
+        is_demo: false,
+    }
+}
+
+#[tokio::test]
+async fn accounts_sessions_and_the_audit_log_on_both_backends() {
+    for db in testing::both().await.expect("databases") {
+        let store = &db.store;
+        seed_units(store).await;
+
+        let id = store
+            .create_account(&account(
+                "Cmdr.A@Force.Example",
+                Role::UnitCommander,
+                &["A"],
+            ))
+            .await
+            .expect("account");
+        assert!(
+            store
+                .create_account(&account("cmdr.a@force.example", Role::Viewer, &[]))
+                .await
+                .is_err(),
+            "usernames are unique whatever their case"
+        );
+        assert!(
+            store
+                .create_account(&account("x@force.example", Role::Viewer, &["NOPE"]))
+                .await
+                .is_err(),
+            "a scope names real units"
+        );
+        let info = store.account("CMDR.A@force.example").await.expect("lookup");
+        assert_eq!(info.viewer.account, id);
+        assert_eq!(info.viewer.role, Role::UnitCommander);
+        assert_eq!(info.viewer.scope.len(), 1);
+        assert_eq!(info.viewer.scope[0].code, "A");
+
+        // Sessions: live, touched, expired, ended, and ended by disabling.
+        let policy = SessionPolicy::default();
+        store
+            .create_session("h1", id, &policy, Some("10.0.0.1"))
+            .await
+            .expect("session");
+        let now = Utc::now();
+        let seen = store
+            .session_viewer("h1", &policy, now)
+            .await
+            .expect("read");
+        assert_eq!(seen.map(|v| v.account), Some(id));
+        assert_eq!(
+            store
+                .session_viewer("nope", &policy, now)
+                .await
+                .expect("read"),
+            None
+        );
+        let later = now + policy.idle + Duration::seconds(1);
+        assert_eq!(
+            store
+                .session_viewer("h1", &policy, later)
+                .await
+                .expect("read"),
+            None
+        );
+        assert_eq!(
+            store
+                .session_viewer("h1", &policy, now)
+                .await
+                .expect("read"),
+            None,
+            "an expired session is deleted, not revived"
+        );
+        store
+            .create_session("h2", id, &policy, None)
+            .await
+            .expect("session");
+        store.end_session("h2").await.expect("end");
+        assert_eq!(
+            store
+                .session_viewer("h2", &policy, now)
+                .await
+                .expect("read"),
+            None
+        );
+        store
+            .create_session("h3", id, &policy, None)
+            .await
+            .expect("session");
+        store
+            .disable_account("cmdr.a@force.example")
+            .await
+            .expect("disable");
+        assert_eq!(
+            store
+                .session_viewer("h3", &policy, now)
+                .await
+                .expect("read"),
+            None
+        );
+
+        // Sign-in throttling counts within a window and starts again after.
+        let since = Utc::now() - Duration::minutes(15);
+        for _ in 0..3 {
+            store
+                .note_sign_in_failure("addr:10.0.0.1", since)
+                .await
+                .expect("note");
+        }
+        assert_eq!(
+            store
+                .sign_in_failures("addr:10.0.0.1", since)
+                .await
+                .expect("read"),
+            3
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        let fresh = Utc::now();
+        assert_eq!(
+            store
+                .sign_in_failures("addr:10.0.0.1", fresh)
+                .await
+                .expect("read"),
+            0
+        );
+        store
+            .note_sign_in_failure("addr:10.0.0.1", fresh)
+            .await
+            .expect("note");
+        assert_eq!(
+            store
+                .sign_in_failures("addr:10.0.0.1", fresh)
+                .await
+                .expect("read"),
+            1
+        );
+        store
+            .clear_sign_in_failures("addr:10.0.0.1")
+            .await
+            .expect("clear");
+        assert_eq!(
+            store
+                .sign_in_failures("addr:10.0.0.1", since)
+                .await
+                .expect("read"),
+            0
+        );
+
+        // The audit log takes entries and refuses edits at the schema.
+        store
+            .audit(&AuditEntry {
+                account: Some(id),
+                actor: "cmdr.a@force.example",
+                action: "sign_in",
+                detail: "password",
+                scope: "A",
+                address: Some("10.0.0.1"),
+            })
+            .await
+            .expect("audit");
+        let log = store.audit_log(10).await.expect("log");
+        assert_eq!(log.len(), 1);
+        assert_eq!(
+            (log[0].action.as_str(), log[0].scope.as_str()),
+            ("sign_in", "A")
+        );
+        let (update, delete) = testing::edit_audit_log(store).await;
+        assert!(
+            update.is_err() && delete.is_err(),
+            "the audit log is append-only"
+        );
+        assert_eq!(store.audit_log(10).await.expect("log"), log);
+
+        // Unit paths come root first with restricted flags.
+        let path = store
+            .unit_path("A9X")
+            .await
+            .expect("path")
+            .expect("known unit");
+        assert_eq!(path.chain.len(), 4);
+        assert_eq!(
+            path.chain.iter().map(|&(_, r)| r).collect::<Vec<_>>(),
+            [false, false, true, false]
+        );
+        assert_eq!(store.unit_path("ZZ").await.expect("path"), None);
+        assert_eq!(store.root_code().await.expect("root"), "F");
+    }
+}

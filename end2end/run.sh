@@ -13,6 +13,12 @@ $bin wave add --name "M365 North" --product "Microsoft 365" --go-live 2026-06-01
 $bin wave add --name "Box South" --product Box --go-live 2026-07-01 --target 0.7 --target-date 2026-12-31 --units C2
 $bin wave add --name "Box North response" --product Box --go-live 2026-08-01 --target 0.7 --target-date 2026-12-31 --units T1
 $bin import activity $fx/activity.csv
+# Accounts for the browser tests, with passwords chosen here.
+export UPTAKE_E2E_ADMIN_PASSWORD="e2e-admin-$RANDOM-$RANDOM-pass"
+export UPTAKE_E2E_COMMANDER_PASSWORD="e2e-north-$RANDOM-$RANDOM-pass"
+echo "$UPTAKE_E2E_ADMIN_PASSWORD" | $bin user add admin@fixture.test --role admin --display-name "Fixture Admin" --password-stdin
+echo "$UPTAKE_E2E_COMMANDER_PASSWORD" | $bin user add north@fixture.test --role unit_commander --scope C1 \
+  --display-name "North Commander" --person-lists --password-stdin
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 UPTAKE_LISTEN="127.0.0.1:$port" UPTAKE_SITE_ROOT=target/site $bin serve > "$work/server.log" 2>&1 &
 server=$!

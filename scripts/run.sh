@@ -8,4 +8,7 @@ export PATH="$HOME/.cargo/bin:$(pwd)/.tools/node/node_modules/.bin:$PATH"
 cargo leptos build --release
 export UPTAKE_DATABASE_URL="${UPTAKE_DATABASE_URL:-sqlite://data/uptake.db}"
 ./target/release/uptake demo --if-empty
+if [ -f data/demo-credentials.txt ]; then
+  echo "Sign in at http://127.0.0.1:3000/login with an account from data/demo-credentials.txt"
+fi
 exec ./target/release/uptake serve

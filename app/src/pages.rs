@@ -1,11 +1,13 @@
 mod accounts;
 mod audit;
 mod overview;
+mod password;
 mod people;
 mod sign_in;
 
 pub use accounts::AccountsPage;
 pub use audit::AuditPage;
 pub use overview::OverviewPage;
+pub use password::PasswordPage;
 pub use people::PeoplePage;
 pub use sign_in::SignInPage;

@@ -91,6 +91,9 @@ pub struct Viewer {
     pub scope: Vec<ScopeUnit>,
     /// May see person-level lists in the units they may see.
     pub person_lists: bool,
+    /// Signed in with a one-time password: may do nothing but set their
+    /// own password.
+    pub must_change_password: bool,
 }
 
 /// An account as the admin page and `uptake user list` show it.

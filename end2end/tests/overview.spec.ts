@@ -1,14 +1,16 @@
 import { test, expect } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
+import { accounts, signIn, watchErrors } from './auth';
 
 const expected = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixture', 'expected.json'), 'utf8'));
 
-test('the overview hydrates and shows the fixture force’s hand-worked figures', async ({ page }) => {
-  const errors: string[] = [];
-  page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
-  page.on('pageerror', (err) => errors.push(err.message));
+test.beforeEach(async ({ page }) => {
+  await signIn(page, accounts.admin);
+});
 
+test('the overview hydrates and shows the fixture force’s hand-worked figures', async ({ page }) => {
+  const errors = watchErrors(page);
   await page.goto('/');
   await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
   await expect(page.getByTestId('as-of')).toHaveText(expected.as_of);

@@ -11,3 +11,6 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN
     SELECT RAISE(ABORT, 'audit_log is append-only');
 END;
+
+-- A generated (one-time) password must be replaced at first sign-in.
+ALTER TABLE account ADD COLUMN must_change_password BOOLEAN NOT NULL DEFAULT 0;

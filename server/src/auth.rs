@@ -48,6 +48,14 @@ fn is_public(path: &str) -> bool {
     ) || ["/pkg/", "/js/"].iter().any(|p| path.starts_with(p))
 }
 
+/// All that an account signed in with a one-time password may reach.
+const PASSWORD_CHANGE: [&str; 4] = [
+    "/account/password",
+    "/api/change-password",
+    "/api/me",
+    "/auth/sign-out",
+];
+
 /// A random session id for the browser, and the hash the database keeps.
 fn new_session_id() -> anyhow::Result<String> {
     let mut bytes = [0u8; 32];
@@ -116,6 +124,21 @@ pub async fn authenticate(
     };
     let path = request.uri().path();
     match viewer {
+        Some(viewer)
+            if viewer.must_change_password
+                && !is_public(path)
+                && !PASSWORD_CHANGE.contains(&path) =>
+        {
+            return if path.starts_with("/api/") {
+                (
+                    StatusCode::FORBIDDEN,
+                    axum::Json(serde_json::json!({ "error": "set a new password first" })),
+                )
+                    .into_response()
+            } else {
+                Redirect::to("/account/password").into_response()
+            };
+        }
         Some(viewer) => {
             let address = client_address(request.extensions());
             request.extensions_mut().insert(Caller { viewer, address });

@@ -49,7 +49,8 @@ fn pages(code: &str) -> Vec<String> {
 /// ones are ignored, so one query reaches every function's check.
 fn args(unit: &str) -> String {
     format!(
-        "unit={unit}&product=Box&username=nobody%40example.org&display_name=&role=viewer&scope={unit}"
+        "unit={unit}&product=Box&username=nobody%40example.org&display_name=&role=viewer&scope={unit}\
+         &current=not-the-password&new=a-long-new-password&confirm=a-long-new-password"
     )
 }
 
@@ -122,7 +123,7 @@ async fn every_server_function_passes_the_shared_scope_check() {
         let granted = reply.header(ACCESS_HEADER);
         match reply.status {
             StatusCode::FORBIDDEN => {}
-            status if status.is_success() => {
+            status if status.is_success() || status == StatusCode::BAD_REQUEST => {
                 let granted = granted.unwrap_or_else(|| {
                     panic!("{method} {path} answered {status} without the shared access check")
                 });
@@ -442,5 +443,99 @@ async fn cross_site_posts_are_refused_and_pages_carry_security_headers() {
     assert_eq!(
         app.store.audit_log(1).await.expect("log")[0].action,
         "audit_log_exported"
+    );
+}
+
+#[tokio::test]
+async fn a_new_account_must_replace_its_one_time_password_before_anything_else() {
+    let app = TestApp::demo(
+        testing::sqlite().await.expect("database"),
+        AuthConfig::default(),
+    )
+    .await;
+    let admin = app.sign_in(ADMIN).await;
+    let form = "username=New.Viewer%40uptake.demo&display_name=New+Viewer&role=viewer&scope=C01-B1";
+    let created = app
+        .call("POST", "/api/admin/add-account", Some(&admin), Some(form))
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+    let one_time: String = created.json();
+    assert_eq!(one_time.len(), 29);
+    let refused = app
+        .call(
+            "POST",
+            "/api/admin/add-account",
+            Some(&admin),
+            Some("username=x%40y&display_name=&role=viewer&scope="),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.body.contains("needs a scope"), "{}", refused.body);
+
+    let reply = app
+        .sign_in_with("new.viewer@uptake.demo", &one_time, None)
+        .await;
+    let cookie = session_cookie(&reply).expect("signed in");
+    assert_eq!(
+        app.get("/api/overview?unit=C01-B1", &cookie).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let page = app.get("/", &cookie).await;
+    assert_eq!(page.header("location"), Some("/account/password"));
+    assert_eq!(
+        app.get("/account/password", &cookie).await.status,
+        StatusCode::OK
+    );
+
+    let change = |current: &str, new: &str, confirm: &str| {
+        format!("current={current}&new={new}&confirm={confirm}")
+    };
+    for (form, why) in [
+        (
+            change(
+                "wrong-password-here",
+                "a-new-long-passphrase",
+                "a-new-long-passphrase",
+            ),
+            "not right",
+        ),
+        (change(&one_time, "short", "short"), "at least 12"),
+        (
+            change(
+                &one_time,
+                "a-new-long-passphrase",
+                "another-long-passphrase",
+            ),
+            "differ",
+        ),
+    ] {
+        let reply = app
+            .call("POST", "/api/change-password", Some(&cookie), Some(&form))
+            .await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{why}");
+        assert!(reply.body.contains(why), "{}", reply.body);
+    }
+    let form = change(&one_time, "a-new-long-passphrase", "a-new-long-passphrase");
+    let done = app
+        .call("POST", "/api/change-password", Some(&cookie), Some(&form))
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    let own: Overview = app.get("/api/overview?unit=C01-B1", &cookie).await.json();
+    assert_eq!(own.unit_code, "C01-B1");
+    let actions: Vec<String> = app
+        .store
+        .audit_log(3)
+        .await
+        .expect("log")
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(actions, ["password_changed", "sign_in", "account_created"]);
+    assert_eq!(
+        app.sign_in_with("new.viewer@uptake.demo", &one_time, None)
+            .await
+            .header("location"),
+        Some("/login?error=failed"),
+        "the one-time password is spent"
     );
 }

@@ -27,6 +27,8 @@ pub struct NewAccount {
     /// Unit codes of the subtrees in scope.
     pub scope: Vec<String>,
     pub is_demo: bool,
+    /// The password was generated and must be replaced at first sign-in.
+    pub must_change_password: bool,
 }
 
 /// What a sign-in attempt needs to know about an account.
@@ -50,7 +52,17 @@ pub struct AuditEntry<'a> {
     pub address: Option<&'a str>,
 }
 
-type AccountRow = (i32, String, String, String, bool, bool, bool, DateTime<Utc>);
+type AccountRow = (
+    i32,
+    String,
+    String,
+    String,
+    bool,
+    bool,
+    bool,
+    bool,
+    DateTime<Utc>,
+);
 
 impl Store {
     pub async fn create_account(&self, new: &NewAccount) -> Result<i64> {
@@ -68,10 +80,10 @@ impl Store {
                 return Err(StoreError::Invalid(format!("an account named '{username}' already exists")));
             }
             let (id,): (i32,) = sqlx::query_as(
-                "INSERT INTO account (username, display_name, password_hash, role, person_lists, is_demo, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
+                "INSERT INTO account (username, display_name, password_hash, role, person_lists, is_demo, must_change_password, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")
                 .bind(&username).bind(&new.display_name).bind(&new.password_hash).bind(new.role.key())
-                .bind(new.person_lists).bind(new.is_demo).bind(now)
+                .bind(new.person_lists).bind(new.is_demo).bind(new.must_change_password).bind(now)
                 .fetch_one(&mut *tx).await?;
             for unit in &scope {
                 sqlx::query("INSERT INTO account_scope (account_id, unit_id) VALUES ($1, $2)")
@@ -97,7 +109,7 @@ impl Store {
 
     pub async fn accounts(&self) -> Result<Vec<Account>> {
         let rows: Vec<AccountRow> = on_db!(&self.db, pool => sqlx::query_as(
-            "SELECT id, username, display_name, role, person_lists, disabled, is_demo, created_at \
+            "SELECT id, username, display_name, role, person_lists, disabled, is_demo, must_change_password, created_at \
              FROM account ORDER BY username").fetch_all(pool).await?);
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
@@ -108,14 +120,24 @@ impl Store {
 
     pub async fn account(&self, username: &str) -> Result<Account> {
         let row: Option<AccountRow> = on_db!(&self.db, pool => sqlx::query_as(
-            "SELECT id, username, display_name, role, person_lists, disabled, is_demo, created_at \
+            "SELECT id, username, display_name, role, person_lists, disabled, is_demo, must_change_password, created_at \
              FROM account WHERE username = $1").bind(username.trim().to_lowercase()).fetch_optional(pool).await?);
         let row = row.ok_or_else(|| StoreError::NotFound(format!("account '{username}'")))?;
         self.account_info(row).await
     }
 
     async fn account_info(&self, row: AccountRow) -> Result<Account> {
-        let (id, username, display_name, role, person_lists, disabled, is_demo, created_at) = row;
+        let (
+            id,
+            username,
+            display_name,
+            role,
+            person_lists,
+            disabled,
+            is_demo,
+            must_change_password,
+            created_at,
+        ) = row;
         let role = Role::parse(&role).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let scope: Vec<(i32, String)> = on_db!(&self.db, pool => sqlx::query_as(
             "SELECT u.id, u.code FROM account_scope s JOIN unit u ON u.id = s.unit_id \
@@ -134,6 +156,7 @@ impl Store {
                     })
                     .collect(),
                 person_lists,
+                must_change_password,
             },
             disabled,
             is_demo,
@@ -161,10 +184,12 @@ impl Store {
         .await
     }
 
+    /// Replaces a password chosen by its owner, which also lifts the
+    /// must-change flag of a one-time password.
     pub async fn set_password_hash(&self, username: &str, hash: &str) -> Result<()> {
         self.update_account(
             username,
-            "UPDATE account SET password_hash = $1 WHERE username = $2",
+            "UPDATE account SET password_hash = $1, must_change_password = FALSE WHERE username = $2",
             hash,
         )
         .await

@@ -224,6 +224,7 @@ pub async fn admin_grant(
         role: Role::Admin,
         scope: Vec::new(),
         person_lists: false,
+        must_change_password: false,
     };
     let grant = viewer
         .authorize(&path)

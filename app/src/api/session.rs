@@ -8,3 +8,18 @@ pub async fn get_me() -> Result<Viewer, ServerFnError> {
     let (_, caller) = super::ssr::signed_in()?;
     Ok(caller.viewer)
 }
+
+/// Replaces the caller's password. The only thing open to an account that
+/// signed in with a one-time password.
+#[server(endpoint = "change-password")]
+pub async fn change_password(
+    current: String,
+    new: String,
+    confirm: String,
+) -> Result<(), ServerFnError> {
+    use super::ssr::{account_failed, accounts, signed_in};
+    let (state, caller) = signed_in()?;
+    accounts::change_password(&state.store, &caller.actor(), &current, &new, &confirm)
+        .await
+        .map_err(account_failed)
+}

@@ -32,6 +32,7 @@ fn viewer(role: Role, scope: &[UnitId], person_lists: bool) -> Viewer {
             })
             .collect(),
         person_lists,
+        must_change_password: false,
     }
 }
 

@@ -48,6 +48,12 @@ pub enum AccountError {
     NoScope(&'static str),
     #[error("a password needs at least {} characters", password::MIN_LENGTH)]
     ShortPassword,
+    #[error("the two new passwords differ")]
+    Mismatch,
+    #[error("the new password must differ from the current one")]
+    Unchanged,
+    #[error("the current password is not right")]
+    WrongPassword,
     #[error("the server could not make a password: {0}")]
     Crypto(String),
     #[error(transparent)]
@@ -61,6 +67,9 @@ impl AccountError {
             self,
             AccountError::NoScope(_)
                 | AccountError::ShortPassword
+                | AccountError::Mismatch
+                | AccountError::Unchanged
+                | AccountError::WrongPassword
                 | AccountError::Store(StoreError::Invalid(_) | StoreError::NotFound(_))
         )
     }
@@ -115,6 +124,9 @@ pub async fn add(
             person_lists: new.person_lists,
             scope: scope.clone(),
             is_demo: new.is_demo,
+            // Demo accounts keep their listed passwords so the demo stays
+            // easy to try; every other generated password is one-time.
+            must_change_password: generated && !new.is_demo,
         })
         .await?;
     let detail = format!(
@@ -130,6 +142,44 @@ pub async fn add(
     );
     actor.audit(store, "account_created", &detail).await?;
     Ok(generated.then_some(password))
+}
+
+/// Sets a new password chosen by the account's owner, after checking the
+/// current one.
+pub async fn change_password(
+    store: &Store,
+    actor: &Actor<'_>,
+    current: &str,
+    new: &str,
+    confirm: &str,
+) -> Result<(), AccountError> {
+    if new != confirm {
+        return Err(AccountError::Mismatch);
+    }
+    if new.chars().count() < password::MIN_LENGTH {
+        return Err(AccountError::ShortPassword);
+    }
+    if new == current {
+        return Err(AccountError::Unchanged);
+    }
+    let stored = store
+        .credentials(actor.name)
+        .await?
+        .and_then(|c| c.password_hash);
+    let current_owned = current.to_owned();
+    let matches =
+        tokio::task::spawn_blocking(move || password::verify(stored.as_deref(), &current_owned))
+            .await
+            .map_err(|e| AccountError::Crypto(e.to_string()))?;
+    if !matches {
+        return Err(AccountError::WrongPassword);
+    }
+    let hashed = password::hash_off_thread(new.to_owned()).await?;
+    store.set_password_hash(actor.name, &hashed).await?;
+    actor
+        .audit(store, "password_changed", "by its owner")
+        .await?;
+    Ok(())
 }
 
 pub async fn set_role(

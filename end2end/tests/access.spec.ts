@@ -1,0 +1,81 @@
+import { test, expect } from '@playwright/test';
+import { accounts, signIn, watchErrors } from './auth';
+
+test('anyone signed out is sent to the sign-in page', async ({ page }) => {
+  await page.goto('/units/C1');
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(page.getByRole('heading', { name: 'Sign in to Uptake' })).toBeVisible();
+});
+
+test('a wrong password is refused in plain words', async ({ page }) => {
+  await page.goto('/login');
+  await page.getByLabel('Sign-in name').fill(accounts.commander.user);
+  await page.getByLabel('Password').fill('not the password at all');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByTestId('sign-in-error')).toHaveText('That name and password do not match an active account.');
+});
+
+test('a commander sees their command, the force for comparison, nothing else, and signs out', async ({ page }) => {
+  const errors = watchErrors(page);
+  await signIn(page, accounts.commander);
+  await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+  await expect(page.getByTestId('signed-in-as')).toContainText('North Commander');
+  // The force, for comparison only: no drill-down into other units.
+  await expect(page.getByTestId('comparison-only')).toBeVisible();
+  await expect(page.locator('table.units')).toHaveCount(0);
+
+  // Their own command, with its teams; the fixture's teams are small, so
+  // every cell is suppressed.
+  await page.getByTestId('my-unit').filter({ hasText: 'C1' }).click();
+  await expect(page).toHaveURL(/\/units\/C1/);
+  await expect(page.locator('[data-unit="C1"][data-hydrated="true"]')).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('North Command — overview');
+  await expect(page.getByTestId('unit-T1')).toBeVisible();
+  await expect(page.getByTestId('unit-T2')).toBeVisible();
+  await expect(page.getByTestId('unit-T3')).toHaveCount(0);
+  await expect(page.getByTestId('unit-T1').locator('td').first()).toHaveText('[c]');
+  expect(errors, errors.join('\n')).toEqual([]);
+
+  // Another command is refused by the server.
+  const refused = await page.goto('/units/C2');
+  expect(refused?.status()).toBe(403);
+  await expect(page.getByRole('alert')).toHaveText('this unit is outside your scope');
+
+  await page.goto('/units/C1');
+  await page.getByTestId('sign-out').click();
+  await expect(page).toHaveURL(/\/login$/);
+  await page.goto('/units/C1');
+  await expect(page).toHaveURL(/\/login$/);
+});
+
+test('an admin creates an account whose one-time password must be replaced at first sign-in', async ({ page }) => {
+  const errors = watchErrors(page);
+  await signIn(page, accounts.admin);
+  await page.goto('/admin/accounts');
+  await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+  const user = `south.${Date.now()}@fixture.test`;
+  await page.getByLabel('Sign-in name').fill(user);
+  await page.getByLabel('Display name').fill('South Viewer');
+  await page.getByLabel('Role', { exact: true }).first().selectOption('viewer');
+  await page.getByLabel('Scope (unit codes)').fill('C2');
+  await page.getByRole('button', { name: 'Create' }).click();
+  const shown = page.getByTestId('one-time-password').locator('code');
+  await expect(shown).toHaveText(/^[a-z2-9]{5}(-[a-z2-9]{5}){4}$/);
+  const oneTime = (await shown.textContent()) ?? '';
+  await expect(page.getByTestId(`account-${user}`)).toContainText('C2');
+  await page.getByTestId('sign-out').click();
+
+  await page.getByLabel('Sign-in name').fill(user);
+  await page.getByLabel('Password').fill(oneTime);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/account\/password$/);
+  await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+  await page.getByLabel('Current (or one-time) password').fill(oneTime);
+  await page.getByLabel('New password', { exact: true }).fill('south-viewer-passphrase');
+  await page.getByLabel('New password again').fill('south-viewer-passphrase');
+  await page.getByRole('button', { name: 'Set password' }).click();
+  await expect(page.getByTestId('password-changed')).toBeVisible();
+  await page.goto('/units/C2');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('South Command — overview');
+  expect(errors, errors.join('\n')).toEqual([]);
+});

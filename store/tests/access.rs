@@ -39,6 +39,7 @@ fn account(name: &str, role: Role, scope: &[&str]) -> NewAccount {
         person_lists: false,
         scope: scope.iter().map(|s| (*s).to_owned()).collect(),
         is_demo: false,
+        must_change_password: false,
     }
 }
 

@@ -271,6 +271,59 @@ impl fmt::Display for Viewer {
     }
 }
 
+/// An Entra ID group's mapping to a role and scope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupMapping {
+    pub group: String,
+    pub role: Role,
+    pub person_lists: bool,
+    /// Unit codes. A mapping with none denies access.
+    pub scope: Vec<String>,
+}
+
+/// What a new Entra ID account gets from the mappings of its groups.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MappedAccess {
+    pub role: Role,
+    pub scope: Vec<String>,
+    pub person_lists: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum MappingDenied {
+    #[error("none of your groups is mapped to Uptake; ask an admin to map one")]
+    NoMapping,
+    #[error("your group mapping names no units, which denies access; ask an admin to add a scope")]
+    NoScope,
+}
+
+/// Combines the mappings of a person's groups: a mapping with no scope
+/// denies access outright; otherwise the strongest role, the union of the
+/// scopes, and person-level lists if any mapping grants them.
+pub fn map_groups(mappings: &[GroupMapping]) -> Result<MappedAccess, MappingDenied> {
+    if mappings.is_empty() {
+        return Err(MappingDenied::NoMapping);
+    }
+    if mappings.iter().any(|m| m.scope.is_empty()) {
+        return Err(MappingDenied::NoScope);
+    }
+    let role = Role::ALL
+        .into_iter()
+        .find(|r| mappings.iter().any(|m| m.role == *r))
+        .unwrap_or(Role::Viewer);
+    let mut scope: Vec<String> = mappings
+        .iter()
+        .flat_map(|m| m.scope.iter().cloned())
+        .collect();
+    scope.sort();
+    scope.dedup();
+    Ok(MappedAccess {
+        role,
+        scope,
+        person_lists: mappings.iter().any(|m| m.person_lists),
+    })
+}
+
 /// How long a session lives: it ends after `idle` without a request, or
 /// `absolute` after sign-in, whichever comes first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

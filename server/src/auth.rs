@@ -9,7 +9,9 @@
 //! - [`sign_in`] and [`sign_out`] are the only routes that make or end a
 //!   session.
 
-use std::net::SocketAddr;
+pub mod entra;
+
+use std::{net::SocketAddr, sync::Arc};
 
 use app::api::ssr::{Caller, password};
 use axum::{
@@ -26,25 +28,33 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use store::{AuditEntry, Store};
 
-use crate::routes::ServerState;
+use crate::{oidc::Oidc, routes::ServerState};
 
 pub const SESSION_COOKIE: &str = "uptake_session";
 
 /// How sessions and sign-in behave.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct AuthConfig {
     pub session: SessionPolicy,
     pub sign_in: SignInLimit,
     /// Mark cookies Secure even when no proxy says the request came over
     /// HTTPS.
     pub secure_cookies: bool,
+    /// Sign-in with Microsoft Entra ID, when configured.
+    pub oidc: Option<Arc<Oidc>>,
 }
 
 /// Paths open without a session.
 fn is_public(path: &str) -> bool {
     matches!(
         path,
-        "/login" | "/auth/sign-in" | "/healthz" | "/favicon.svg"
+        "/login"
+            | "/auth/sign-in"
+            | "/auth/oidc/start"
+            | "/auth/oidc/callback"
+            | "/api/sign-in-options"
+            | "/healthz"
+            | "/favicon.svg"
     ) || ["/pkg/", "/js/"].iter().any(|p| path.starts_with(p))
 }
 
@@ -57,7 +67,7 @@ const PASSWORD_CHANGE: [&str; 4] = [
 ];
 
 /// A random session id for the browser, and the hash the database keeps.
-fn new_session_id() -> anyhow::Result<String> {
+pub(crate) fn new_session_id() -> anyhow::Result<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
@@ -81,7 +91,7 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-fn client_address(extensions: &Extensions) -> Option<String> {
+pub(crate) fn client_address(extensions: &Extensions) -> Option<String> {
     extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip().to_string())
@@ -243,7 +253,7 @@ pub struct SignInForm {
 
 /// Why a sign-in failed, as the sign-in page words it (`?error=`): never
 /// which of name or password was wrong.
-fn back_to_sign_in(reason: &str) -> Response {
+pub(crate) fn back_to_sign_in(reason: &str) -> Response {
     Redirect::to(&format!("/login?error={reason}")).into_response()
 }
 
@@ -259,16 +269,34 @@ pub async fn sign_in(
     let Ok(Form(form)) = form else {
         return back_to_sign_in("failed");
     };
-    let old_session = cookie(&headers, SESSION_COOKIE);
-    match try_sign_in(&state, &form, address.as_deref()).await {
+    let outcome = try_sign_in(&state, &form, address.as_deref()).await;
+    finish_sign_in(&state, &headers, outcome).await
+}
+
+/// How a sign-in attempt ended.
+pub(crate) enum Outcome {
+    SignedIn(String),
+    /// Back to the sign-in page with this `?error=` code.
+    Refused(&'static str),
+}
+
+/// Answers a sign-in attempt: on success, ends any session the browser
+/// already had (so a planted cookie is never promoted), sets the new
+/// cookie and goes to the overview.
+pub(crate) async fn finish_sign_in(
+    state: &ServerState,
+    headers: &HeaderMap,
+    outcome: anyhow::Result<Outcome>,
+) -> Response {
+    match outcome {
         Ok(Outcome::SignedIn(id)) => {
-            if let Some(old) = old_session
+            if let Some(old) = cookie(headers, SESSION_COOKIE)
                 && let Err(e) = state.app.store.end_session(&hash_session_id(&old)).await
             {
                 tracing::warn!(error = %e, "ending the previous session failed");
             }
             let mut response = Redirect::to("/").into_response();
-            let cookie = session_cookie(&id, &state.auth, &headers);
+            let cookie = session_cookie(&id, &state.auth, headers);
             if let Ok(v) = HeaderValue::from_str(&cookie) {
                 response.headers_mut().insert(header::SET_COOKIE, v);
             }
@@ -282,9 +310,55 @@ pub async fn sign_in(
     }
 }
 
-enum Outcome {
-    SignedIn(String),
-    Refused(&'static str),
+/// Starts a session for an account that has proved who it is, and audits
+/// the sign-in with its method.
+pub(crate) async fn start_session(
+    state: &ServerState,
+    account: i64,
+    username: &str,
+    method: &str,
+    address: Option<&str>,
+) -> anyhow::Result<Outcome> {
+    let store = &state.app.store;
+    let id = new_session_id()?;
+    store
+        .create_session(&hash_session_id(&id), account, &state.auth.session, address)
+        .await?;
+    let viewer = store.account(username).await?.viewer;
+    store
+        .audit(&AuditEntry {
+            account: Some(account),
+            actor: username,
+            action: "sign_in",
+            detail: method,
+            scope: &viewer.scope_label(),
+            address,
+        })
+        .await?;
+    Ok(Outcome::SignedIn(id))
+}
+
+/// Writes a sign-in event that has no session yet (a refusal, or an
+/// account made at sign-in) to the audit log.
+pub(crate) async fn audit_refusal(
+    store: &Store,
+    username: &str,
+    action: &str,
+    why: &str,
+    account: Option<i64>,
+    address: Option<&str>,
+) -> anyhow::Result<()> {
+    store
+        .audit(&AuditEntry {
+            account,
+            actor: username,
+            action,
+            detail: why,
+            scope: "",
+            address,
+        })
+        .await?;
+    Ok(())
 }
 
 async fn try_sign_in(
@@ -298,20 +372,18 @@ async fn try_sign_in(
     let since = Utc::now() - limit.window;
     let account_key = format!("account:{username}");
     let address_key = format!("address:{}", address.unwrap_or("unknown"));
-    let audit = |action, detail, account| AuditEntry {
-        account,
-        actor: &username,
-        action,
-        detail,
-        scope: "",
-        address,
-    };
     if store.sign_in_failures(&account_key, since).await? >= limit.per_account
         || store.sign_in_failures(&address_key, since).await? >= limit.per_address
     {
-        store
-            .audit(&audit("sign_in_refused", "too many failed attempts", None))
-            .await?;
+        audit_refusal(
+            store,
+            &username,
+            "sign_in_refused",
+            "too many failed attempts",
+            None,
+            address,
+        )
+        .await?;
         return Ok(Outcome::Refused("throttled"));
     }
     let credentials = store.credentials(&username).await?;
@@ -322,26 +394,7 @@ async fn try_sign_in(
     match credentials {
         Some(c) if matches && !c.disabled => {
             store.clear_sign_in_failures(&account_key).await?;
-            let id = new_session_id()?;
-            store
-                .create_session(
-                    &hash_session_id(&id),
-                    c.account,
-                    &state.auth.session,
-                    address,
-                )
-                .await?;
-            let viewer = store.account(&username).await?.viewer;
-            let entry = AuditEntry {
-                account: Some(c.account),
-                actor: &username,
-                action: "sign_in",
-                detail: "password",
-                scope: &viewer.scope_label(),
-                address,
-            };
-            store.audit(&entry).await?;
-            Ok(Outcome::SignedIn(id))
+            start_session(state, c.account, &username, "password", address).await
         }
         found => {
             store.note_sign_in_failure(&account_key, since).await?;
@@ -351,9 +404,15 @@ async fn try_sign_in(
                 Some(c) if c.disabled => "account disabled",
                 Some(_) => "wrong password",
             };
-            store
-                .audit(&audit("sign_in_failed", why, found.map(|c| c.account)))
-                .await?;
+            audit_refusal(
+                store,
+                &username,
+                "sign_in_failed",
+                why,
+                found.map(|c| c.account),
+                address,
+            )
+            .await?;
             Ok(Outcome::Refused("failed"))
         }
     }

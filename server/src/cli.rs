@@ -1,6 +1,6 @@
 //! The `uptake` command line.
 
-use std::{net::SocketAddr, path::PathBuf};
+use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 
 use anyhow::{Context, Result};
 use app::{
@@ -12,9 +12,14 @@ use clap::{Parser, Subcommand};
 use leptos::prelude::LeptosOptions;
 use store::Store;
 
-use domain::access::{Role, SessionPolicy, SignInLimit};
+use domain::access::{GroupMapping, Role, SessionPolicy, SignInLimit};
 
-use crate::{auth::AuthConfig, demo, import, routes, users};
+use crate::{
+    auth::AuthConfig,
+    demo, import,
+    oidc::{Oidc, OidcConfig, Secret},
+    routes, users,
+};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -53,6 +58,21 @@ pub enum Command {
         /// A session ends this many hours after sign-in, however busy.
         #[arg(long, env = "UPTAKE_SESSION_MAX_HOURS", default_value_t = 12)]
         session_max_hours: i64,
+        /// The address people reach Uptake at; Entra ID sends them back to
+        /// <public-url>/auth/oidc/callback.
+        #[arg(
+            long,
+            env = "UPTAKE_PUBLIC_URL",
+            default_value = "http://127.0.0.1:3000"
+        )]
+        public_url: String,
+        /// Entra ID issuer, e.g. https://login.microsoftonline.com/<tenant>/v2.0.
+        /// The client secret comes from UPTAKE_OIDC_CLIENT_SECRET or the file
+        /// named by UPTAKE_OIDC_CLIENT_SECRET_FILE, never from a flag.
+        #[arg(long, env = "UPTAKE_OIDC_ISSUER", requires = "oidc_client_id")]
+        oidc_issuer: Option<String>,
+        #[arg(long, env = "UPTAKE_OIDC_CLIENT_ID")]
+        oidc_client_id: Option<String>,
     },
     /// Generate the demo force into an empty database.
     Demo {
@@ -81,6 +101,11 @@ pub enum Command {
         #[command(subcommand)]
         command: WaveCommand,
     },
+    /// Map Entra ID groups to roles and scopes.
+    Group {
+        #[command(subcommand)]
+        command: GroupCommand,
+    },
     /// Manage accounts.
     User {
         #[command(subcommand)]
@@ -90,6 +115,23 @@ pub enum Command {
     Rebuild,
     /// Print a hash over every row of every table.
     Hash,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GroupCommand {
+    /// Map a group (by its object id) to a role and scope. People in it
+    /// get an account at first sign-in; a mapping with no scope denies.
+    Map {
+        group: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long, value_delimiter = ',')]
+        scope: Vec<String>,
+        #[arg(long)]
+        person_lists: bool,
+    },
+    /// List group mappings.
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -155,14 +197,30 @@ pub async fn run(cli: Cli) -> Result<()> {
             secure_cookies,
             session_idle_minutes,
             session_max_hours,
+            public_url,
+            oidc_issuer,
+            oidc_client_id,
         } => {
+            let oidc = match (oidc_issuer, oidc_client_id) {
+                (Some(issuer), Some(client_id)) => Some(Arc::new(Oidc::new(OidcConfig {
+                    issuer,
+                    client_id,
+                    client_secret: secret_from_env("UPTAKE_OIDC_CLIENT_SECRET")?,
+                    redirect_uri: format!(
+                        "{}/auth/oidc/callback",
+                        public_url.trim_end_matches('/')
+                    ),
+                })?)),
+                _ => None,
+            };
             let auth = AuthConfig {
                 session: SessionPolicy {
                     idle: Duration::minutes(session_idle_minutes),
                     absolute: Duration::hours(session_max_hours),
                 },
                 sign_in: SignInLimit::default(),
-                secure_cookies,
+                secure_cookies: secure_cookies || public_url.starts_with("https://"),
+                oidc,
             };
             serve(store, listen, site_root, auth).await
         }
@@ -240,6 +298,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::User { command } => user(&store, command).await,
+        Command::Group { command } => group(&store, command).await,
         Command::Rebuild => {
             let stats = store.rebuild_rollups().await?;
             println!(
@@ -298,6 +357,55 @@ async fn user(store: &Store, command: UserCommand) -> Result<()> {
         }
     }
     Ok(())
+}
+
+async fn group(store: &Store, command: GroupCommand) -> Result<()> {
+    match command {
+        GroupCommand::Map {
+            group,
+            role,
+            scope,
+            person_lists,
+        } => {
+            let mapping = GroupMapping {
+                group: group.clone(),
+                role: Role::parse(&role)?,
+                person_lists,
+                scope,
+            };
+            store.set_group_mapping(&mapping).await?;
+            let detail = format!(
+                "group {group} maps to {} with scope [{}]",
+                mapping.role.key(),
+                mapping.scope.join(" ")
+            );
+            Actor::local("cli")
+                .audit(store, "group_mapped", &detail)
+                .await?;
+            if mapping.scope.is_empty() {
+                println!("{detail}; with no scope it denies access");
+            } else {
+                println!("{detail}");
+            }
+        }
+        GroupCommand::List => {
+            for m in store.group_mappings(None).await? {
+                println!("{:<40} {:<16} {}", m.group, m.role.key(), m.scope.join(","));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A secret from `NAME`, or from the file named by `NAME_FILE`.
+fn secret_from_env(name: &str) -> Result<Secret> {
+    if let Ok(value) = std::env::var(name) {
+        return Ok(Secret(value));
+    }
+    let file = std::env::var(format!("{name}_FILE"))
+        .with_context(|| format!("set {name} or {name}_FILE for Entra ID sign-in"))?;
+    let value = std::fs::read_to_string(&file).with_context(|| format!("reading {file}"))?;
+    Ok(Secret(value.trim().to_owned()))
 }
 
 async fn serve(

@@ -5,6 +5,8 @@ pub mod admin;
 pub mod auth;
 pub mod cli;
 pub mod demo;
+pub mod http;
 pub mod import;
+pub mod oidc;
 pub mod routes;
 pub mod users;

@@ -7,7 +7,11 @@
 
 use std::sync::Arc;
 
-use app::{App, AppState, api::ssr::Caller, shell};
+use app::{
+    App, AppState,
+    api::{session::SignInOptions, ssr::Caller},
+    shell,
+};
 use axum::{
     Json, Router,
     body::Body,
@@ -50,6 +54,8 @@ pub const REST_ROUTES: &[(&str, &str)] = &[
     ("GET", "/healthz"),
     ("POST", "/auth/sign-in"),
     ("POST", "/auth/sign-out"),
+    ("GET", "/auth/oidc/start"),
+    ("GET", "/auth/oidc/callback"),
     ("GET", "/admin/audit.csv"),
 ];
 
@@ -65,6 +71,8 @@ pub fn router(app: AppState, auth_config: AuthConfig) -> Router {
         .route("/healthz", get(healthz))
         .route("/auth/sign-in", post(auth::sign_in))
         .route("/auth/sign-out", post(auth::sign_out))
+        .route("/auth/oidc/start", get(auth::entra::start))
+        .route("/auth/oidc/callback", get(auth::entra::callback))
         .route("/admin/audit.csv", get(admin::audit_csv))
         .route("/api/{*fn_name}", get(server_fn).post(server_fn))
         .leptos_routes_with_handler(routes, get(page))
@@ -98,10 +106,14 @@ fn request_context(
     request: &Request,
 ) -> impl Fn() + Clone + Send + Sync + 'static + use<> {
     let app = state.app.clone();
+    let options = SignInOptions {
+        entra: state.auth.oidc.is_some(),
+    };
     let caller = request.extensions().get::<Caller>().cloned();
     let nonce = request.extensions().get::<CspNonce>().map(|n| n.0.clone());
     move || {
         provide_context(app.clone());
+        provide_context(options);
         if let Some(caller) = caller.clone() {
             provide_context(caller);
         }

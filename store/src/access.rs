@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use domain::{
-    access::{Account, AuditRecord, Role, ScopeUnit, SessionPolicy, UnitPath, Viewer},
+    access::{
+        Account, AuditRecord, GroupMapping, Role, ScopeUnit, SessionPolicy, UnitPath, Viewer,
+    },
     org::UnitId,
 };
 
@@ -387,6 +389,91 @@ impl Store {
              WHERE v.parent_id IS NULL ORDER BY u.code LIMIT 1").fetch_optional(pool).await?);
         row.map(|(c,)| c).ok_or_else(|| {
             StoreError::NotFound("the unit tree (import units.csv or run `uptake demo`)".into())
+        })
+    }
+}
+
+impl Store {
+    /// Maps an Entra ID group to a role and scope, replacing any earlier
+    /// mapping of that group.
+    pub async fn set_group_mapping(&self, mapping: &GroupMapping) -> Result<()> {
+        let scope = self.unit_ids(&mapping.scope).await?;
+        on_db!(&self.db, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("DELETE FROM group_mapping_scope WHERE group_id = $1")
+                .bind(&mapping.group).execute(&mut *tx).await?;
+            sqlx::query(
+                "INSERT INTO group_mapping (group_id, role, person_lists) VALUES ($1, $2, $3) \
+                 ON CONFLICT (group_id) DO UPDATE SET role = excluded.role, person_lists = excluded.person_lists")
+                .bind(&mapping.group).bind(mapping.role.key()).bind(mapping.person_lists)
+                .execute(&mut *tx).await?;
+            for unit in &scope {
+                sqlx::query("INSERT INTO group_mapping_scope (group_id, unit_id) VALUES ($1, $2)")
+                    .bind(&mapping.group).bind(unit.0).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The mappings of the given groups (those that have one), or of every
+    /// group when `groups` is `None`.
+    pub async fn group_mappings(&self, groups: Option<&[String]>) -> Result<Vec<GroupMapping>> {
+        let rows: Vec<(String, String, bool, Option<String>)> = on_db!(&self.db, pool => sqlx::query_as(
+            "SELECT g.group_id, g.role, g.person_lists, u.code FROM group_mapping g \
+             LEFT JOIN group_mapping_scope s ON s.group_id = g.group_id \
+             LEFT JOIN unit u ON u.id = s.unit_id ORDER BY g.group_id, u.code")
+            .fetch_all(pool).await?);
+        let mut out: Vec<GroupMapping> = Vec::new();
+        for (group, role, person_lists, code) in rows {
+            if groups.is_some_and(|wanted| !wanted.contains(&group)) {
+                continue;
+            }
+            if out.last().is_none_or(|m| m.group != group) {
+                out.push(GroupMapping {
+                    group,
+                    role: Role::parse(&role).map_err(|e| StoreError::Invalid(e.to_string()))?,
+                    person_lists,
+                    scope: Vec::new(),
+                });
+            }
+            if let (Some(code), Some(last)) = (code, out.last_mut()) {
+                last.scope.push(code);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Remembers an Entra ID sign-in in flight.
+    pub async fn save_oidc_pending(
+        &self,
+        state_hash: &str,
+        verifier: &str,
+        nonce: &str,
+    ) -> Result<()> {
+        let now = Utc::now();
+        on_db!(&self.db, pool => sqlx::query(
+            "INSERT INTO oidc_pending (state_hash, verifier, nonce, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(state_hash).bind(verifier).bind(nonce).bind(now).execute(pool).await.map(|_| ())?);
+        Ok(())
+    }
+
+    /// Takes (and so spends) a sign-in in flight: its verifier, nonce and
+    /// start time. Stale ones are swept at the same time.
+    pub async fn take_oidc_pending(
+        &self,
+        state_hash: &str,
+        stale_before: DateTime<Utc>,
+    ) -> Result<Option<(String, String, DateTime<Utc>)>> {
+        on_db!(&self.db, pool => {
+            let mut tx = pool.begin().await?;
+            let row: Option<(String, String, DateTime<Utc>)> = sqlx::query_as(
+                "SELECT verifier, nonce, created_at FROM oidc_pending WHERE state_hash = $1")
+                .bind(state_hash).fetch_optional(&mut *tx).await?;
+            sqlx::query("DELETE FROM oidc_pending WHERE state_hash = $1 OR created_at < $2")
+                .bind(state_hash).bind(stale_before).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(row)
         })
     }
 }

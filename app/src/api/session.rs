@@ -23,3 +23,15 @@ pub async fn change_password(
         .await
         .map_err(account_failed)
 }
+
+/// How people may sign in here; open to everyone, for the sign-in page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SignInOptions {
+    /// Sign-in with Microsoft Entra ID is configured.
+    pub entra: bool,
+}
+
+#[server(input = GetUrl, endpoint = "sign-in-options")]
+pub async fn get_sign_in_options() -> Result<SignInOptions, ServerFnError> {
+    super::ssr::public::<SignInOptions>()
+}

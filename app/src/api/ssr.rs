@@ -84,6 +84,15 @@ fn denied(d: Denied) -> ServerFnError {
     refuse(StatusCode::FORBIDDEN, d)
 }
 
+/// Something the server put in context for everyone, signed in or not
+/// (the sign-in page's options). Only paths the authentication middleware
+/// lists as public reach this without a session.
+pub fn public<T: Clone + Send + Sync + 'static>() -> Result<T, ServerFnError> {
+    let value = use_context::<T>().ok_or_else(|| ServerFnError::new("server state is missing"))?;
+    granted("public");
+    Ok(value)
+}
+
 /// Any signed-in caller, for things about themselves.
 pub fn signed_in() -> Result<(AppState, Caller), ServerFnError> {
     let caller =

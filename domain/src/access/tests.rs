@@ -159,3 +159,29 @@ fn sessions_end_when_idle_or_too_old() {
     assert!(!policy.needs_touch(t(9, 0), t(9, 0) + Duration::seconds(59)));
     assert!(policy.needs_touch(t(9, 0), t(9, 1)));
 }
+
+#[test]
+fn group_mappings_combine_and_an_unscoped_one_denies() {
+    let mapping = |group: &str, role, scope: &[&str], person_lists| GroupMapping {
+        group: group.into(),
+        role,
+        person_lists,
+        scope: scope.iter().map(|s| (*s).to_owned()).collect(),
+    };
+    assert_eq!(map_groups(&[]), Err(MappingDenied::NoMapping));
+    let viewers = mapping("g-view", Role::Viewer, &["C02", "C01"], false);
+    let commanders = mapping("g-cmd", Role::UnitCommander, &["C01"], true);
+    assert_eq!(
+        map_groups(&[viewers.clone(), commanders]),
+        Ok(MappedAccess {
+            role: Role::UnitCommander,
+            scope: vec!["C01".into(), "C02".into()],
+            person_lists: true,
+        })
+    );
+    let unscoped = mapping("g-admins", Role::Admin, &[], false);
+    assert_eq!(
+        map_groups(&[viewers, unscoped]),
+        Err(MappingDenied::NoScope)
+    );
+}

@@ -5,7 +5,10 @@ use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 use anyhow::{Context, Result};
 use app::{
     AppState,
-    api::ssr::accounts::{self, Actor, AddAccount},
+    api::ssr::{
+        Actor,
+        accounts::{self, AddAccount},
+    },
 };
 use chrono::{Days, Duration, NaiveDate, Utc};
 use clap::{Parser, Subcommand};

@@ -23,7 +23,10 @@ use domain::{
 use indicatif::{ProgressBar, ProgressStyle};
 use store::{NewWave, Store};
 
-use app::api::ssr::accounts::{self, Actor, AddAccount};
+use app::api::ssr::{
+    Actor,
+    accounts::{self, AddAccount},
+};
 
 pub use model::Force;
 

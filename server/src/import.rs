@@ -3,6 +3,7 @@
 use std::{collections::BTreeMap, fmt, fs::File, io::BufReader, path::Path};
 
 use anyhow::{Context, Result};
+use app::api::ssr::Actor;
 use chrono::NaiveDate;
 use domain::{
     activity::{ActivityRecord, WriteMode, resolve_batch},
@@ -215,7 +216,7 @@ pub async fn add_wave(
                 .with_context(|| format!("no unit has code '{code}'"))
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(store
+    let id = store
         .create_wave(&NewWave {
             name: name.to_owned(),
             product: product.id,
@@ -225,5 +226,14 @@ pub async fn add_wave(
             target_date,
             units: ids,
         })
-        .await?)
+        .await?;
+    let detail = format!(
+        "wave {id} '{name}': {} live {go_live} in [{}], target {target} by {target_date}",
+        product.name,
+        unit_codes.join(" ")
+    );
+    Actor::local("cli")
+        .audit(store, "wave_created", &detail)
+        .await?;
+    Ok(id)
 }

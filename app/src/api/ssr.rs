@@ -13,9 +13,43 @@ use domain::access::{Denied, Grant, PersonListGrant, Viewer};
 use http::{HeaderValue, StatusCode};
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
-use store::Store;
+use store::{AuditEntry, Store, StoreError};
 
-use accounts::Actor;
+/// Who makes a change, as the audit log records it.
+#[derive(Debug, Clone)]
+pub struct Actor<'a> {
+    pub account: Option<i64>,
+    pub name: &'a str,
+    pub scope: String,
+    pub address: Option<&'a str>,
+}
+
+impl Actor<'static> {
+    /// The command line, or another trusted local process by name.
+    pub fn local(name: &'static str) -> Self {
+        Self {
+            account: None,
+            name,
+            scope: "local".to_owned(),
+            address: None,
+        }
+    }
+}
+
+impl Actor<'_> {
+    pub async fn audit(&self, store: &Store, action: &str, detail: &str) -> Result<(), StoreError> {
+        store
+            .audit(&AuditEntry {
+                account: self.account,
+                actor: self.name,
+                action,
+                detail,
+                scope: &self.scope,
+                address: self.address,
+            })
+            .await
+    }
+}
 
 /// The header that names the access a server function was granted.
 pub const ACCESS_HEADER: &str = "x-uptake-access";

@@ -2,45 +2,9 @@
 //! one validated, hashed where it needs a password, and audited.
 
 use domain::access::Role;
-use store::{AuditEntry, NewAccount, Store, StoreError};
+use store::{NewAccount, Store, StoreError};
 
-use super::password;
-
-/// Who makes a change, as the audit log records it.
-#[derive(Debug, Clone)]
-pub struct Actor<'a> {
-    pub account: Option<i64>,
-    pub name: &'a str,
-    pub scope: String,
-    pub address: Option<&'a str>,
-}
-
-impl Actor<'static> {
-    /// The command line, or another trusted local process by name.
-    pub fn local(name: &'static str) -> Self {
-        Self {
-            account: None,
-            name,
-            scope: "local".to_owned(),
-            address: None,
-        }
-    }
-}
-
-impl Actor<'_> {
-    pub async fn audit(&self, store: &Store, action: &str, detail: &str) -> Result<(), StoreError> {
-        store
-            .audit(&AuditEntry {
-                account: self.account,
-                actor: self.name,
-                action,
-                detail,
-                scope: &self.scope,
-                address: self.address,
-            })
-            .await
-    }
-}
+use super::{Actor, password};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod overview;
 pub mod people;
 pub mod session;
+pub mod waves;
 
 #[cfg(feature = "ssr")]
 pub mod ssr;

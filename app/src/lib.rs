@@ -54,6 +54,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=pages::OverviewPage ssr=SsrMode::Async/>
                     <Route path=path!("/units/:code") view=pages::OverviewPage ssr=SsrMode::Async/>
                     <Route path=path!("/units/:code/people") view=pages::PeoplePage ssr=SsrMode::Async/>
+                    <Route path=path!("/waves") view=pages::WavesPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/password") view=pages::PasswordPage/>
                     <Route path=path!("/admin/accounts") view=pages::AccountsPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/audit") view=pages::AuditPage ssr=SsrMode::Async/>
@@ -72,6 +73,7 @@ fn SignedIn() -> impl IntoView {
             <a class="brand" href="/">"Uptake"</a>
             <nav aria-label="Main">
                 <a href="/">"Force overview"</a>
+                <a href="/waves">"Waves"</a>
             </nav>
             <components::UserMenu/>
         </header>

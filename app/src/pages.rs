@@ -4,6 +4,7 @@ mod overview;
 mod password;
 mod people;
 mod sign_in;
+mod waves;
 
 pub use accounts::AccountsPage;
 pub use audit::AuditPage;
@@ -11,3 +12,4 @@ pub use overview::OverviewPage;
 pub use password::PasswordPage;
 pub use people::PeoplePage;
 pub use sign_in::SignInPage;
+pub use waves::WavesPage;

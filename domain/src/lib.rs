@@ -12,11 +12,13 @@ pub mod day;
 pub mod disclosure;
 pub mod display;
 pub mod export;
+pub mod forecast;
 pub mod formats;
 pub mod metrics;
 pub mod org;
 pub mod overview;
 pub mod people;
+pub mod rng;
 pub mod rollup;
 pub mod wave;
 

@@ -7,6 +7,8 @@ use crate::{
     DayNum,
     catalog::{Catalog, ProductId},
     day::day_num,
+    forecast::{Outlook, outlook},
+    metrics::Counts,
     org::{OrgTree, TreeSnapshot, UnitId},
 };
 
@@ -31,6 +33,84 @@ impl TargetMetric {
             _ => None,
         }
     }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TargetMetric::AdoptionRate => "adoption rate",
+            TargetMetric::Reached => "reached",
+        }
+    }
+
+    /// The metric's value for one cell's counts.
+    pub fn value(self, c: &Counts) -> Option<f64> {
+        match self {
+            TargetMetric::AdoptionRate => c.adoption_rate(),
+            TargetMetric::Reached => c.reached_share(),
+        }
+    }
+}
+
+/// How a wave, or one unit in it, stands against the wave's target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    pub code: String,
+    pub name: String,
+    pub eligible: u32,
+    /// The target metric at the as-of day; `None` when too few people to
+    /// publish.
+    pub current: Option<f64>,
+    pub outlook: Outlook,
+}
+
+impl Progress {
+    /// Forecasts from a daily series of counts since go-live.
+    pub fn from_series(
+        code: String,
+        name: String,
+        wave: &Wave,
+        days: &[Counts],
+        k: u32,
+        seed: u64,
+    ) -> Self {
+        let eligible = days.last().map_or(0, |c| c.eligible);
+        let y: Vec<f64> = days
+            .iter()
+            .map(|c| wave.target_metric.value(c).unwrap_or(0.0))
+            .collect();
+        let outlook = outlook(
+            &y,
+            eligible,
+            k,
+            wave.target_value,
+            wave.go_live,
+            wave.target_date,
+            seed,
+        );
+        Self {
+            code,
+            name,
+            eligible,
+            current: (eligible >= k).then(|| y.last().copied()).flatten(),
+            outlook,
+        }
+    }
+}
+
+/// A wave as the waves page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WaveProgress {
+    pub id: i32,
+    pub name: String,
+    pub product: String,
+    pub go_live: NaiveDate,
+    pub target_metric: TargetMetric,
+    pub target_value: f64,
+    pub target_date: NaiveDate,
+    pub as_of: NaiveDate,
+    /// The wave as a whole; only for those who see every unit in it.
+    pub total: Option<Progress>,
+    /// The member units the viewer may see.
+    pub units: Vec<Progress>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -7,7 +7,6 @@
 //! One borough command unit stalls: nobody there starts in the last 75 days.
 
 mod model;
-mod rng;
 
 use std::time::Instant;
 
@@ -172,6 +171,7 @@ pub async fn generate(store: &Store, options: &DemoOptions) -> Result<DemoReport
         .context("building the rollups")?;
     let rollup_secs = rollup_started.elapsed().as_secs_f64();
     let accounts = demo_accounts(store).await?;
+    set_at_risk_target(store).await?;
     Ok(DemoReport {
         activity_rows,
         unmatched_rows,
@@ -179,6 +179,21 @@ pub async fn generate(store: &Store, options: &DemoOptions) -> Result<DemoReport
         rollup_secs,
         accounts,
     })
+}
+
+/// Puts the young Box wave's target date at its forecast median: the
+/// forecast is then as likely late as early, which is what "at risk" means.
+async fn set_at_risk_target(store: &Store) -> Result<()> {
+    let admin = store.account("admin@uptake.demo").await?.viewer;
+    let progress = store.wave_progress(&admin, None).await?;
+    let median = progress
+        .iter()
+        .find(|w| w.name == model::AT_RISK_WAVE)
+        .and_then(|w| Some((w.id, w.total.as_ref()?.outlook.median?)));
+    if let Some((id, median)) = median {
+        store.set_wave_target_date(id, median).await?;
+    }
+    Ok(())
 }
 
 /// An admin, a commander of the first command (with person-level lists),

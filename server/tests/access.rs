@@ -10,6 +10,7 @@ use domain::{
     access::{Reach, SessionPolicy},
     overview::Overview,
     people::PersonList,
+    wave::WaveProgress,
 };
 use leptos::server_fn::axum::server_fn_paths;
 use leptos_axum::generate_route_list;
@@ -212,6 +213,14 @@ async fn a_commander_sees_their_subtree_and_the_force_for_comparison_on_both_bac
         assert!(force.children.is_empty(), "no other unit's figures");
         assert!(!force.person_lists);
         assert!(force.kpis[0].counts.eligible > 500);
+
+        // Waves show only the commander's own units, and no wave totals.
+        let waves: Vec<WaveProgress> = app.get("/api/waves", &commander).await.json();
+        assert!(!waves.is_empty());
+        for w in &waves {
+            assert!(w.total.is_none(), "a wave total spans other units");
+            assert!(w.units.iter().all(|u| u.code == "C01"), "{:?}", w.units);
+        }
 
         // Person-level lists in scope are granted and audited.
         let list = app

@@ -5,6 +5,7 @@ use chrono::{Days, NaiveDate};
 use domain::{
     access::Role,
     catalog::{ProductId, Subject},
+    forecast::Status,
     metrics::Counts,
     people::AgeBand,
 };
@@ -171,6 +172,27 @@ async fn the_demo_force_has_the_designed_properties() {
             .all(|w| w.target_value > 0.0 && w.target_date > w.go_live)
     );
     assert!(units.iter().any(|u| u.restricted));
+
+    // Waves in each status, at the wave level.
+    let admin = store
+        .account("admin@uptake.demo")
+        .await
+        .expect("admin")
+        .viewer;
+    let progress = store.wave_progress(&admin, None).await.expect("waves");
+    let statuses: Vec<Status> = progress
+        .iter()
+        .map(|w| {
+            w.total
+                .as_ref()
+                .expect("admins see wave totals")
+                .outlook
+                .status
+        })
+        .collect();
+    for wanted in [Status::OnTrack, Status::AtRisk, Status::Behind] {
+        assert!(statuses.contains(&wanted), "{wanted:?} in {statuses:?}");
+    }
 
     // Demo accounts: an admin, a commander with person-level lists, a viewer.
     let accounts = store.accounts().await.expect("accounts");

@@ -11,6 +11,7 @@ mod db;
 mod error;
 mod hash;
 mod org;
+mod progress;
 mod rollup;
 mod sync;
 mod views;

@@ -42,10 +42,7 @@ impl Store {
         let coverage = self.tool_coverage().await?;
         let all_coverage: Vec<Coverage> = coverage.values().copied().collect();
         let horizon = self.rollup_horizon().await?;
-        let as_of = as_of
-            .or_else(|| default_as_of(&all_coverage))
-            .or(horizon.map(|h| h.1))
-            .ok_or_else(|| StoreError::NotFound("activity (no source has data yet)".into()))?;
+        let as_of = self.resolve_as_of(as_of).await?;
         let subjects = catalog.display_subjects();
         let children: Vec<&UnitInfo> = units
             .iter()
@@ -171,6 +168,19 @@ impl Store {
                 )
                 .collect(),
         })
+    }
+
+    /// The as-of day asked for, or by default the last day every tool's
+    /// data is complete for (else the last day rolled up).
+    pub async fn resolve_as_of(&self, as_of: Option<NaiveDate>) -> Result<NaiveDate> {
+        if let Some(d) = as_of {
+            return Ok(d);
+        }
+        let coverage: Vec<Coverage> = self.tool_coverage().await?.into_values().collect();
+        let horizon = self.rollup_horizon().await?;
+        default_as_of(&coverage)
+            .or(horizon.map(|h| h.1))
+            .ok_or_else(|| StoreError::NotFound("activity (no source has data yet)".into()))
     }
 
     /// Data coverage per tool, from its source's sync state.

@@ -54,6 +54,19 @@ impl Store {
         Ok(id)
     }
 
+    /// Moves a wave's target date.
+    pub async fn set_wave_target_date(&self, wave: i32, target_date: NaiveDate) -> Result<()> {
+        let done = on_db!(&self.db, pool => sqlx::query(
+            "UPDATE wave SET target_date = $1 WHERE id = $2 AND go_live <= $1")
+            .bind(target_date).bind(wave).execute(pool).await?.rows_affected());
+        if done == 0 {
+            return Err(StoreError::Invalid(format!(
+                "wave {wave} does not exist, or {target_date} is before its go-live"
+            )));
+        }
+        Ok(())
+    }
+
     pub async fn waves(&self) -> Result<Vec<Wave>> {
         type Row = (i32, String, i32, NaiveDate, String, f64, NaiveDate);
         let (waves, members): (Vec<Row>, Vec<(i32, i32)>) = on_db!(&self.db, pool => (

@@ -136,6 +136,16 @@ pub fn signed_in() -> Result<(AppState, Caller), ServerFnError> {
     Ok((state, caller))
 }
 
+/// Any signed-in caller, for a read that `store` narrows to the caller's
+/// scope unit by unit (through [`Viewer::authorize`]).
+pub fn within_scope() -> Result<(AppState, Caller), ServerFnError> {
+    let caller =
+        use_context::<Caller>().ok_or_else(|| refuse(StatusCode::UNAUTHORIZED, "sign in first"))?;
+    let state = state()?;
+    granted("scope");
+    Ok((state, caller))
+}
+
 /// A grant on one unit (by code; `None` is the whole force), or 403. This
 /// is the only way to a [`Grant`], and every unit read in `store` needs one.
 pub async fn unit(code: Option<&str>) -> Result<(AppState, Caller, Grant), ServerFnError> {

@@ -4,17 +4,22 @@ use chrono::{Datelike, Days, NaiveDate, Weekday};
 use domain::day::last_of_month;
 use domain::formats::{RosterRecord, UnitRecord};
 
-use super::{DemoOptions, rng::Rng};
+use domain::rng::Rng;
+
+use super::DemoOptions;
 
 pub const DOMAIN: &str = "demo.police.uk";
 pub const LEGACY_DOMAIN: &str = "legacy.demo.police.uk";
 pub const EXTERNAL_DOMAIN: &str = "cps.gov.uk";
+/// The young wave whose target date the demo sets at its forecast median,
+/// so that it shows at risk.
+pub const AT_RISK_WAVE: &str = "Box evidence — wave 2";
 /// The borough command unit where nobody starts in the last 75 days.
 pub const STALLED_UNIT: &str = "C02-B1";
 
 /// Chance an adopter uses each tool on a working day (Box, Teams, OneDrive,
 /// SharePoint, Exchange), and whether they take to the tool at all.
-const DAILY_USE: [f64; 5] = [0.40, 0.80, 0.45, 0.40, 0.90];
+const DAILY_USE: [f64; 5] = [0.50, 0.84, 0.50, 0.44, 0.90];
 const TAKES_TOOL: [f64; 5] = [1.0, 0.97, 0.75, 0.70, 0.99];
 /// Graph publishes its reports a few days late.
 const GRAPH_LAG_DAYS: u64 = 3;
@@ -227,7 +232,6 @@ impl Force {
         };
         let day = |offset: u64| self.start + Days::new(offset);
         let third = n / 3;
-        let half = n / 2;
         self.waves = vec![
             WaveSpec {
                 name: "Microsoft 365 — wave 1".into(),
@@ -256,18 +260,19 @@ impl Force {
             WaveSpec {
                 name: "Box evidence — wave 1".into(),
                 box_product: true,
-                command_codes: codes(0..half),
+                command_codes: codes(0..2 * third),
                 go_live: day(60),
                 target: 0.6,
                 target_date: day(300),
             },
             WaveSpec {
-                name: "Box evidence — wave 2".into(),
+                name: AT_RISK_WAVE.into(),
                 box_product: true,
-                command_codes: codes(half..n),
-                go_live: day(170),
-                target: 0.7,
-                target_date: day(400),
+                command_codes: codes(2 * third..n),
+                go_live: day(315),
+                target: 0.44,
+                // Set to the forecast's median once the data is in.
+                target_date: day(380),
             },
         ];
     }
@@ -336,7 +341,13 @@ impl Force {
                 let mut day = if pilot {
                     go_live - Days::new(1 + r.below(14))
                 } else {
-                    go_live + Days::new(r.exponential(mean_delay) as u64)
+                    // Gamma(2) delays: a slow start, then word of mouth, so uptake
+                    // follows an S-curve.
+                    go_live
+                        + Days::new(
+                            (r.exponential(mean_delay / 2.0) + r.exponential(mean_delay / 2.0))
+                                as u64,
+                        )
                 };
                 day = day.max(start);
                 if self.teams[team].stalled && day > self.end - Days::new(75) {

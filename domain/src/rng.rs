@@ -1,5 +1,5 @@
 //! SplitMix64: small, fast and stable across versions, so a seed always
-//! gives the same force.
+//! gives the same demo force and the same forecast bands.
 
 #[derive(Debug, Clone)]
 pub struct Rng(u64);
@@ -37,6 +37,13 @@ impl Rng {
 
     pub fn chance(&mut self, p: f64) -> bool {
         self.unit() < p
+    }
+
+    /// Standard normal, by Box–Muller.
+    pub fn normal(&mut self) -> f64 {
+        let u = 1.0 - self.unit();
+        let v = self.unit();
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
     }
 
     /// Exponential with the given mean.

@@ -1,0 +1,120 @@
+use chrono::NaiveDate;
+use domain::{
+    display::{count, date as display_date, percent},
+    forecast::Outlook,
+    wave::{Progress, WaveProgress},
+};
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::{api::waves::get_waves, components::ErrorNote};
+
+/// Rollout waves against their targets: where each stands, when it is
+/// forecast to get there, and which units hold it back.
+#[component]
+pub fn WavesPage() -> impl IntoView {
+    let query = use_query_map();
+    let as_of = move || {
+        query
+            .read()
+            .get("as_of")
+            .and_then(|s| s.parse::<NaiveDate>().ok())
+    };
+    let waves = Resource::new(as_of, get_waves);
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    view! {
+        <div class="page" data-hydrated=move || hydrated.get().to_string()>
+            <header class="page-head">
+                <h1>"Waves"</h1>
+                <p class="note">
+                    "Status compares the forecast with each wave's target date. The forecast fits an S-curve to the target metric since go-live; "
+                    "the band holds 80% of bootstrap resamples. On track: the band's late end is on time. At risk: the median is on time, the late end is not. "
+                    "Behind: the median is late, or the curve levels off below the target."
+                </p>
+            </header>
+            <Suspense fallback=|| view! { <p class="loading">"Loading waves…"</p> }>
+                {move || waves.get().map(|r| match r {
+                    Ok(list) if list.is_empty() => view! { <p class="empty">"No wave includes a unit in your scope."</p> }.into_any(),
+                    Ok(list) => list.into_iter().map(|w| view! { <WaveCard wave=w/> }).collect_view().into_any(),
+                    Err(e) => view! { <ErrorNote error=e/> }.into_any(),
+                })}
+            </Suspense>
+        </div>
+    }
+}
+
+#[component]
+fn WaveCard(wave: WaveProgress) -> impl IntoView {
+    let target = format!(
+        "{} {} by {}",
+        percent(Some(wave.target_value)),
+        wave.target_metric.label(),
+        display_date(wave.target_date)
+    );
+    let total = wave.total.map(|t| {
+        let status = t.outlook.status;
+        view! {
+            <p class="wave-total">
+                <StatusBadge outlook=t.outlook.clone()/>
+                {format!(" Now {} of {} eligible. ", percent(t.current), count(t.eligible))}
+                <Forecast outlook=t.outlook/>
+            </p>
+            <span hidden data-testid=format!("wave-{}-status", wave.id)>{status.key()}</span>
+        }
+    });
+    let rows = wave
+        .units
+        .into_iter()
+        .map(|u| view! { <UnitRow unit=u/> })
+        .collect_view();
+    view! {
+        <section class="chart wave" aria-labelledby=format!("wave-{}", wave.id) data-testid=format!("wave-{}", wave.id)>
+            <h2 id=format!("wave-{}", wave.id)>{wave.name}</h2>
+            <p class="note">{format!("{} · live from {} · target {target}", wave.product, display_date(wave.go_live))}</p>
+            {total}
+            <table class="units">
+                <thead><tr>
+                    <th scope="col">"Unit"</th><th scope="col" class="num">"Eligible"</th><th scope="col" class="num">"Now"</th>
+                    <th scope="col">"Status"</th><th scope="col">"Target reached (80% band)"</th>
+                </tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </section>
+    }
+}
+
+#[component]
+fn UnitRow(unit: Progress) -> impl IntoView {
+    let href = format!("/units/{}", unit.code);
+    view! {
+        <tr data-testid=format!("wave-unit-{}", unit.code)>
+            <th scope="row"><a href=href>{unit.name}</a></th>
+            <td class="num">{count(unit.eligible)}</td>
+            <td class="num">{unit.current.map_or_else(|| "[c]".to_owned(), |v| percent(Some(v)))}</td>
+            <td><StatusBadge outlook=unit.outlook.clone()/></td>
+            <td><Forecast outlook=unit.outlook/></td>
+        </tr>
+    }
+}
+
+#[component]
+fn StatusBadge(outlook: Outlook) -> impl IntoView {
+    view! { <span class=format!("badge {}", outlook.status.key())>{outlook.status.label()}</span> }
+}
+
+#[component]
+fn Forecast(outlook: Outlook) -> impl IntoView {
+    let when = |d: Option<NaiveDate>| d.map_or_else(|| "not reached".to_owned(), display_date);
+    let text = match (outlook.median, outlook.ceiling) {
+        (_, None) => String::new(),
+        (None, Some(c)) => format!("Forecast levels off near {}.", percent(Some(c))),
+        (Some(m), Some(_)) => format!(
+            "{} ({} – {})",
+            display_date(m),
+            when(outlook.early),
+            when(outlook.late)
+        ),
+    };
+    view! { <span class="forecast">{text}</span> }
+}

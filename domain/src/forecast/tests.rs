@@ -1,0 +1,108 @@
+use super::*;
+
+fn curve(ceiling: f64, rate: f64, midpoint: f64) -> Logistic {
+    Logistic {
+        ceiling,
+        rate,
+        midpoint,
+    }
+}
+
+/// `days` noisy observations of a curve, clamped to [0, 1] as rates are.
+fn observe(c: Logistic, days: usize, noise: f64, seed: u64) -> Vec<f64> {
+    let mut rng = Rng::new(seed);
+    (0..days)
+        .map(|t| (c.at(t as f64) + noise * rng.normal()).clamp(0.0, 1.0))
+        .collect()
+}
+
+fn day(s: &str) -> NaiveDate {
+    s.parse().expect("date")
+}
+
+#[test]
+fn the_fit_recovers_a_known_curve_from_sixty_noisy_days_on_several_seeds() {
+    let truths = [
+        curve(0.80, 0.15, 25.0),
+        curve(0.65, 0.20, 20.0),
+        curve(0.90, 0.12, 30.0),
+        curve(0.72, 0.18, 22.0),
+    ];
+    for (i, truth) in truths.iter().enumerate() {
+        for seed in 1..=5u64 {
+            let y = observe(*truth, 60, 0.02, seed * 101 + i as u64);
+            let points: Vec<Point> = y.iter().enumerate().map(|(t, &v)| (t as f64, v)).collect();
+            let got = fit(&points).expect("a fit");
+            assert!(
+                (got.midpoint - truth.midpoint).abs() <= 3.0,
+                "{truth:?} seed {seed}: midpoint {}",
+                got.midpoint
+            );
+            assert!(
+                (got.ceiling - truth.ceiling).abs() <= 0.03,
+                "{truth:?} seed {seed}: ceiling {}",
+                got.ceiling
+            );
+        }
+    }
+}
+
+#[test]
+fn the_day_a_curve_reaches_a_target_is_solved_exactly() {
+    // 0.9 / (1 + e^{-0.1 (t - 30)}) = 0.8  ⇔  t = 30 + 10 ln 8 ≈ 50.79.
+    let c = curve(0.9, 0.1, 30.0);
+    let t = c.reaches(0.8).expect("reached");
+    assert!((t - (30.0 + 10.0 * 8f64.ln())).abs() < 1e-9);
+    assert!((c.at(t) - 0.8).abs() < 1e-12);
+    assert_eq!(
+        curve(0.7, 0.1, 30.0).reaches(0.8),
+        None,
+        "the ceiling is below"
+    );
+}
+
+#[test]
+fn statuses_follow_the_definitions() {
+    let go_live = day("2026-03-02");
+    let clean = |c, days| observe(c, days, 0.004, 7);
+    let status = |y: &[f64], eligible, target_date: &str| {
+        outlook(y, eligible, 10, 0.8, go_live, day(target_date), 42).status
+    };
+    // Reaches 0.8 on day ≈ 51 (22 Apr): with a clean curve the band is tight.
+    let steady = clean(curve(0.9, 0.1, 30.0), 60);
+    assert_eq!(status(&steady, 500, "2026-05-31"), Status::OnTrack);
+    assert_eq!(
+        status(&steady, 500, "2026-04-10"),
+        Status::Behind,
+        "median after the target date"
+    );
+    // A ceiling below the target is behind, whatever the date.
+    assert_eq!(
+        status(&clean(curve(0.7, 0.1, 20.0), 60), 500, "2027-12-31"),
+        Status::Behind
+    );
+    // Too few days, or too few people.
+    assert_eq!(
+        status(&steady[..13], 500, "2026-05-31"),
+        Status::NotEnoughData
+    );
+    assert_eq!(status(&steady, 9, "2026-05-31"), Status::NotEnoughData);
+}
+
+#[test]
+fn a_target_date_inside_the_band_is_at_risk() {
+    let go_live = day("2026-03-02");
+    // Forty noisy days of a curve that reaches 0.8 around day 51: the
+    // median lands near it and the band is wide.
+    let y = observe(curve(0.9, 0.1, 30.0), 40, 0.03, 3);
+    let o = outlook(&y, 500, 10, 0.8, go_live, day("2026-05-31"), 42);
+    let (median, late) = (o.median.expect("median"), o.late);
+    assert!(
+        late.is_none_or(|l| l > median),
+        "a band, not a point: {o:?}"
+    );
+    let on_median = outlook(&y, 500, 10, 0.8, go_live, median, 42);
+    assert_eq!(on_median.status, Status::AtRisk, "{on_median:?}");
+    // The same inputs give the same band.
+    assert_eq!(outlook(&y, 500, 10, 0.8, go_live, median, 42), on_median);
+}

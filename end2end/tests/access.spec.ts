@@ -79,3 +79,22 @@ test('an admin creates an account whose one-time password must be replaced at fi
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('South Command — overview');
   expect(errors, errors.join('\n')).toEqual([]);
 });
+
+test('the waves page shows each wave against its target, scoped to the viewer', async ({ page }) => {
+  const errors = watchErrors(page);
+  await signIn(page, accounts.admin);
+  await page.goto('/waves');
+  await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+  await expect(page.locator('section.wave')).toHaveCount(3);
+  await expect(page.locator('section.wave').first().locator('.badge').first()).toBeVisible();
+  expect(errors, errors.join('\n')).toEqual([]);
+
+  // A commander of North Command sees only the waves and units in it.
+  await page.getByTestId('sign-out').click();
+  await signIn(page, accounts.commander);
+  await page.goto('/waves');
+  await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+  await expect(page.locator('section.wave')).toHaveCount(2);
+  await expect(page.getByTestId('wave-unit-C2')).toHaveCount(0);
+  await expect(page.locator('.wave-total')).toHaveCount(0);
+});

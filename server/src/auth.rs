@@ -66,14 +66,15 @@ const PASSWORD_CHANGE: [&str; 4] = [
     "/auth/sign-out",
 ];
 
-/// A random session id for the browser, and the hash the database keeps.
-pub(crate) fn new_session_id() -> anyhow::Result<String> {
+/// A random 256-bit token (a session id, a push API token) for the caller
+/// to hold, and below, the SHA-256 the database keeps instead.
+pub(crate) fn random_token() -> anyhow::Result<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
-pub fn hash_session_id(id: &str) -> String {
+pub fn token_hash(id: &str) -> String {
     Sha256::digest(id.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -120,7 +121,7 @@ pub async fn authenticate(
             let found = state
                 .app
                 .store
-                .session_viewer(&hash_session_id(&id), &state.auth.session, Utc::now())
+                .session_viewer(&token_hash(&id), &state.auth.session, Utc::now())
                 .await;
             match found {
                 Ok(v) => v,
@@ -212,7 +213,7 @@ pub struct CspNonce(pub String);
 /// lets only our own scripts run: plotly.js and the wasm bundle from this
 /// origin, and the inline hydration script by its nonce.
 pub async fn security_headers(mut request: Request, next: Next) -> Response {
-    let nonce = new_session_id()
+    let nonce = random_token()
         .map(|id| id[..22].to_owned())
         .unwrap_or_default();
     request.extensions_mut().insert(CspNonce(nonce.clone()));
@@ -291,7 +292,7 @@ pub(crate) async fn finish_sign_in(
     match outcome {
         Ok(Outcome::SignedIn(id)) => {
             if let Some(old) = cookie(headers, SESSION_COOKIE)
-                && let Err(e) = state.app.store.end_session(&hash_session_id(&old)).await
+                && let Err(e) = state.app.store.end_session(&token_hash(&old)).await
             {
                 tracing::warn!(error = %e, "ending the previous session failed");
             }
@@ -320,9 +321,9 @@ pub(crate) async fn start_session(
     address: Option<&str>,
 ) -> anyhow::Result<Outcome> {
     let store = &state.app.store;
-    let id = new_session_id()?;
+    let id = random_token()?;
     store
-        .create_session(&hash_session_id(&id), account, &state.auth.session, address)
+        .create_session(&token_hash(&id), account, &state.auth.session, address)
         .await?;
     let viewer = store.account(username).await?.viewer;
     store
@@ -435,7 +436,7 @@ fn session_cookie(id: &str, auth: &AuthConfig, headers: &HeaderMap) -> String {
 pub async fn sign_out(State(state): State<ServerState>, request: Request) -> Response {
     let store: &Store = &state.app.store;
     if let Some(id) = cookie(request.headers(), SESSION_COOKIE) {
-        if let Err(e) = store.end_session(&hash_session_id(&id)).await {
+        if let Err(e) = store.end_session(&token_hash(&id)).await {
             tracing::error!(error = %e, "ending the session failed");
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }

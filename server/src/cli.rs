@@ -18,7 +18,7 @@ use store::Store;
 use domain::access::{GroupMapping, Role, SessionPolicy, SignInLimit};
 
 use crate::{
-    auth::AuthConfig,
+    auth::{self, AuthConfig},
     demo, import,
     oidc::{Oidc, OidcConfig, Secret},
     routes, users,
@@ -109,6 +109,11 @@ pub enum Command {
         #[command(subcommand)]
         command: GroupCommand,
     },
+    /// Bearer tokens for the push API.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// Manage accounts.
     User {
         #[command(subcommand)]
@@ -118,6 +123,23 @@ pub enum Command {
     Rebuild,
     /// Print a hash over every row of every table.
     Hash,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token that may write the given tools. It is printed once;
+    /// only its hash is kept.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Tool names, comma-separated.
+        #[arg(long, value_delimiter = ',', required = true)]
+        tools: Vec<String>,
+    },
+    /// List tokens (never the tokens themselves).
+    List,
+    /// Revoke a token by id.
+    Revoke { id: i64 },
 }
 
 #[derive(Debug, Subcommand)]
@@ -302,6 +324,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::User { command } => user(&store, command).await,
         Command::Group { command } => group(&store, command).await,
+        Command::Token { command } => token(&store, command).await,
         Command::Rebuild => {
             let stats = store.rebuild_rollups().await?;
             println!(
@@ -395,6 +418,47 @@ async fn group(store: &Store, command: GroupCommand) -> Result<()> {
             for m in store.group_mappings(None).await? {
                 println!("{:<40} {:<16} {}", m.group, m.role.key(), m.scope.join(","));
             }
+        }
+    }
+    Ok(())
+}
+
+async fn token(store: &Store, command: TokenCommand) -> Result<()> {
+    let cli = Actor::local("cli");
+    match command {
+        TokenCommand::Create { name, tools } => {
+            let token = format!("upt_{}", auth::random_token()?);
+            let id = store
+                .create_api_token(&name, &auth::token_hash(&token), &tools)
+                .await?;
+            cli.audit(
+                store,
+                "token_created",
+                &format!("token {id} '{name}' for {}", tools.join(",")),
+            )
+            .await?;
+            println!(
+                "token {id} '{name}' may write {}; it is shown only now:\n{token}",
+                tools.join(", ")
+            );
+        }
+        TokenCommand::List => {
+            for t in store.api_tokens().await? {
+                let state = if t.revoked { "revoked" } else { "live" };
+                println!(
+                    "{:>4} {:<24} {:<8} {}",
+                    t.id,
+                    t.name,
+                    state,
+                    t.tools.join(",")
+                );
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            store.revoke_api_token(id).await?;
+            cli.audit(store, "token_revoked", &format!("token {id}"))
+                .await?;
+            println!("revoked token {id}");
         }
     }
     Ok(())

@@ -14,6 +14,7 @@ mod org;
 mod progress;
 mod rollup;
 mod sync;
+mod token;
 mod views;
 mod wave;
 
@@ -25,6 +26,7 @@ pub use error::StoreError;
 pub use org::UnitInfo;
 pub use rollup::RollupStats;
 pub use sync::{SyncState, UnmatchedIdentity};
+pub use token::TokenInfo;
 pub use wave::NewWave;
 
 #[cfg(feature = "testing")]

@@ -227,3 +227,43 @@ async fn accounts_sessions_and_the_audit_log_on_both_backends() {
         assert_eq!(store.root_code().await.expect("root"), "F");
     }
 }
+
+#[tokio::test]
+async fn push_tokens_are_kept_as_hashes_scoped_to_tools_and_revocable_on_both_backends() {
+    for db in testing::both().await.expect("databases") {
+        let store = &db.store;
+        let standard = store.ensure_standard_catalog().await.expect("catalog");
+        let hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+        assert!(
+            store
+                .create_api_token("nope", "h0", &["Slack".into()])
+                .await
+                .is_err(),
+            "tools must be registered"
+        );
+        let id = store
+            .create_api_token("evidence feed", hash, &["box".into()])
+            .await
+            .expect("token");
+        assert_eq!(
+            store.api_token_tools(hash).await.expect("lookup"),
+            Some(vec![standard.box_tool])
+        );
+        assert_eq!(
+            store.api_token_tools("not-a-token").await.expect("lookup"),
+            None
+        );
+        let listed = store.api_tokens().await.expect("list");
+        assert_eq!(
+            (listed[0].name.as_str(), listed[0].tools.as_slice()),
+            ("evidence feed", &["Box".to_owned()][..])
+        );
+        store.revoke_api_token(id).await.expect("revoke");
+        assert_eq!(store.api_token_tools(hash).await.expect("lookup"), None);
+        assert!(
+            store.revoke_api_token(id).await.is_err(),
+            "revoking twice says so"
+        );
+        assert!(store.api_tokens().await.expect("list")[0].revoked);
+    }
+}

@@ -13,8 +13,8 @@ use serde::Deserialize;
 use store::NewAccount;
 
 use super::{
-    ClientAddress, Outcome, audit_refusal, back_to_sign_in, finish_sign_in, hash_session_id,
-    start_session,
+    ClientAddress, Outcome, audit_refusal, back_to_sign_in, finish_sign_in, start_session,
+    token_hash,
 };
 use crate::{oidc::Challenge, routes::ServerState};
 
@@ -33,7 +33,7 @@ pub async fn start(State(state): State<ServerState>) -> Response {
             .app
             .store
             .save_oidc_pending(
-                &hash_session_id(&challenge.state),
+                &token_hash(&challenge.state),
                 &challenge.verifier,
                 &challenge.nonce,
             )
@@ -91,7 +91,7 @@ async fn try_callback(
     };
     let stale = Utc::now() - Duration::minutes(PENDING_FOR_MINUTES);
     let Some((verifier, nonce, _)) = store
-        .take_oidc_pending(&hash_session_id(&returned_state), stale)
+        .take_oidc_pending(&token_hash(&returned_state), stale)
         .await?
     else {
         return refuse("unknown, spent or stale state".into()).await;

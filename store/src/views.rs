@@ -53,10 +53,13 @@ impl Store {
             .iter()
             .map(|p| Subject::Product(p.id))
             .collect();
-        let nodes: Vec<UnitId> = std::iter::once(root.id)
-            .chain(children.iter().map(|u| u.id))
-            .collect();
-        let cells = self.cells_on(&nodes, &subjects, None, as_of).await?;
+        // The unit's own tiles need every subject; the rows under it only
+        // the product columns.
+        let mut cells = self.cells_on(&[root.id], &subjects, None, as_of).await?;
+        if !children.is_empty() {
+            let nodes: Vec<UnitId> = children.iter().map(|u| u.id).collect();
+            cells.extend(self.cells_on(&nodes, &columns, None, as_of).await?);
+        }
         let disclosure = Disclosure::default();
         let children = children
             .iter()

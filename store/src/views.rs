@@ -42,7 +42,7 @@ impl Store {
         let coverage = self.tool_coverage().await?;
         let all_coverage: Vec<Coverage> = coverage.values().copied().collect();
         let horizon = self.rollup_horizon().await?;
-        let as_of = self.resolve_as_of(as_of).await?;
+        let as_of = pick_as_of(as_of, &all_coverage, horizon)?;
         let subjects = catalog.display_subjects();
         let children: Vec<&UnitInfo> = units
             .iter()
@@ -180,10 +180,7 @@ impl Store {
             return Ok(d);
         }
         let coverage: Vec<Coverage> = self.tool_coverage().await?.into_values().collect();
-        let horizon = self.rollup_horizon().await?;
-        default_as_of(&coverage)
-            .or(horizon.map(|h| h.1))
-            .ok_or_else(|| StoreError::NotFound("activity (no source has data yet)".into()))
+        pick_as_of(None, &coverage, self.rollup_horizon().await?)
     }
 
     /// Data coverage per tool, from its source's sync state.
@@ -217,4 +214,17 @@ impl Store {
             })
             .collect())
     }
+}
+
+/// The as-of day asked for, or else the last day every tool's data is
+/// complete for, or else the last day rolled up.
+fn pick_as_of(
+    as_of: Option<NaiveDate>,
+    coverage: &[Coverage],
+    horizon: Option<(NaiveDate, NaiveDate)>,
+) -> Result<NaiveDate> {
+    as_of
+        .or_else(|| default_as_of(coverage))
+        .or(horizon.map(|h| h.1))
+        .ok_or_else(|| StoreError::NotFound("activity (no source has data yet)".into()))
 }

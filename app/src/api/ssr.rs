@@ -114,6 +114,11 @@ fn granted(access: &str) {
     }
 }
 
+/// The signed-in caller, or 401.
+fn caller() -> Result<Caller, ServerFnError> {
+    use_context::<Caller>().ok_or_else(|| refuse(StatusCode::UNAUTHORIZED, "sign in first"))
+}
+
 fn denied(d: Denied) -> ServerFnError {
     refuse(StatusCode::FORBIDDEN, d)
 }
@@ -129,8 +134,7 @@ pub fn public<T: Clone + Send + Sync + 'static>() -> Result<T, ServerFnError> {
 
 /// Any signed-in caller, for things about themselves.
 pub fn signed_in() -> Result<(AppState, Caller), ServerFnError> {
-    let caller =
-        use_context::<Caller>().ok_or_else(|| refuse(StatusCode::UNAUTHORIZED, "sign in first"))?;
+    let caller = caller()?;
     let state = state()?;
     granted("self");
     Ok((state, caller))
@@ -139,8 +143,7 @@ pub fn signed_in() -> Result<(AppState, Caller), ServerFnError> {
 /// Any signed-in caller, for a read that `store` narrows to the caller's
 /// scope unit by unit (through [`Viewer::authorize`]).
 pub fn within_scope() -> Result<(AppState, Caller), ServerFnError> {
-    let caller =
-        use_context::<Caller>().ok_or_else(|| refuse(StatusCode::UNAUTHORIZED, "sign in first"))?;
+    let caller = caller()?;
     let state = state()?;
     granted("scope");
     Ok((state, caller))
@@ -149,8 +152,7 @@ pub fn within_scope() -> Result<(AppState, Caller), ServerFnError> {
 /// A grant on one unit (by code; `None` is the whole force), or 403. This
 /// is the only way to a [`Grant`], and every unit read in `store` needs one.
 pub async fn unit(code: Option<&str>) -> Result<(AppState, Caller, Grant), ServerFnError> {
-    let caller =
-        use_context::<Caller>().ok_or_else(|| refuse(StatusCode::UNAUTHORIZED, "sign in first"))?;
+    let caller = caller()?;
     let state = state()?;
     let code = match code {
         Some(c) => c.to_owned(),
@@ -185,8 +187,7 @@ pub async fn person_list(code: &str) -> Result<(AppState, Caller, PersonListGran
 
 /// Admins only.
 pub fn admin() -> Result<(AppState, Caller), ServerFnError> {
-    let caller =
-        use_context::<Caller>().ok_or_else(|| refuse(StatusCode::UNAUTHORIZED, "sign in first"))?;
+    let caller = caller()?;
     caller.viewer.require_admin().map_err(denied)?;
     let state = state()?;
     granted("admin");

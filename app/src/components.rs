@@ -7,5 +7,5 @@ mod user_menu;
 pub use error_note::ErrorNote;
 pub use kpi::KpiTile;
 pub use line_chart::LineChartView;
-pub use unit_table::UnitTable;
+pub use unit_table::{SUPPRESSED, UnitTable};
 pub use user_menu::UserMenu;

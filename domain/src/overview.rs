@@ -15,7 +15,8 @@ use crate::{
 pub struct SubjectKpis {
     pub subject: String,
     pub label: String,
-    pub counts: Counts,
+    /// `None` when disclosure control hides the unit's figures (`[c]`).
+    pub counts: Option<Counts>,
     pub adoption_rate: Option<f64>,
     /// The 28-day window holds days not yet complete, or days before the
     /// source's data starts.
@@ -53,10 +54,11 @@ pub struct Overview {
     pub children: Vec<UnitRow>,
 }
 
-/// A subject's daily counts, for the adoption trend.
+/// A subject's daily counts, for the adoption trend; `None` on days
+/// disclosure control hides.
 pub struct SubjectSeries {
     pub label: String,
-    pub days: Vec<(NaiveDate, Counts)>,
+    pub days: Vec<(NaiveDate, Option<Counts>)>,
 }
 
 pub fn adoption_trend(series: &[SubjectSeries]) -> LineChart {
@@ -72,7 +74,10 @@ pub fn adoption_trend(series: &[SubjectSeries]) -> LineChart {
                 name: s.label.clone(),
                 colour: LineChart::colour(i),
                 x: s.days.iter().map(|(d, _)| *d).collect(),
-                y: s.days.iter().map(|(_, c)| c.adoption_rate()).collect(),
+                y: s.days
+                    .iter()
+                    .map(|(_, c)| c.and_then(|c| c.adoption_rate()))
+                    .collect(),
             })
             .collect(),
     }
@@ -83,7 +88,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_trend_has_one_series_per_subject_with_gaps_before_go_live() {
+    fn the_trend_has_one_series_per_subject_with_gaps_before_go_live_and_where_hidden() {
         let day = |s: &str| s.parse::<NaiveDate>().expect("date");
         let c = |eligible, active28| Counts {
             eligible,
@@ -93,15 +98,19 @@ mod tests {
         let chart = adoption_trend(&[
             SubjectSeries {
                 label: "Box".into(),
-                days: vec![(day("2026-01-01"), c(0, 0)), (day("2026-01-02"), c(4, 1))],
+                days: vec![
+                    (day("2026-01-01"), Some(c(0, 0))),
+                    (day("2026-01-02"), Some(c(4, 1))),
+                    (day("2026-01-03"), None),
+                ],
             },
             SubjectSeries {
                 label: "Teams".into(),
-                days: vec![(day("2026-01-02"), c(10, 5))],
+                days: vec![(day("2026-01-02"), Some(c(10, 5)))],
             },
         ]);
         assert_eq!(chart.series.len(), 2);
-        assert_eq!(chart.series[0].y, vec![None, Some(0.25)]);
+        assert_eq!(chart.series[0].y, vec![None, Some(0.25), None]);
         assert_eq!(chart.series[1].y, vec![Some(0.5)]);
         assert_ne!(chart.series[0].colour, chart.series[1].colour);
     }

@@ -43,7 +43,8 @@ async fn the_overview_endpoint_and_page_carry_the_figures() {
         .await
         .expect("overview");
     assert_eq!(all.counts, direct.kpis[0].counts);
-    assert!(all.counts.eligible > 500, "{:?}", all.counts);
+    let counts = all.counts.expect("the force's figures are published");
+    assert!(counts.eligible > 500, "{counts:?}");
     assert_eq!(overview.trend.series.len(), 5);
     let units = app.store.units().await.expect("units");
     let root = units.iter().find(|u| u.parent.is_none()).expect("root").id;
@@ -61,12 +62,111 @@ async fn the_overview_endpoint_and_page_carry_the_figures() {
         page.body.contains("Demo Police"),
         "the page renders on the server"
     );
-    assert!(
-        page.body
-            .contains(&domain::display::count(all.counts.eligible))
-    );
+    assert!(page.body.contains(&domain::display::count(counts.eligible)));
     assert!(
         page.body.contains("/js/plotly.min.js"),
         "plotly is served locally"
     );
+}
+
+/// Every unit's overview, read by the viewer of C02-B1 (aggregates only)
+/// and by the admin: no published cell breaks the primary rule, and no
+/// hidden cell can be worked out from the figures published beside it.
+#[tokio::test]
+async fn every_published_overview_passes_disclosure_control() {
+    use domain::{
+        catalog::Subject,
+        disclosure::{Disclosure, MIN_RANGE, Relations},
+        overview::Overview,
+    };
+    let app = TestApp::demo(
+        testing::sqlite().await.expect("database"),
+        AuthConfig::default(),
+    )
+    .await;
+    let d = Disclosure::default();
+    let mut hidden_seen = 0;
+    // The first days of each wave have few active people in each unit.
+    let mut days: Vec<chrono::NaiveDate> = app
+        .store
+        .waves()
+        .await
+        .expect("waves")
+        .iter()
+        .map(|w| w.go_live + chrono::Days::new(3))
+        .collect();
+    days.push("2026-10-20".parse().expect("date"));
+    for as_of in days {
+        let units = app.store.units().await.expect("units");
+        let catalog = app.store.catalog().await.expect("catalog");
+        let columns: Vec<Subject> = catalog
+            .products()
+            .iter()
+            .map(|p| Subject::Product(p.id))
+            .collect();
+        for (user, prefix) in [("viewer@uptake.demo", "C02-B1"), ("admin@uptake.demo", "")] {
+            let cookie = app.sign_in(user).await;
+            for unit in units.iter().filter(|u| u.code.starts_with(prefix)) {
+                let reply = app
+                    .get(
+                        &format!("/api/overview?unit={}&as_of={as_of}", unit.code),
+                        &cookie,
+                    )
+                    .await;
+                if reply.status == StatusCode::FORBIDDEN {
+                    continue; // restricted units, for those without scope on them
+                }
+                let o: Overview = reply.json();
+                let children: Vec<_> = o
+                    .children
+                    .iter()
+                    .map(|row| units.iter().find(|u| u.code == row.code).expect("unit").id)
+                    .collect();
+                let mut nodes = children.clone();
+                nodes.push(unit.id);
+                let truth = app
+                    .store
+                    .cells_on(&nodes, &columns, None, as_of)
+                    .await
+                    .expect("cells");
+                for (c, subject) in columns.iter().enumerate() {
+                    let tile = o
+                        .kpis
+                        .iter()
+                        .find(|k| k.subject == subject.key())
+                        .expect("tile");
+                    let mut cells =
+                        vec![truth.get(&(unit.id, *subject)).copied().unwrap_or_default()];
+                    let mut hidden = vec![tile.counts.is_none()];
+                    for (row, id) in o.children.iter().zip(&children) {
+                        let true_cell = truth.get(&(*id, *subject)).copied().unwrap_or_default();
+                        match row.cells[c] {
+                            Some(shown) => {
+                                assert_eq!(shown, true_cell);
+                                assert!(!d.primary_suppressed(&shown), "{} {shown:?}", row.code);
+                            }
+                            None => hidden_seen += 1,
+                        }
+                        cells.push(true_cell);
+                        hidden.push(row.cells[c].is_none());
+                    }
+                    let relations = Relations::total_of(o.children.len());
+                    for i in (1..cells.len()).filter(|&i| hidden[i]) {
+                        for values in [
+                            cells.iter().map(|c| c.active28).collect::<Vec<_>>(),
+                            cells.iter().map(|c| c.eligible - c.active28).collect(),
+                        ] {
+                            assert_eq!(
+                                relations.range(&hidden, &values, i),
+                                MIN_RANGE,
+                                "{}",
+                                unit.code
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(hidden_seen > 0, "some cells are hidden");
 }

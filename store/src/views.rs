@@ -7,6 +7,7 @@ use domain::{
     access::{Grant, PersonListGrant, Viewer},
     catalog::{Source, Subject, ToolId},
     disclosure::Disclosure,
+    metrics::Counts,
     org::UnitId,
     overview::{
         Coverage, Overview, SubjectKpis, SubjectSeries, UnitRow, adoption_trend, default_as_of,
@@ -60,18 +61,37 @@ impl Store {
             let nodes: Vec<UnitId> = children.iter().map(|u| u.id).collect();
             cells.extend(self.cells_on(&nodes, &columns, None, as_of).await?);
         }
+        // Disclosure control over the published view: each product column
+        // is the unit's own cell and the cells of the units under it; the
+        // other tiles and the trend stand alone. A holder of the unit's
+        // person-level lists sees its own figures whatever its size.
         let disclosure = Disclosure::default();
+        let own_shown = grant.person_lists().is_ok();
+        let cell = |unit: UnitId, s: Subject| cells.get(&(unit, s)).copied().unwrap_or_default();
+        let alone = |c: Counts| {
+            if own_shown {
+                Some(c)
+            } else {
+                disclosure.publish(c)
+            }
+        };
+        let mut published: HashMap<Subject, Option<Counts>> = HashMap::new();
+        let mut rows: Vec<Vec<Option<Counts>>> = vec![Vec::new(); children.len()];
+        for &s in &columns {
+            let parts: Vec<Counts> = children.iter().map(|u| cell(u.id, s)).collect();
+            let (own, parts) = disclosure.publish_total_of(cell(root.id, s), &parts, own_shown);
+            published.insert(s, own);
+            for (row, part) in rows.iter_mut().zip(parts) {
+                row.push(part);
+            }
+        }
         let children = children
             .iter()
-            .map(|u| UnitRow {
+            .zip(rows)
+            .map(|(u, cells)| UnitRow {
                 code: u.code.clone(),
                 name: u.name.clone(),
-                cells: columns
-                    .iter()
-                    .map(|&s| {
-                        disclosure.publish(cells.get(&(u.id, s)).copied().unwrap_or_default())
-                    })
-                    .collect(),
+                cells,
             })
             .collect();
         let coverage_of = |s: Subject| -> Vec<Coverage> {
@@ -83,12 +103,15 @@ impl Store {
         let kpis = subjects
             .iter()
             .map(|&s| {
-                let counts = cells.get(&(root.id, s)).copied().unwrap_or_default();
+                let counts = published
+                    .get(&s)
+                    .copied()
+                    .unwrap_or_else(|| alone(cell(root.id, s)));
                 SubjectKpis {
                     subject: s.key(),
                     label: catalog.subject_label(s),
                     counts,
-                    adoption_rate: counts.adoption_rate(),
+                    adoption_rate: counts.and_then(|c| c.adoption_rate()),
                     partial: window_is_partial(as_of, &coverage_of(s)),
                 }
             })
@@ -101,7 +124,12 @@ impl Store {
             let subject = Subject::Tool(tool.id);
             trend.push(SubjectSeries {
                 label: tool.name.clone(),
-                days: self.series(root.id, subject, None, from, as_of).await?,
+                days: self
+                    .series(root.id, subject, None, from, as_of)
+                    .await?
+                    .into_iter()
+                    .map(|(d, c)| (d, alone(c)))
+                    .collect(),
             });
         }
         Ok(Overview {

@@ -5,6 +5,9 @@ use domain::{
 };
 use leptos::prelude::*;
 
+/// Why a figure reads `[c]`.
+pub const SUPPRESSED: &str = "Hidden to protect individuals: fewer than 10 eligible, fewer than 3 active or 3 inactive, or it would let a hidden figure be worked out from the others.";
+
 /// The units under the one shown, one column of adoption per product.
 /// Suppressed cells read `[c]`, with the reason in their title.
 #[component]
@@ -21,12 +24,16 @@ pub fn UnitTable(columns: Vec<String>, rows: Vec<UnitRow>, as_of: NaiveDate) -> 
                 .cells
                 .into_iter()
                 .map(|cell| match cell {
+                    Some(c) if c.eligible == 0 => view! {
+                        <td class="num muted" title="Not yet live for this product">"not live"</td>
+                    }
+                    .into_any(),
                     Some(c) => view! {
                         <td class="num">{format!("{} ({})", percent(c.adoption_rate()), count(c.eligible))}</td>
                     }
                     .into_any(),
                     None => view! {
-                        <td class="num suppressed" title="Hidden to protect individuals: fewer than 10 eligible, or fewer than 3 active or 3 inactive.">"[c]"</td>
+                        <td class="num suppressed" title=SUPPRESSED>"[c]"</td>
                     }
                     .into_any(),
                 })

@@ -9,7 +9,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
     api::overview::get_overview,
-    components::{ErrorNote, KpiTile, LineChartView, UnitTable},
+    components::{ErrorNote, KpiTile, LineChartView, SUPPRESSED, UnitTable},
 };
 
 /// A unit's progress (the whole force at `/`): KPI tiles per product and
@@ -50,15 +50,23 @@ fn OverviewBody(overview: Overview) -> impl IntoView {
         .map(|k| {
             let slug = k.subject.replace(':', "-");
             let partial = k.partial.then(|| "28-day window not yet complete".to_owned());
+            let tiles = match k.counts {
+                Some(c) => view! {
+                    <KpiTile label="Eligible staff" value=count(c.eligible) test_id=format!("{slug}-eligible")/>
+                    <KpiTile label="Active in last 28 days" value=count(c.active28) test_id=format!("{slug}-active28")/>
+                    <KpiTile label="Adoption rate" value=percent(k.adoption_rate) note=partial.unwrap_or_default() test_id=format!("{slug}-rate")/>
+                    <KpiTile label="Reached" value=count(c.reached) note=format!("{} of eligible", percent(c.reached_share())) test_id=format!("{slug}-reached")/>
+                }
+                .into_any(),
+                None => view! {
+                    <KpiTile label="All figures" value="[c]".to_owned() note=SUPPRESSED.to_owned() test_id=format!("{slug}-suppressed")/>
+                }
+                .into_any(),
+            };
             view! {
                 <section class="subject" aria-label=k.label.clone() data-testid=format!("kpis-{slug}")>
                     <h2>{k.label.clone()}</h2>
-                    <div class="kpis">
-                        <KpiTile label="Eligible staff" value=count(k.counts.eligible) test_id=format!("{slug}-eligible")/>
-                        <KpiTile label="Active in last 28 days" value=count(k.counts.active28) test_id=format!("{slug}-active28")/>
-                        <KpiTile label="Adoption rate" value=percent(k.adoption_rate) note=partial.unwrap_or_default() test_id=format!("{slug}-rate")/>
-                        <KpiTile label="Reached" value=count(k.counts.reached) note=format!("{} of eligible", percent(k.counts.reached_share())) test_id=format!("{slug}-reached")/>
-                    </div>
+                    <div class="kpis">{tiles}</div>
                 </section>
             }
         })

@@ -3,6 +3,7 @@
 //! `store`, and returns a view type from `domain`.
 
 pub mod admin;
+pub mod bands;
 pub mod overview;
 pub mod people;
 pub mod session;

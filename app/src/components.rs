@@ -1,9 +1,11 @@
+mod band_table;
 mod error_note;
 mod kpi;
 mod line_chart;
 mod unit_table;
 mod user_menu;
 
+pub use band_table::BandSection;
 pub use error_note::ErrorNote;
 pub use kpi::KpiTile;
 pub use line_chart::LineChartView;

@@ -291,6 +291,13 @@ impl Disclosure {
         parts: &[Counts],
         total_shown: bool,
     ) -> (Option<Counts>, Vec<Option<Counts>>) {
+        if parts.is_empty() {
+            // Nothing published beside it: the primary rule alone.
+            return (
+                total_shown.then_some(total).or(self.publish(total)),
+                Vec::new(),
+            );
+        }
         let cells: Vec<Counts> = std::iter::once(total)
             .chain(parts.iter().copied())
             .collect();

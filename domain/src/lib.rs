@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod activity;
+pub mod bands;
 pub mod catalog;
 pub mod chart;
 pub mod day;

@@ -75,8 +75,9 @@ async fn the_overview_endpoint_and_page_carry_the_figures() {
 #[tokio::test]
 async fn every_published_overview_passes_disclosure_control() {
     use domain::{
+        bands::BandTable,
         catalog::Subject,
-        disclosure::{Disclosure, MIN_RANGE, Relations},
+        disclosure::{Disclosure, Relations},
         overview::Overview,
     };
     let app = TestApp::demo(
@@ -86,6 +87,7 @@ async fn every_published_overview_passes_disclosure_control() {
     .await;
     let d = Disclosure::default();
     let mut hidden_seen = 0;
+    let mut bands_hidden = 0;
     // The first days of each wave have few active people in each unit.
     let mut days: Vec<chrono::NaiveDate> = app
         .store
@@ -150,23 +152,90 @@ async fn every_published_overview_passes_disclosure_control() {
                         cells.push(true_cell);
                         hidden.push(row.cells[c].is_none());
                     }
-                    let relations = Relations::total_of(o.children.len());
-                    for i in (1..cells.len()).filter(|&i| hidden[i]) {
-                        for values in [
-                            cells.iter().map(|c| c.active28).collect::<Vec<_>>(),
-                            cells.iter().map(|c| c.eligible - c.active28).collect(),
-                        ] {
-                            assert_eq!(
-                                relations.range(&hidden, &values, i),
-                                MIN_RANGE,
-                                "{}",
-                                unit.code
-                            );
+                    if !o.children.is_empty() {
+                        let relations = Relations::total_of(o.children.len());
+                        assert_protected(&relations, &cells, &hidden, &unit.code);
+                    }
+                    // The same unit by age band, as one table.
+                    let reply = app
+                        .get(
+                            &format!(
+                                "/api/bands?unit={}&subject={}&as_of={as_of}",
+                                unit.code,
+                                subject.key()
+                            ),
+                            &cookie,
+                        )
+                        .await;
+                    let table: BandTable = reply.json();
+                    let truth = app
+                        .store
+                        .band_cells_on(&nodes, &[*subject], as_of)
+                        .await
+                        .expect("cells");
+                    // Relations::table: the children's rows, then the unit's.
+                    let order = children.iter().chain(std::iter::once(&unit.id));
+                    let rows = table.rows[1..]
+                        .iter()
+                        .chain(std::iter::once(&table.rows[0]));
+                    let mut cells = Vec::new();
+                    let mut hidden = Vec::new();
+                    for (id, row) in order.zip(rows) {
+                        let counts = truth.get(&(*id, *subject)).copied().unwrap_or_default();
+                        for (shown, true_cell) in row.cells.iter().zip(counts) {
+                            if let Some(shown) = shown {
+                                assert_eq!(*shown, true_cell);
+                                if *id != unit.id {
+                                    assert!(!d.primary_suppressed(shown), "{} {shown:?}", row.code);
+                                }
+                            } else {
+                                bands_hidden += 1;
+                            }
+                            cells.push(true_cell);
+                            hidden.push(shown.is_none());
                         }
+                    }
+                    if children.is_empty() {
+                        // Only the bands summing to all ages relate the cells.
+                        let order = [5, 0, 1, 2, 3, 4];
+                        let cells: Vec<_> = order.iter().map(|&i| cells[i]).collect();
+                        let hidden: Vec<_> = order.iter().map(|&i| hidden[i]).collect();
+                        assert_protected(&Relations::total_of(5), &cells, &hidden, &unit.code);
+                    } else {
+                        assert_protected(
+                            &Relations::table(children.len(), 5),
+                            &cells,
+                            &hidden,
+                            &unit.code,
+                        );
                     }
                 }
             }
         }
     }
-    assert!(hidden_seen > 0, "some cells are hidden");
+    assert!(hidden_seen > 0, "some overview cells are hidden");
+    assert!(bands_hidden > 0, "some age band cells are hidden");
+}
+
+/// No hidden cell's active or inactive count can be narrowed below
+/// [`MIN_RANGE`] values from what is published beside it.
+fn assert_protected(
+    relations: &domain::disclosure::Relations,
+    cells: &[domain::metrics::Counts],
+    hidden: &[bool],
+    unit: &str,
+) {
+    use domain::disclosure::MIN_RANGE;
+    for i in (0..cells.len()).filter(|&i| hidden[i]) {
+        for values in [
+            cells.iter().map(|c| c.active28).collect::<Vec<_>>(),
+            cells.iter().map(|c| c.eligible - c.active28).collect(),
+        ] {
+            assert_eq!(
+                relations.range(hidden, &values, i),
+                MIN_RANGE,
+                "{unit} cell {i}"
+            );
+        }
+    }
 }

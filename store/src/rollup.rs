@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, Utc};
 use domain::{
     DayNum,
+    bands::BandCounts,
     catalog::{Catalog, Subject},
     day::{DayRange, date_of, day_num},
     metrics::Counts,
@@ -292,7 +293,7 @@ impl Store {
         Ok(())
     }
 
-    /// Counts for each node and subject on one day, per band slot.
+    /// Counts for each node and subject on one day, for one band or all.
     pub async fn cells_on(
         &self,
         nodes: &[UnitId],
@@ -300,6 +301,22 @@ impl Store {
         band: Option<AgeBand>,
         day: NaiveDate,
     ) -> Result<HashMap<(UnitId, Subject), Counts>> {
+        let slot = band_slot(band);
+        Ok(self
+            .band_cells_on(nodes, subjects, day)
+            .await?
+            .into_iter()
+            .map(|(key, bands)| (key, bands[slot]))
+            .collect())
+    }
+
+    /// Counts for each node and subject on one day, in every band slot.
+    pub async fn band_cells_on(
+        &self,
+        nodes: &[UnitId],
+        subjects: &[Subject],
+        day: NaiveDate,
+    ) -> Result<HashMap<(UnitId, Subject), BandCounts>> {
         let d = day_num(day);
         let month = domain::day::month_start(d);
         let node_ids: Vec<i32> = nodes.iter().map(|n| n.0).collect();
@@ -315,14 +332,13 @@ impl Store {
             q.push(")");
             q.build_query_as().fetch_all(pool).await?
         });
-        let slot = band_slot(band);
         let mut out = HashMap::with_capacity(rows.len());
         for (node, subject, bytes) in rows {
             let Ok(subject) = Subject::parse(&subject) else {
                 continue;
             };
             let block = MonthBlock::decode(month, &bytes)?;
-            out.insert((UnitId(node), subject), block.get(slot, d));
+            out.insert((UnitId(node), subject), block.day(d));
         }
         Ok(out)
     }
@@ -337,12 +353,29 @@ impl Store {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<(NaiveDate, Counts)>> {
+        let slot = band_slot(band);
+        Ok(self
+            .band_series(node, subject, from, to)
+            .await?
+            .into_iter()
+            .map(|(d, bands)| (d, bands[slot]))
+            .collect())
+    }
+
+    /// Daily counts for one node and subject over `from..=to`, in every
+    /// band slot.
+    pub async fn band_series(
+        &self,
+        node: UnitId,
+        subject: Subject,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<(NaiveDate, BandCounts)>> {
         let range = DayRange::new(day_num(from), day_num(to));
         let rows: Vec<(NaiveDate, Vec<u8>)> = on_db!(&self.db, pool => sqlx::query_as(
             "SELECT month, cells FROM rollup_block WHERE node_id = $1 AND subject = $2 AND month >= $3 AND month <= $4 ORDER BY month")
             .bind(node.0).bind(subject.key()).bind(date_of(domain::day::month_start(range.first))).bind(to)
             .fetch_all(pool).await?);
-        let slot = band_slot(band);
         let mut blocks = HashMap::new();
         for (month, bytes) in rows {
             let m = day_num(month);
@@ -352,7 +385,7 @@ impl Store {
             .map(|d| {
                 let counts = blocks
                     .get(&domain::day::month_start(d))
-                    .map(|b| b.get(slot, d))
+                    .map(|b| b.day(d))
                     .unwrap_or_default();
                 (date_of(d), counts)
             })

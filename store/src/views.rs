@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use chrono::{Days, NaiveDate};
 use domain::{
     access::{Grant, PersonListGrant, Viewer},
+    bands::{self, BandTable},
     catalog::{Source, Subject, ToolId},
     disclosure::Disclosure,
     metrics::Counts,
@@ -36,19 +37,13 @@ impl Store {
     ) -> Result<Overview> {
         let catalog = self.catalog().await?;
         let units = self.units().await?;
-        let root = units
-            .iter()
-            .find(|u| u.id == grant.unit())
-            .ok_or_else(|| StoreError::NotFound(format!("unit {:?}", grant.unit())))?;
+        let root = granted_unit(&units, grant)?;
         let coverage = self.tool_coverage().await?;
         let all_coverage: Vec<Coverage> = coverage.values().copied().collect();
         let horizon = self.rollup_horizon().await?;
         let as_of = pick_as_of(as_of, &all_coverage, horizon)?;
         let subjects = catalog.display_subjects();
-        let children: Vec<&UnitInfo> = units
-            .iter()
-            .filter(|u| u.parent == Some(root.id) && viewer.sees_child(grant, u.id, u.restricted))
-            .collect();
+        let children = visible_children(&units, root.id, viewer, grant);
         let columns: Vec<Subject> = catalog
             .products()
             .iter()
@@ -116,9 +111,7 @@ impl Store {
                 }
             })
             .collect();
-        let from = horizon
-            .map_or(as_of, |h| h.0)
-            .max(as_of - Days::new(TREND_DAYS - 1));
+        let from = trend_start(horizon, as_of);
         let mut trend = Vec::new();
         for tool in catalog.tools() {
             let subject = Subject::Tool(tool.id);
@@ -144,6 +137,53 @@ impl Store {
             trend: adoption_trend(&trend),
             columns: columns.iter().map(|&s| catalog.subject_label(s)).collect(),
             children,
+        })
+    }
+
+    /// A unit and the visible units under it by age band for one subject,
+    /// after disclosure control over the whole table, and the unit's
+    /// trend per band.
+    pub async fn band_table(
+        &self,
+        viewer: &Viewer,
+        grant: &Grant,
+        subject: Subject,
+        as_of: NaiveDate,
+    ) -> Result<BandTable> {
+        let catalog = self.catalog().await?;
+        if !catalog.display_subjects().contains(&subject) {
+            return Err(StoreError::NotFound(format!("subject '{}'", subject.key())));
+        }
+        let units = self.units().await?;
+        let root = granted_unit(&units, grant)?;
+        let children = visible_children(&units, root.id, viewer, grant);
+        let mut nodes: Vec<UnitId> = children.iter().map(|u| u.id).collect();
+        nodes.push(root.id);
+        let cells = self.band_cells_on(&nodes, &[subject], as_of).await?;
+        let input = |u: &UnitInfo| bands::RowInput {
+            code: u.code.clone(),
+            name: u.name.clone(),
+            counts: cells.get(&(u.id, subject)).copied().unwrap_or_default(),
+        };
+        let disclosure = Disclosure::default();
+        let own_shown = grant.person_lists().is_ok();
+        let rows = bands::publish(
+            &disclosure,
+            input(root),
+            children.iter().map(|u| input(u)).collect(),
+            own_shown,
+        );
+        let horizon = self.rollup_horizon().await?;
+        let from = trend_start(horizon, as_of);
+        let days = self.band_series(root.id, subject, from, as_of).await?;
+        Ok(BandTable {
+            unit_code: root.code.clone(),
+            subject: subject.key(),
+            subject_label: catalog.subject_label(subject),
+            as_of,
+            columns: bands::columns(),
+            rows,
+            trend: bands::trend(&disclosure, &days, own_shown),
         })
     }
 
@@ -242,6 +282,34 @@ impl Store {
             })
             .collect())
     }
+}
+
+/// The unit a grant is for.
+fn granted_unit<'a>(units: &'a [UnitInfo], grant: &Grant) -> Result<&'a UnitInfo> {
+    units
+        .iter()
+        .find(|u| u.id == grant.unit())
+        .ok_or_else(|| StoreError::NotFound(format!("unit {:?}", grant.unit())))
+}
+
+/// The units directly under `parent` that the viewer may see.
+fn visible_children<'a>(
+    units: &'a [UnitInfo],
+    parent: UnitId,
+    viewer: &Viewer,
+    grant: &Grant,
+) -> Vec<&'a UnitInfo> {
+    units
+        .iter()
+        .filter(|u| u.parent == Some(parent) && viewer.sees_child(grant, u.id, u.restricted))
+        .collect()
+}
+
+/// The first day a trend shows: a year back, or the rollups' first day.
+fn trend_start(horizon: Option<(NaiveDate, NaiveDate)>, as_of: NaiveDate) -> NaiveDate {
+    horizon
+        .map_or(as_of, |h| h.0)
+        .max(as_of - Days::new(TREND_DAYS - 1))
 }
 
 /// The as-of day asked for, or else the last day every tool's data is

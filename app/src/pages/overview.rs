@@ -1,6 +1,7 @@
 use chrono::NaiveDate;
 use domain::{
     access::Reach,
+    bands::BandTable,
     display::{count, date as display_date, percent},
     overview::Overview,
 };
@@ -8,8 +9,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
-    api::overview::get_overview,
-    components::{ErrorNote, KpiTile, LineChartView, SUPPRESSED, UnitTable},
+    api::{bands::get_band_table, overview::get_overview},
+    components::{BandSection, ErrorNote, KpiTile, LineChartView, SUPPRESSED, UnitTable},
 };
 
 /// A unit's progress (the whole force at `/`): KPI tiles per product and
@@ -26,10 +27,17 @@ pub fn OverviewPage() -> impl IntoView {
         (params.read().get("code"), as_of)
     };
     let overview = Resource::new(args, |(unit, as_of)| get_overview(unit, as_of));
+    let band_args = move || {
+        let (unit, as_of) = args();
+        (unit, query.read().get("bands"), as_of)
+    };
+    let bands = Resource::new(band_args, |(unit, subject, as_of)| {
+        get_band_table(unit, subject, as_of)
+    });
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading figures…"</p> }>
             {move || overview.get().map(|result| match result {
-                Ok(o) => view! { <OverviewBody overview=o/> }.into_any(),
+                Ok(o) => view! { <OverviewBody overview=o bands/> }.into_any(),
                 Err(e) => view! { <ErrorNote error=e/> }.into_any(),
             })}
         </Suspense>
@@ -37,7 +45,22 @@ pub fn OverviewPage() -> impl IntoView {
 }
 
 #[component]
-fn OverviewBody(overview: Overview) -> impl IntoView {
+fn OverviewBody(
+    overview: Overview,
+    bands: Resource<Result<BandTable, ServerFnError>>,
+) -> impl IntoView {
+    let subjects: Vec<(String, String)> = overview
+        .kpis
+        .iter()
+        .map(|k| (k.subject.clone(), k.label.clone()))
+        .collect();
+    let as_of = overview.as_of;
+    let by_age = move || {
+        bands.get().map(|result| match result {
+            Ok(table) => view! { <BandSection table subjects=subjects.clone() as_of/> }.into_any(),
+            Err(e) => view! { <ErrorNote error=e/> }.into_any(),
+        })
+    };
     let freshness = overview.complete_through.map_or_else(
         || "No source has reported complete data yet.".to_owned(),
         |d| format!("Data complete through {}.", display_date(d)),
@@ -106,6 +129,7 @@ fn OverviewBody(overview: Overview) -> impl IntoView {
             <div class="subjects">{sections}</div>
             <LineChartView chart=overview.trend id="adoption-trend"/>
             {drill}
+            <Suspense fallback=|| view! { <p class="loading">"Loading age bands…"</p> }>{by_age}</Suspense>
         </div>
     }
 }

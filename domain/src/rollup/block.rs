@@ -47,6 +47,11 @@ impl MonthBlock {
         self.cells[slot * self.days + (day - self.month) as usize]
     }
 
+    /// Every band slot on one day.
+    pub fn day(&self, day: DayNum) -> [Counts; BAND_SLOTS] {
+        std::array::from_fn(|slot| self.get(slot, day))
+    }
+
     /// Overwrites the days of `range` from a series laid out
     /// `[band slot][day of range]`, as [`super::SpanCells::series`] gives.
     pub fn overwrite(&mut self, range: DayRange, series: &[Counts]) {

@@ -1,0 +1,36 @@
+use chrono::NaiveDate;
+use domain::bands::BandTable;
+use leptos::{prelude::*, server_fn::codec::GetUrl};
+
+/// A unit and the visible units under it by age band for one subject
+/// (`product:N`, `tool:N` or `all`; default the first product), after
+/// disclosure control over the whole table, with the unit's trend per band.
+#[server(input = GetUrl, endpoint = "bands")]
+pub async fn get_band_table(
+    unit: Option<String>,
+    subject: Option<String>,
+    as_of: Option<NaiveDate>,
+) -> Result<BandTable, ServerFnError> {
+    use domain::catalog::Subject;
+    use store::StoreError;
+
+    use super::ssr::{internal, refused, unit as grant_unit};
+    let (state, caller, grant) = grant_unit(unit.as_deref()).await?;
+    let store = &state.store;
+    let subject = match subject {
+        Some(key) => Subject::parse(&key).map_err(refused)?,
+        None => {
+            let catalog = store.catalog().await.map_err(internal)?;
+            let first = catalog.products().first().map(|p| Subject::Product(p.id));
+            first.unwrap_or(Subject::All)
+        }
+    };
+    let as_of = store.resolve_as_of(as_of).await.map_err(internal)?;
+    store
+        .band_table(&caller.viewer, &grant, subject, as_of)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound(what) => refused(format!("there is no {what}")),
+            e => internal(e),
+        })
+}

@@ -1,0 +1,77 @@
+use chrono::NaiveDate;
+use domain::{
+    bands::BandTable,
+    display::{count, percent},
+};
+use leptos::prelude::*;
+
+use super::{LineChartView, SUPPRESSED};
+
+/// One subject by age band: a link per subject to switch, the table of the
+/// unit and the units under it, and the unit's trend per band.
+#[component]
+pub fn BandSection(
+    table: BandTable,
+    /// Every subject shown on the page, as (key, label).
+    subjects: Vec<(String, String)>,
+    as_of: NaiveDate,
+) -> impl IntoView {
+    let choices = subjects
+        .into_iter()
+        .map(|(key, label)| {
+            let current = (key == table.subject).then_some("page");
+            let href = format!("?as_of={as_of}&bands={key}#by-age");
+            view! { <a href=href aria-current=current class="choice">{label}</a> " " }
+        })
+        .collect_view();
+    let heads = table
+        .columns
+        .iter()
+        .map(|c| view! { <th scope="col" class="num">{c.clone()}</th> })
+        .collect_view();
+    let body = table
+        .rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let cells = row
+                .cells
+                .into_iter()
+                .map(|cell| match cell {
+                    Some(c) if c.eligible == 0 => {
+                        view! { <td class="num muted">"not live"</td> }.into_any()
+                    }
+                    Some(c) => view! {
+                        <td class="num" title=format!("{} active of {} eligible", count(c.active28), count(c.eligible))>
+                            {percent(c.adoption_rate())}
+                        </td>
+                    }
+                    .into_any(),
+                    None => view! { <td class="num suppressed" title=SUPPRESSED>"[c]"</td> }.into_any(),
+                })
+                .collect_view();
+            let class = (i == 0).then_some("own");
+            view! {
+                <tr class=class data-testid=format!("band-row-{}", row.code)>
+                    <th scope="row">{row.name}</th>
+                    {cells}
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="chart" id="by-age" aria-labelledby="by-age-head">
+            <h2 id="by-age-head">"By age band: " {table.subject_label.clone()}</h2>
+            <p class="choices">{choices}</p>
+            <table class="units" data-testid="band-table">
+                <thead><tr><th scope="col">"Unit"</th>{heads}</tr></thead>
+                <tbody>{body}</tbody>
+            </table>
+            <p class="note">
+                "Adoption rate (active in the last 28 days ÷ eligible), by age reached this year. "
+                "[c]: hidden to protect individuals (disclosure control)."
+            </p>
+            <LineChartView chart=table.trend id="band-trend"/>
+        </section>
+    }
+}

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod bands;
 pub mod overview;
 pub mod people;
+pub mod series;
 pub mod session;
 pub mod waves;
 

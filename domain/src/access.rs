@@ -135,7 +135,7 @@ impl UnitPath {
 }
 
 /// How much of a unit a grant opens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Reach {
     /// Force-level aggregates only, for comparison: no drill-down.
     ForceComparison,

@@ -54,6 +54,18 @@ pub struct Overview {
     pub children: Vec<UnitRow>,
 }
 
+/// One unit's counts for one subject and band over the year to the as-of
+/// day, as the series API returns them; `None` on days disclosure control
+/// hides.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DailySeries {
+    pub unit_code: String,
+    pub subject: String,
+    /// The band's label, or `None` for all ages.
+    pub band: Option<String>,
+    pub days: Vec<(NaiveDate, Option<Counts>)>,
+}
+
 /// A subject's daily counts, for the adoption trend; `None` on days
 /// disclosure control hides.
 pub struct SubjectSeries {

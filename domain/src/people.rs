@@ -46,6 +46,21 @@ impl AgeBand {
         self as usize
     }
 
+    /// The band as it is written in URLs.
+    pub fn key(self) -> &'static str {
+        match self {
+            AgeBand::Under25 => "under-25",
+            AgeBand::From25To34 => "25-34",
+            AgeBand::From35To44 => "35-44",
+            AgeBand::From45To54 => "45-54",
+            AgeBand::From55 => "55-plus",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|b| b.key() == key)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             AgeBand::Under25 => "under 25",

@@ -19,7 +19,7 @@ use domain::access::{GroupMapping, Role, SessionPolicy, SignInLimit};
 
 use crate::{
     auth::{self, AuthConfig},
-    demo, import,
+    bench, demo, import,
     oidc::{Oidc, OidcConfig, Secret},
     routes, users,
 };
@@ -76,6 +76,22 @@ pub enum Command {
         oidc_issuer: Option<String>,
         #[arg(long, env = "UPTAKE_OIDC_CLIENT_ID")]
         oidc_client_id: Option<String>,
+    },
+    /// Measure the performance budget against the demo force: Uptake over
+    /// HTTP, signed in, beside raw SQL baselines in the same run.
+    Bench {
+        /// Timed requests per endpoint.
+        #[arg(long, default_value_t = 50)]
+        requests: usize,
+        /// Timed runs of each raw SQL baseline (the slow series runs once).
+        #[arg(long, default_value_t = 5)]
+        baseline_runs: usize,
+        /// Connections for the load test.
+        #[arg(long, default_value_t = 64)]
+        connections: usize,
+        /// Seconds the load test runs.
+        #[arg(long, default_value_t = 5)]
+        load_seconds: u64,
     },
     /// Generate the demo force into an empty database.
     Demo {
@@ -325,6 +341,21 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::User { command } => user(&store, command).await,
         Command::Group { command } => group(&store, command).await,
         Command::Token { command } => token(&store, command).await,
+        Command::Bench {
+            requests,
+            baseline_runs,
+            connections,
+            load_seconds,
+        } => {
+            let options = bench::BenchOptions {
+                requests,
+                baseline_runs,
+                connections,
+                load_seconds,
+            };
+            print!("{}", bench::run(&store, &options).await?);
+            Ok(())
+        }
         Command::Rebuild => {
             let stats = store.rebuild_rollups().await?;
             println!(

@@ -372,22 +372,14 @@ impl Store {
     /// A unit's chain of ancestors as the tree stands now, root first, with
     /// restricted flags: one indexed read of the closure table.
     pub async fn unit_path(&self, code: &str) -> Result<Option<UnitPath>> {
-        let rows: Vec<(i32, bool)> = on_db!(&self.db, pool => sqlx::query_as(
-            "SELECT c.ancestor_id, u.restricted FROM unit_closure c \
-             JOIN unit u ON u.id = c.ancestor_id \
-             WHERE c.descendant_id = (SELECT id FROM unit WHERE code = $1) ORDER BY c.depth DESC")
-            .bind(code).fetch_all(pool).await?);
-        Ok((!rows.is_empty()).then(|| UnitPath {
-            chain: rows.into_iter().map(|(u, r)| (UnitId(u), r)).collect(),
-        }))
+        Ok(self.meta().await?.unit_path(code))
     }
 
     /// The code of the tree's root, which stands for the whole force.
     pub async fn root_code(&self) -> Result<String> {
-        let row: Option<(String,)> = on_db!(&self.db, pool => sqlx::query_as(
-            "SELECT u.code FROM unit u JOIN unit_version v ON v.unit_id = u.id AND v.valid_to IS NULL \
-             WHERE v.parent_id IS NULL ORDER BY u.code LIMIT 1").fetch_optional(pool).await?);
-        row.map(|(c,)| c).ok_or_else(|| {
+        let units = self.units().await?;
+        let root = units.iter().find(|u| u.parent.is_none());
+        root.map(|u| u.code.clone()).ok_or_else(|| {
             StoreError::NotFound("the unit tree (import units.csv or run `uptake demo`)".into())
         })
     }

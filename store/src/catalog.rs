@@ -65,7 +65,7 @@ impl Store {
         Ok(ProductId(id))
     }
 
-    pub async fn catalog(&self) -> Result<Catalog> {
+    pub(crate) async fn load_catalog(&self) -> Result<Catalog> {
         type IdName = (i32, String);
         let (tools, products, members): (Vec<IdName>, Vec<IdName>, Vec<(i32, i32)>) = on_db!(&self.db, pool => (
             sqlx::query_as("SELECT id, name FROM tool ORDER BY id").fetch_all(pool).await?,

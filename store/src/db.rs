@@ -40,6 +40,7 @@ pub(crate) use on_db;
 #[derive(Debug, Clone)]
 pub struct Store {
     pub(crate) db: Db,
+    pub(crate) meta: std::sync::Arc<crate::meta::MetaCache>,
 }
 
 impl Store {
@@ -76,7 +77,10 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_owned()));
         };
-        Ok(Self { db })
+        Ok(Self {
+            db,
+            meta: Default::default(),
+        })
     }
 
     pub fn backend(&self) -> Backend {

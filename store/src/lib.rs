@@ -6,10 +6,12 @@
 
 mod access;
 mod activity;
+mod baseline;
 mod catalog;
 mod db;
 mod error;
 mod hash;
+mod meta;
 mod org;
 mod progress;
 mod rollup;

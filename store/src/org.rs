@@ -171,7 +171,7 @@ impl Store {
     }
 
     /// Units as they stand now, in tree order by code.
-    pub async fn units(&self) -> Result<Vec<UnitInfo>> {
+    pub(crate) async fn load_units(&self) -> Result<Vec<UnitInfo>> {
         let rows: Vec<(i32, String, String, String, bool, Option<i32>)> = on_db!(&self.db, pool => sqlx::query_as(
             "SELECT u.id, u.code, v.name, u.kind, u.restricted, v.parent_id FROM unit u \
              JOIN unit_version v ON v.unit_id = u.id AND v.valid_to IS NULL ORDER BY u.code"

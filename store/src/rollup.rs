@@ -37,7 +37,7 @@ pub struct RollupStats {
 const BLOCKS_PER_STATEMENT: usize = 2_000;
 
 struct Loaded {
-    catalog: Catalog,
+    catalog: std::sync::Arc<Catalog>,
     tree: domain::org::OrgTree,
     waves: Vec<domain::wave::Wave>,
     people: Vec<Person>,
@@ -48,7 +48,7 @@ struct Loaded {
 
 impl Store {
     /// The first and last day the rollups cover.
-    pub async fn rollup_horizon(&self) -> Result<Option<(NaiveDate, NaiveDate)>> {
+    pub(crate) async fn load_horizon(&self) -> Result<Option<(NaiveDate, NaiveDate)>> {
         let row: Option<(NaiveDate, NaiveDate)> = on_db!(&self.db, pool => sqlx::query_as(
             "SELECT first_day, last_day FROM rollup_state WHERE id = 1").fetch_optional(pool).await?);
         Ok(row)
@@ -354,40 +354,53 @@ impl Store {
         to: NaiveDate,
     ) -> Result<Vec<(NaiveDate, Counts)>> {
         let slot = band_slot(band);
-        Ok(self
-            .band_series(node, subject, from, to)
-            .await?
+        let mut all = self.band_series(node, &[subject], from, to).await?;
+        Ok(all
+            .pop()
+            .unwrap_or_default()
             .into_iter()
             .map(|(d, bands)| (d, bands[slot]))
             .collect())
     }
 
-    /// Daily counts for one node and subject over `from..=to`, in every
-    /// band slot.
+    /// Daily counts for one node over `from..=to`, in every band slot, for
+    /// each of `subjects` in order, read in one query.
     pub async fn band_series(
         &self,
         node: UnitId,
-        subject: Subject,
+        subjects: &[Subject],
         from: NaiveDate,
         to: NaiveDate,
-    ) -> Result<Vec<(NaiveDate, BandCounts)>> {
+    ) -> Result<Vec<Vec<(NaiveDate, BandCounts)>>> {
         let range = DayRange::new(day_num(from), day_num(to));
-        let rows: Vec<(NaiveDate, Vec<u8>)> = on_db!(&self.db, pool => sqlx::query_as(
-            "SELECT month, cells FROM rollup_block WHERE node_id = $1 AND subject = $2 AND month >= $3 AND month <= $4 ORDER BY month")
-            .bind(node.0).bind(subject.key()).bind(date_of(domain::day::month_start(range.first))).bind(to)
-            .fetch_all(pool).await?);
+        let keys: Vec<String> = subjects.iter().map(Subject::key).collect();
+        let rows: Vec<(String, NaiveDate, Vec<u8>)> = on_db!(&self.db, pool => {
+            let mut q = QueryBuilder::new("SELECT subject, month, cells FROM rollup_block WHERE node_id = ");
+            q.push_bind(node.0).push(" AND month >= ").push_bind(date_of(domain::day::month_start(range.first)))
+                .push(" AND month <= ").push_bind(to).push(" AND subject IN (");
+            let mut list = q.separated(", ");
+            for k in &keys { list.push_bind(k.clone()); }
+            q.push(")");
+            q.build_query_as().fetch_all(pool).await?
+        });
         let mut blocks = HashMap::new();
-        for (month, bytes) in rows {
+        for (subject, month, bytes) in rows {
             let m = day_num(month);
-            blocks.insert(m, MonthBlock::decode(m, &bytes)?);
+            blocks.insert((subject, m), MonthBlock::decode(m, &bytes)?);
         }
-        Ok((range.first..=range.last)
-            .map(|d| {
-                let counts = blocks
-                    .get(&domain::day::month_start(d))
-                    .map(|b| b.day(d))
-                    .unwrap_or_default();
-                (date_of(d), counts)
+        Ok(keys
+            .into_iter()
+            .map(|key| {
+                (range.first..=range.last)
+                    .map(|d| {
+                        let month = domain::day::month_start(d);
+                        let counts = blocks
+                            .get(&(key.clone(), month))
+                            .map(|b| b.day(d))
+                            .unwrap_or_default();
+                        (date_of(d), counts)
+                    })
+                    .collect()
             })
             .collect())
     }

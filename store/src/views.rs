@@ -6,21 +6,23 @@ use chrono::{Days, NaiveDate};
 use domain::{
     access::{Grant, PersonListGrant, Viewer},
     bands::{self, BandTable},
-    catalog::{Source, Subject, ToolId},
+    catalog::{Catalog, Subject},
     disclosure::Disclosure,
     metrics::Counts,
     org::UnitId,
     overview::{
-        Coverage, Overview, SubjectKpis, SubjectSeries, UnitRow, adoption_trend, default_as_of,
-        window_is_partial,
+        Coverage, DailySeries, Overview, SubjectKpis, SubjectSeries, UnitRow, adoption_trend,
+        default_as_of, window_is_partial,
     },
-    people::{PersonList, PersonRow},
+    people::{AgeBand, PersonList, PersonRow},
+    rollup::ALL_BANDS,
 };
 
 use crate::{
     Store, UnitInfo,
     db::on_db,
     error::{Result, StoreError},
+    meta::ViewKey,
 };
 
 /// How many days the trend shows.
@@ -35,15 +37,25 @@ impl Store {
         grant: &Grant,
         as_of: Option<NaiveDate>,
     ) -> Result<Overview> {
-        let catalog = self.catalog().await?;
-        let units = self.units().await?;
-        let root = granted_unit(&units, grant)?;
-        let coverage = self.tool_coverage().await?;
+        let meta = self.meta().await?;
+        let (catalog, units, coverage) = (&meta.catalog, &meta.units, &meta.coverage);
+        let root = granted_unit(units, grant)?;
         let all_coverage: Vec<Coverage> = coverage.values().copied().collect();
-        let horizon = self.rollup_horizon().await?;
+        let horizon = meta.horizon;
         let as_of = pick_as_of(as_of, &all_coverage, horizon)?;
+        let children = visible_children(units, root.id, viewer, grant);
+        // The same view for the same data is served from the cache.
+        let key = ViewKey {
+            unit: root.id,
+            as_of,
+            reach: grant.reach(),
+            person_lists: grant.person_lists().is_ok(),
+            children: children.iter().map(|u| u.id).collect(),
+        };
+        if let Some(cached) = meta.cached_overview(&key) {
+            return Ok(cached);
+        }
         let subjects = catalog.display_subjects();
-        let children = visible_children(&units, root.id, viewer, grant);
         let columns: Vec<Subject> = catalog
             .products()
             .iter()
@@ -112,20 +124,25 @@ impl Store {
             })
             .collect();
         let from = trend_start(horizon, as_of);
-        let mut trend = Vec::new();
-        for tool in catalog.tools() {
-            let subject = Subject::Tool(tool.id);
-            trend.push(SubjectSeries {
+        let tools: Vec<Subject> = catalog
+            .tools()
+            .iter()
+            .map(|t| Subject::Tool(t.id))
+            .collect();
+        let trend: Vec<SubjectSeries> = self
+            .band_series(root.id, &tools, from, as_of)
+            .await?
+            .into_iter()
+            .zip(catalog.tools())
+            .map(|(days, tool)| SubjectSeries {
                 label: tool.name.clone(),
-                days: self
-                    .series(root.id, subject, None, from, as_of)
-                    .await?
+                days: days
                     .into_iter()
-                    .map(|(d, c)| (d, alone(c)))
+                    .map(|(d, bands)| (d, alone(bands[ALL_BANDS])))
                     .collect(),
-            });
-        }
-        Ok(Overview {
+            })
+            .collect();
+        let overview = Overview {
             unit_code: root.code.clone(),
             scope_name: root.name.clone(),
             reach: grant.reach(),
@@ -137,7 +154,9 @@ impl Store {
             trend: adoption_trend(&trend),
             columns: columns.iter().map(|&s| catalog.subject_label(s)).collect(),
             children,
-        })
+        };
+        meta.cache_overview(key, &overview);
+        Ok(overview)
     }
 
     /// A unit and the visible units under it by age band for one subject,
@@ -150,13 +169,10 @@ impl Store {
         subject: Subject,
         as_of: NaiveDate,
     ) -> Result<BandTable> {
-        let catalog = self.catalog().await?;
-        if !catalog.display_subjects().contains(&subject) {
-            return Err(StoreError::NotFound(format!("subject '{}'", subject.key())));
-        }
-        let units = self.units().await?;
-        let root = granted_unit(&units, grant)?;
-        let children = visible_children(&units, root.id, viewer, grant);
+        let meta = self.meta().await?;
+        let catalog = known_subject(&meta.catalog, subject)?;
+        let root = granted_unit(&meta.units, grant)?;
+        let children = visible_children(&meta.units, root.id, viewer, grant);
         let mut nodes: Vec<UnitId> = children.iter().map(|u| u.id).collect();
         nodes.push(root.id);
         let cells = self.band_cells_on(&nodes, &[subject], as_of).await?;
@@ -173,9 +189,12 @@ impl Store {
             children.iter().map(|u| input(u)).collect(),
             own_shown,
         );
-        let horizon = self.rollup_horizon().await?;
-        let from = trend_start(horizon, as_of);
-        let days = self.band_series(root.id, subject, from, as_of).await?;
+        let from = trend_start(meta.horizon, as_of);
+        let days = self
+            .band_series(root.id, &[subject], from, as_of)
+            .await?
+            .pop()
+            .unwrap_or_default();
         Ok(BandTable {
             unit_code: root.code.clone(),
             subject: subject.key(),
@@ -184,6 +203,45 @@ impl Store {
             columns: bands::columns(),
             rows,
             trend: bands::trend(&disclosure, &days, own_shown),
+        })
+    }
+
+    /// A unit's daily counts for one subject and band over the year to
+    /// `as_of`; each day stands alone under the primary rule unless the
+    /// viewer holds the unit's person-level lists.
+    pub async fn daily_series(
+        &self,
+        grant: &Grant,
+        subject: Subject,
+        band: Option<AgeBand>,
+        as_of: NaiveDate,
+    ) -> Result<DailySeries> {
+        let meta = self.meta().await?;
+        known_subject(&meta.catalog, subject)?;
+        let root = granted_unit(&meta.units, grant)?;
+        let from = trend_start(meta.horizon, as_of);
+        let disclosure = Disclosure::default();
+        let own_shown = grant.person_lists().is_ok();
+        let days = self
+            .series(root.id, subject, band, from, as_of)
+            .await?
+            .into_iter()
+            .map(|(d, c)| {
+                (
+                    d,
+                    if own_shown {
+                        Some(c)
+                    } else {
+                        disclosure.publish(c)
+                    },
+                )
+            })
+            .collect();
+        Ok(DailySeries {
+            unit_code: root.code.clone(),
+            subject: subject.key(),
+            band: band.map(|b| b.label().to_owned()),
+            days,
         })
     }
 
@@ -250,37 +308,14 @@ impl Store {
         let coverage: Vec<Coverage> = self.tool_coverage().await?.into_values().collect();
         pick_as_of(None, &coverage, self.rollup_horizon().await?)
     }
+}
 
-    /// Data coverage per tool, from its source's sync state.
-    async fn tool_coverage(&self) -> Result<HashMap<ToolId, Coverage>> {
-        let states: HashMap<Source, Coverage> = self
-            .sync_states()
-            .await?
-            .into_iter()
-            .map(|s| {
-                (
-                    s.source,
-                    Coverage {
-                        data_start: s.data_start,
-                        complete_through: s.complete_through,
-                    },
-                )
-            })
-            .collect();
-        Ok(self
-            .tool_sources()
-            .await?
-            .into_iter()
-            .map(|(tool, source)| {
-                (
-                    tool,
-                    states.get(&source).copied().unwrap_or(Coverage {
-                        data_start: None,
-                        complete_through: None,
-                    }),
-                )
-            })
-            .collect())
+/// The catalog, if it has the subject.
+fn known_subject(catalog: &Catalog, subject: Subject) -> Result<&Catalog> {
+    if catalog.subjects().contains(&subject) {
+        Ok(catalog)
+    } else {
+        Err(StoreError::NotFound(format!("subject '{}'", subject.key())))
     }
 }
 

@@ -256,3 +256,42 @@ async fn unmatched_names_are_kept_with_their_dates_and_counts() {
         );
     }
 }
+
+/// Two processes on one database: each caches the reference data, and a
+/// change made through either is seen by both on their next read.
+#[tokio::test]
+async fn cached_reference_data_follows_changes_from_any_process_on_both_backends() {
+    for db in testing::both().await.expect("databases") {
+        let a = &db.store;
+        seed(a).await;
+        let b = Store::connect(&db.url).await.expect("second process");
+        let before = b.units().await.expect("units").len();
+        assert_eq!(a.units().await.expect("units").len(), before);
+        assert_eq!(a.catalog().await.expect("catalog").tools().len(), 3);
+        let moved = UnitRecord {
+            code: "C".into(),
+            parent_code: Some("F".into()),
+            name: "Unit C".into(),
+            kind: "command".into(),
+            restricted: false,
+        };
+        a.apply_units(std::slice::from_ref(&moved), day("2026-04-01"))
+            .await
+            .expect("units");
+        assert_eq!(b.units().await.expect("units").len(), before + 1);
+        let path = b.unit_path("C").await.expect("path").expect("C exists");
+        assert_eq!(path.chain.len(), 2, "root, then C");
+        b.register_tool("Zoom", Source::Push).await.expect("tool");
+        assert_eq!(a.catalog().await.expect("catalog").tools().len(), 4);
+        // The default as-of day follows a source's coverage.
+        assert!(a.resolve_as_of(None).await.is_err(), "no data yet");
+        b.record_sync_success(Source::Push, day("2026-01-01"), day("2026-02-02"))
+            .await
+            .expect("sync");
+        assert_eq!(
+            a.resolve_as_of(None).await.expect("as of"),
+            day("2026-02-02")
+        );
+        b.close().await;
+    }
+}

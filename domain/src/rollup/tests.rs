@@ -320,3 +320,75 @@ fn computing_a_sub_range_gives_the_same_cells() {
         }
     }
 }
+
+/// Every cell of `range`, in a fixed order.
+fn all_cells(force: &TinyForce, range: DayRange) -> Vec<Counts> {
+    let catalog = force_catalog();
+    let rollup = Rollup::new(RollupInputs {
+        catalog: &catalog,
+        tree: &force.tree,
+        waves: &force.waves,
+        people: &force.people,
+        activity: &force.activity,
+        first_use: &force.first_use,
+    })
+    .expect("rollup");
+    let cells = rollup.compute(range).expect("cells");
+    let mut out = Vec::new();
+    for node in 0..cells.nodes() {
+        for s in 0..cells.subjects.len() {
+            for day in range.first..=range.last {
+                for band in AgeBand::ALL.iter().copied().map(Some).chain([None]) {
+                    out.push(cells.get(node, s, band, day));
+                }
+            }
+        }
+    }
+    out
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 48, ..Default::default() })]
+
+    /// New activity arriving for days from `from` on: the days before keep
+    /// their cells, and recomputing only `from..` gives what a rebuild of
+    /// everything gives. This is what the store's refresh relies on.
+    #[test]
+    fn an_incremental_refresh_equals_a_rebuild(
+        old in proptest::collection::vec((0usize..6, 0usize..5, 0i32..50), 0..40),
+        new in proptest::collection::vec((0usize..6, 0usize..5, 0i32..50), 1..20),
+        from in 0i32..50,
+    ) {
+        let range = DayRange::new(d0(), d0() + 49);
+        let mut force = tiny_force();
+        let mark = |force: &mut TinyForce, (p, tool, day): (usize, usize, i32)| {
+            force.activity.mark(p, tool, d0() + day);
+            force.first_use.record(p, tool, d0() + day);
+        };
+        for e in old {
+            mark(&mut force, e);
+        }
+        let before = all_cells(&force, range);
+        for (p, tool, day) in new {
+            mark(&mut force, (p, tool, day.max(from)));
+        }
+        let rebuilt = all_cells(&force, range);
+        // Cells are laid out [node][subject][day][band]; compare day by day.
+        let per_day = BAND_SLOTS;
+        let days = range.len();
+        for (i, (b, r)) in before.iter().zip(&rebuilt).enumerate() {
+            let day = (i / per_day) % days;
+            if (day as i32) < from {
+                proptest::prop_assert_eq!(b, r, "day {} changed", day);
+            }
+        }
+        let refreshed = all_cells(&force, DayRange::new(d0() + from, range.last));
+        let tail: Vec<Counts> = rebuilt
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| ((i / per_day) % days) as i32 >= from)
+            .map(|(_, c)| *c)
+            .collect();
+        proptest::prop_assert_eq!(refreshed, tail);
+    }
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The performance benchmark: builds the release binary, generates the
+# 50,000-staff demo force into a throwaway database, and runs `uptake bench`
+# on it. Usage: scripts/bench.sh [sqlite|postgres|both]   (default: both)
+# Set UPTAKE_BENCH_STAFF for a smaller force, UPTAKE_BENCH_KEEP=1 to keep
+# the databases in the work folder it prints.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+which="${1:-both}"
+staff="${UPTAKE_BENCH_STAFF:-50000}"
+pg_bin="${UPTAKE_PG_BIN:-/usr/lib/postgresql/15/bin}"
+scripts/setup.sh
+export PATH="$HOME/.cargo/bin:$PATH"
+cargo build --release --package=server --bin=uptake --no-default-features --features=ssr
+uptake="$(pwd)/target/release/uptake"
+work="$(mktemp -d /tmp/uptake-bench.XXXXXX)"
+pg_data=""
+cleanup() {
+    if [ -n "$pg_data" ]; then
+        as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -m fast stop >/dev/null 2>&1 || true
+    fi
+    [ "${UPTAKE_BENCH_KEEP:-0}" = 1 ] || rm -rf "$work"
+}
+trap cleanup EXIT
+as_postgres() {
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+echo "work folder: $work"
+
+run() {
+    local url="$1"
+    # The demo writes its credentials file relative to the working folder.
+    (cd "$work" && "$uptake" --database-url "$url" demo --staff "$staff")
+    (cd "$work" && "$uptake" --database-url "$url" bench)
+}
+
+if [ "$which" = sqlite ] || [ "$which" = both ]; then
+    run "sqlite://$work/uptake.db"
+    rm -f "$work"/uptake.db*
+fi
+if [ "$which" = postgres ] || [ "$which" = both ]; then
+    pg_data="$work/pg"
+    mkdir -p "$pg_data"
+    [ "$(id -u)" = 0 ] && chown -R postgres:postgres "$work"
+    as_postgres "$pg_bin/initdb" -D "$pg_data" -U postgres -A trust -E UTF8 >/dev/null
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -l "$work/pg.log" -w start \
+        -o "-p $port -k $work -c listen_addresses=127.0.0.1 -c shared_buffers=1GB -c synchronous_commit=off" >/dev/null
+    as_postgres "$pg_bin/createdb" -h 127.0.0.1 -p "$port" -U postgres uptake
+    run "postgres://postgres@127.0.0.1:$port/uptake"
+fi

@@ -1,0 +1,167 @@
+//! Reference data nearly every request needs: the unit tree, the catalog,
+//! each tool's data coverage and the rollup horizon. Each process caches
+//! it, and checks it with one read of `meta_version`, which database
+//! triggers raise on every change to the tables it comes from. So a cache
+//! never outlives a change, whichever process or tool made it.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, PoisonError, RwLock},
+};
+
+use chrono::NaiveDate;
+use domain::{
+    access::{Reach, UnitPath},
+    catalog::{Catalog, Source, ToolId},
+    org::UnitId,
+    overview::{Coverage, Overview},
+};
+
+use crate::{Store, UnitInfo, db::on_db, error::Result};
+
+/// One consistent read of the reference data.
+#[derive(Debug)]
+pub(crate) struct Meta {
+    version: i64,
+    pub units: Arc<Vec<UnitInfo>>,
+    by_code: HashMap<String, usize>,
+    by_id: HashMap<UnitId, usize>,
+    pub catalog: Arc<Catalog>,
+    pub coverage: HashMap<ToolId, Coverage>,
+    pub horizon: Option<(NaiveDate, NaiveDate)>,
+    /// Overviews built from this version of the data.
+    overviews: Mutex<HashMap<ViewKey, Overview>>,
+}
+
+/// Everything a published overview depends on besides the data version:
+/// the unit, the day, and what the viewer may see of it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct ViewKey {
+    pub unit: UnitId,
+    pub as_of: NaiveDate,
+    pub reach: Reach,
+    pub person_lists: bool,
+    pub children: Vec<UnitId>,
+}
+
+/// Enough views for every command and BCU at a few as-of days.
+const CACHED_VIEWS: usize = 1_024;
+
+impl Meta {
+    pub fn cached_overview(&self, key: &ViewKey) -> Option<Overview> {
+        let cache = self
+            .overviews
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        cache.get(key).cloned()
+    }
+
+    pub fn cache_overview(&self, key: ViewKey, overview: &Overview) {
+        let mut cache = self
+            .overviews
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if cache.len() >= CACHED_VIEWS {
+            cache.clear();
+        }
+        cache.insert(key, overview.clone());
+    }
+    pub fn unit(&self, id: UnitId) -> Option<&UnitInfo> {
+        self.by_id.get(&id).map(|&i| &self.units[i])
+    }
+
+    /// The unit's chain from the root down to it, in the current tree.
+    pub fn unit_path(&self, code: &str) -> Option<UnitPath> {
+        let mut chain = Vec::new();
+        let mut at = self.by_code.get(code).map(|&i| &self.units[i]);
+        while let Some(unit) = at {
+            chain.push((unit.id, unit.restricted));
+            at = unit.parent.and_then(|p| self.unit(p));
+        }
+        chain.reverse();
+        (!chain.is_empty()).then_some(UnitPath { chain })
+    }
+}
+
+/// The cached [`Meta`], shared by clones of a [`Store`].
+#[derive(Debug, Default)]
+pub(crate) struct MetaCache(RwLock<Option<Arc<Meta>>>);
+
+impl Store {
+    /// The reference data, from the cache while `meta_version` is unchanged.
+    pub(crate) async fn meta(&self) -> Result<Arc<Meta>> {
+        // Read the version first: data read after it is at least as new.
+        let version: i64 = on_db!(&self.db, pool => sqlx::query_scalar(
+            "SELECT version FROM meta_version WHERE id = 1").fetch_one(pool).await?);
+        if let Some(meta) = self
+            .meta
+            .0
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .filter(|m| m.version == version)
+        {
+            return Ok(Arc::clone(meta));
+        }
+        let units = self.load_units().await?;
+        let states: HashMap<Source, Coverage> = self
+            .sync_states()
+            .await?
+            .into_iter()
+            .map(|s| {
+                let coverage = Coverage {
+                    data_start: s.data_start,
+                    complete_through: s.complete_through,
+                };
+                (s.source, coverage)
+            })
+            .collect();
+        let coverage = self
+            .tool_sources()
+            .await?
+            .into_iter()
+            .map(|(tool, source)| {
+                let none = Coverage {
+                    data_start: None,
+                    complete_through: None,
+                };
+                (tool, states.get(&source).copied().unwrap_or(none))
+            })
+            .collect();
+        let meta = Arc::new(Meta {
+            version,
+            by_code: units
+                .iter()
+                .enumerate()
+                .map(|(i, u)| (u.code.clone(), i))
+                .collect(),
+            by_id: units.iter().enumerate().map(|(i, u)| (u.id, i)).collect(),
+            units: Arc::new(units),
+            catalog: Arc::new(self.load_catalog().await?),
+            coverage,
+            horizon: self.load_horizon().await?,
+            overviews: Mutex::default(),
+        });
+        *self.meta.0.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::clone(&meta));
+        Ok(meta)
+    }
+
+    /// Every unit in the current tree, ordered by code.
+    pub async fn units(&self) -> Result<Arc<Vec<UnitInfo>>> {
+        Ok(Arc::clone(&self.meta().await?.units))
+    }
+
+    pub async fn catalog(&self) -> Result<Arc<Catalog>> {
+        Ok(Arc::clone(&self.meta().await?.catalog))
+    }
+
+    /// The first and last day the rollups cover.
+    pub async fn rollup_horizon(&self) -> Result<Option<(NaiveDate, NaiveDate)>> {
+        Ok(self.meta().await?.horizon)
+    }
+
+    /// Data coverage per tool, from its source's sync state.
+    pub(crate) async fn tool_coverage(&self) -> Result<HashMap<ToolId, Coverage>> {
+        Ok(self.meta().await?.coverage.clone())
+    }
+}

@@ -16,7 +16,10 @@ $bin import activity $fx/activity.csv
 # Accounts for the browser tests, with passwords chosen here.
 export UPTAKE_E2E_ADMIN_PASSWORD="e2e-admin-$RANDOM-$RANDOM-pass"
 export UPTAKE_E2E_COMMANDER_PASSWORD="e2e-north-$RANDOM-$RANDOM-pass"
-echo "$UPTAKE_E2E_ADMIN_PASSWORD" | $bin user add admin@fixture.test --role admin --display-name "Fixture Admin" --password-stdin
+# The admin holds person-level lists, so sees the tiny force's own figures
+# whatever their size; the commander sees the force only for comparison.
+echo "$UPTAKE_E2E_ADMIN_PASSWORD" | $bin user add admin@fixture.test --role admin --display-name "Fixture Admin" \
+  --person-lists --password-stdin
 echo "$UPTAKE_E2E_COMMANDER_PASSWORD" | $bin user add north@fixture.test --role unit_commander --scope C1 \
   --display-name "North Commander" --person-lists --password-stdin
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

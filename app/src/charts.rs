@@ -1,7 +1,7 @@
 //! Domain chart specs to plotly figures. Plain functions, tested on the
 //! server; the browser mounts the result.
 
-use domain::chart::{AxisFormat, LineChart};
+use domain::chart::{AxisFormat, LineChart, XValues};
 use plotly::{
     Layout, Plot, Scatter,
     common::{Line, Mode, Title},
@@ -11,10 +11,6 @@ use plotly::{
 pub fn line_plot(chart: &LineChart) -> Plot {
     let mut plot = Plot::new();
     for s in &chart.series {
-        let x: Vec<String> =
-            s.x.iter()
-                .map(|d| d.format("%Y-%m-%d").to_string())
-                .collect();
         let y: Vec<Option<f64>> = match chart.y_format {
             AxisFormat::Percent => {
                 s.y.iter()
@@ -23,12 +19,29 @@ pub fn line_plot(chart: &LineChart) -> Plot {
             }
             AxisFormat::Count => s.y.clone(),
         };
-        plot.add_trace(
-            Scatter::new(x, y)
-                .name(&s.name)
-                .mode(Mode::Lines)
-                .line(Line::new().color(s.colour.clone()).width(2.0)),
-        );
+        let line = Line::new().color(s.colour.clone()).width(2.0);
+        match &s.x {
+            XValues::Dates(days) => {
+                let x: Vec<String> = days
+                    .iter()
+                    .map(|d| d.format("%Y-%m-%d").to_string())
+                    .collect();
+                plot.add_trace(
+                    Scatter::new(x, y)
+                        .name(&s.name)
+                        .mode(Mode::Lines)
+                        .line(line),
+                );
+            }
+            XValues::DaysSinceGoLive(days) => {
+                plot.add_trace(
+                    Scatter::new(days.clone(), y)
+                        .name(&s.name)
+                        .mode(Mode::Lines)
+                        .line(line),
+                );
+            }
+        }
     }
     let y_axis = Axis::new()
         .title(Title::with_text(&chart.y_title))
@@ -65,13 +78,13 @@ mod tests {
                 Series {
                     name: "Box".into(),
                     colour: "#0072B2".into(),
-                    x: vec!["2026-01-01".parse().expect("date")],
+                    x: XValues::Dates(vec!["2026-01-01".parse().expect("date")]),
                     y: vec![Some(0.4567)],
                 },
                 Series {
                     name: "Teams".into(),
                     colour: "#E69F00".into(),
-                    x: vec!["2026-01-01".parse().expect("date")],
+                    x: XValues::Dates(vec!["2026-01-01".parse().expect("date")]),
                     y: vec![None],
                 },
             ],

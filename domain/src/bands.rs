@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    chart::{AxisFormat, LineChart, Series},
+    chart::{AxisFormat, LineChart, Series, XValues},
     disclosure::{Disclosure, Relations},
     metrics::Counts,
     people::AgeBand,
@@ -122,7 +122,7 @@ pub fn trend(
                 AgeBand::ALL[slot].label().to_owned()
             },
             colour: LineChart::colour(slot),
-            x: days.iter().map(|(d, _)| *d).collect(),
+            x: XValues::Dates(days.iter().map(|(d, _)| *d).collect()),
             y: days
                 .iter()
                 .map(|(_, c)| {

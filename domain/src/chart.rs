@@ -27,11 +27,28 @@ impl AxisFormat {
     }
 }
 
+/// A series' x values: calendar days, or days since go-live.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum XValues {
+    Dates(Vec<NaiveDate>),
+    DaysSinceGoLive(Vec<i32>),
+}
+
+impl XValues {
+    /// One x value as the chart's table shows it.
+    pub fn label(&self, i: usize) -> String {
+        match self {
+            XValues::Dates(d) => crate::display::date(d[i]),
+            XValues::DaysSinceGoLive(d) => format!("day {}", d[i]),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Series {
     pub name: String,
     pub colour: String,
-    pub x: Vec<NaiveDate>,
+    pub x: XValues,
     /// `None` where there is no figure (nobody eligible yet).
     pub y: Vec<Option<f64>>,
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     access::Reach,
-    chart::{AxisFormat, LineChart, Series},
+    chart::{AxisFormat, LineChart, Series, XValues},
     metrics::Counts,
 };
 
@@ -85,7 +85,7 @@ pub fn adoption_trend(series: &[SubjectSeries]) -> LineChart {
             .map(|(i, s)| Series {
                 name: s.label.clone(),
                 colour: LineChart::colour(i),
-                x: s.days.iter().map(|(d, _)| *d).collect(),
+                x: XValues::Dates(s.days.iter().map(|(d, _)| *d).collect()),
                 y: s.days
                     .iter()
                     .map(|(_, c)| c.and_then(|c| c.adoption_rate()))

@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 use crate::{
     DayNum,
     catalog::{Catalog, ProductId},
+    chart::{AxisFormat, LineChart, Series, XValues},
     day::day_num,
+    disclosure::Disclosure,
     forecast::{Outlook, outlook},
     metrics::Counts,
     org::{OrgTree, TreeSnapshot, UnitId},
@@ -56,9 +58,12 @@ pub struct Progress {
     pub code: String,
     pub name: String,
     pub eligible: u32,
-    /// The target metric at the as-of day; `None` when too few people to
-    /// publish.
+    /// The target metric at the as-of day; `None` when disclosure control
+    /// hides it.
     pub current: Option<f64>,
+    /// The target metric on each day since go-live (day 0 first); `None`
+    /// on days disclosure control hides.
+    pub since_go_live: Vec<Option<f64>>,
     pub outlook: Outlook,
 }
 
@@ -69,7 +74,7 @@ impl Progress {
         name: String,
         wave: &Wave,
         days: &[Counts],
-        k: u32,
+        disclosure: &Disclosure,
         seed: u64,
     ) -> Self {
         let eligible = days.last().map_or(0, |c| c.eligible);
@@ -77,10 +82,18 @@ impl Progress {
             .iter()
             .map(|c| wave.target_metric.value(c).unwrap_or(0.0))
             .collect();
+        let since_go_live: Vec<Option<f64>> = days
+            .iter()
+            .map(|c| {
+                disclosure
+                    .publish(*c)
+                    .and_then(|c| wave.target_metric.value(&c))
+            })
+            .collect();
         let outlook = outlook(
             &y,
             eligible,
-            k,
+            disclosure.k,
             wave.target_value,
             wave.go_live,
             wave.target_date,
@@ -90,7 +103,8 @@ impl Progress {
             code,
             name,
             eligible,
-            current: (eligible >= k).then(|| y.last().copied()).flatten(),
+            current: since_go_live.last().copied().flatten(),
+            since_go_live,
             outlook,
         }
     }
@@ -111,6 +125,38 @@ pub struct WaveProgress {
     pub total: Option<Progress>,
     /// The member units the viewer may see.
     pub units: Vec<Progress>,
+}
+
+/// Waves side by side on days since go-live: each wave's total where the
+/// viewer sees it, otherwise each of the viewer's units in it.
+pub fn since_go_live_chart(waves: &[WaveProgress]) -> LineChart {
+    let lines: Vec<(String, &Progress)> = waves
+        .iter()
+        .flat_map(|w| match &w.total {
+            Some(total) => vec![(w.name.clone(), total)],
+            None => w
+                .units
+                .iter()
+                .map(|u| (format!("{}: {}", w.name, u.name), u))
+                .collect(),
+        })
+        .collect();
+    LineChart {
+        title: "Waves by days since go-live".to_owned(),
+        x_title: "Days since go-live".to_owned(),
+        y_title: "Target metric (%)".to_owned(),
+        y_format: AxisFormat::Percent,
+        series: lines
+            .into_iter()
+            .enumerate()
+            .map(|(i, (name, p))| Series {
+                name,
+                colour: LineChart::colour(i),
+                x: XValues::DaysSinceGoLive((0..p.since_go_live.len() as i32).collect()),
+                y: p.since_go_live.clone(),
+            })
+            .collect(),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

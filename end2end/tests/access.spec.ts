@@ -87,6 +87,8 @@ test('the waves page shows each wave against its target, scoped to the viewer', 
   await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
   await expect(page.locator('section.wave')).toHaveCount(3);
   await expect(page.locator('section.wave').first().locator('.badge').first()).toBeVisible();
+  // The waves side by side on days since go-live: one line per wave total.
+  await expect(page.locator('#waves-since-go-live .scatterlayer .trace')).toHaveCount(3);
   expect(errors, errors.join('\n')).toEqual([]);
 
   // A commander of North Command sees only the waves and units in it.
@@ -97,4 +99,8 @@ test('the waves page shows each wave against its target, scoped to the viewer', 
   await expect(page.locator('section.wave')).toHaveCount(2);
   await expect(page.getByTestId('wave-unit-C2')).toHaveCount(0);
   await expect(page.locator('.wave-total')).toHaveCount(0);
+  // Without wave totals, the chart has a line per unit of theirs in a wave.
+  await expect(page.locator('#waves-since-go-live .scatterlayer .trace')).toHaveCount(
+    await page.locator('section.wave [data-testid^="wave-unit-"]').count(),
+  );
 });

@@ -1,7 +1,8 @@
--- Reference data (the unit tree, the catalog, each source's coverage and the
--- rollup horizon) is cached by each app process; every change to it raises
--- this version, so a process knows with one cheap read whether its cache
--- still holds, however many app servers share the database.
+-- Reference data (the unit tree, the catalog, each source's coverage, the
+-- rollup horizon and the waves) is cached by each app process, with views
+-- built from it. Every change to it raises this version, so a process knows
+-- with one cheap read whether its cache still holds, however many app
+-- servers share the database.
 CREATE TABLE meta_version (
     id       INTEGER PRIMARY KEY CHECK (id = 1),
     version  BIGINT NOT NULL
@@ -24,3 +25,5 @@ CREATE TRIGGER meta_tool AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON tool FO
 CREATE TRIGGER meta_product AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON product FOR EACH STATEMENT EXECUTE FUNCTION bump_meta_version();
 CREATE TRIGGER meta_product_tool AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON product_tool FOR EACH STATEMENT EXECUTE FUNCTION bump_meta_version();
 CREATE TRIGGER meta_rollup_state AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON rollup_state FOR EACH STATEMENT EXECUTE FUNCTION bump_meta_version();
+CREATE TRIGGER meta_wave AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON wave FOR EACH STATEMENT EXECUTE FUNCTION bump_meta_version();
+CREATE TRIGGER meta_wave_unit AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON wave_unit FOR EACH STATEMENT EXECUTE FUNCTION bump_meta_version();

@@ -1,7 +1,8 @@
--- Reference data (the unit tree, the catalog, each source's coverage and the
--- rollup horizon) is cached by each app process; every change to it raises
--- this version, so a process knows with one cheap read whether its cache
--- still holds, however many app servers share the database.
+-- Reference data (the unit tree, the catalog, each source's coverage, the
+-- rollup horizon and the waves) is cached by each app process, with views
+-- built from it. Every change to it raises this version, so a process knows
+-- with one cheap read whether its cache still holds, however many app
+-- servers share the database.
 CREATE TABLE meta_version (
     id       INTEGER PRIMARY KEY CHECK (id = 1),
     version  INTEGER NOT NULL
@@ -35,3 +36,9 @@ CREATE TRIGGER meta_product_tool_delete AFTER DELETE ON product_tool BEGIN UPDAT
 CREATE TRIGGER meta_rollup_state_insert AFTER INSERT ON rollup_state BEGIN UPDATE meta_version SET version = version + 1 WHERE id = 1; END;
 CREATE TRIGGER meta_rollup_state_update AFTER UPDATE ON rollup_state BEGIN UPDATE meta_version SET version = version + 1 WHERE id = 1; END;
 CREATE TRIGGER meta_rollup_state_delete AFTER DELETE ON rollup_state BEGIN UPDATE meta_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER meta_wave_insert AFTER INSERT ON wave BEGIN UPDATE meta_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER meta_wave_update AFTER UPDATE ON wave BEGIN UPDATE meta_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER meta_wave_delete AFTER DELETE ON wave BEGIN UPDATE meta_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER meta_wave_unit_insert AFTER INSERT ON wave_unit BEGIN UPDATE meta_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER meta_wave_unit_update AFTER UPDATE ON wave_unit BEGIN UPDATE meta_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER meta_wave_unit_delete AFTER DELETE ON wave_unit BEGIN UPDATE meta_version SET version = version + 1 WHERE id = 1; END;

@@ -1,5 +1,5 @@
 //! Reference data nearly every request needs: the unit tree, the catalog,
-//! each tool's data coverage and the rollup horizon. Each process caches
+//! each tool's data coverage, the rollup horizon and the waves' membership. Each process caches
 //! it, and checks it with one read of `meta_version`, which database
 //! triggers raise on every change to the tables it comes from. So a cache
 //! never outlives a change, whichever process or tool made it.
@@ -15,6 +15,7 @@ use domain::{
     catalog::{Catalog, Source, ToolId},
     org::UnitId,
     overview::{Coverage, Overview},
+    wave::Progress,
 };
 
 use crate::{Store, UnitInfo, db::on_db, error::Result};
@@ -31,6 +32,16 @@ pub(crate) struct Meta {
     pub horizon: Option<(NaiveDate, NaiveDate)>,
     /// Overviews built from this version of the data.
     overviews: Mutex<HashMap<ViewKey, Overview>>,
+    /// Wave forecasts made from this version of the data.
+    progress: Mutex<HashMap<ProgressKey, Progress>>,
+}
+
+/// A wave's progress, as a whole (`unit: None`) or for one member unit.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct ProgressKey {
+    pub wave: i32,
+    pub unit: Option<UnitId>,
+    pub as_of: NaiveDate,
 }
 
 /// Everything a published overview depends on besides the data version:
@@ -54,6 +65,19 @@ impl Meta {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         cache.get(key).cloned()
+    }
+
+    pub fn cached_progress(&self, key: &ProgressKey) -> Option<Progress> {
+        let cache = self.progress.lock().unwrap_or_else(PoisonError::into_inner);
+        cache.get(key).cloned()
+    }
+
+    pub fn cache_progress(&self, key: ProgressKey, progress: &Progress) {
+        let mut cache = self.progress.lock().unwrap_or_else(PoisonError::into_inner);
+        if cache.len() >= CACHED_VIEWS {
+            cache.clear();
+        }
+        cache.insert(key, progress.clone());
     }
 
     pub fn cache_overview(&self, key: ViewKey, overview: &Overview) {
@@ -141,6 +165,7 @@ impl Store {
             coverage,
             horizon: self.load_horizon().await?,
             overviews: Mutex::default(),
+            progress: Mutex::default(),
         });
         *self.meta.0.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::clone(&meta));
         Ok(meta)

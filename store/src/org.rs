@@ -170,12 +170,15 @@ impl Store {
         )?)
     }
 
-    /// Units as they stand now, in tree order by code.
+    /// Units as they stand now, ordered by code.
     pub(crate) async fn load_units(&self) -> Result<Vec<UnitInfo>> {
-        let rows: Vec<(i32, String, String, String, bool, Option<i32>)> = on_db!(&self.db, pool => sqlx::query_as(
+        let mut rows: Vec<(i32, String, String, String, bool, Option<i32>)> = on_db!(&self.db, pool => sqlx::query_as(
             "SELECT u.id, u.code, v.name, u.kind, u.restricted, v.parent_id FROM unit u \
-             JOIN unit_version v ON v.unit_id = u.id AND v.valid_to IS NULL ORDER BY u.code"
+             JOIN unit_version v ON v.unit_id = u.id AND v.valid_to IS NULL"
         ).fetch_all(pool).await?);
+        // By code, byte by byte: the same order whatever the database's
+        // collation.
+        rows.sort_by(|a, b| a.1.cmp(&b.1));
         Ok(rows
             .into_iter()
             .map(|(id, code, name, kind, restricted, parent)| UnitInfo {

@@ -1,5 +1,7 @@
 //! Wave progress: each wave's target metric since go-live, for the wave as
 //! a whole and for each member unit the viewer may see, with the forecast.
+//! Forecasts are cached per data version, so only the first viewer after a
+//! change pays for the bootstrap.
 
 use chrono::NaiveDate;
 use domain::{
@@ -7,10 +9,10 @@ use domain::{
     catalog::Subject,
     disclosure::Disclosure,
     metrics::Counts,
-    wave::{Progress, WaveProgress},
+    wave::{Progress, Wave, WaveProgress},
 };
 
-use crate::{Store, error::Result};
+use crate::{Store, UnitInfo, error::Result, meta::ProgressKey};
 
 impl Store {
     pub async fn wave_progress(
@@ -19,66 +21,47 @@ impl Store {
         as_of: Option<NaiveDate>,
     ) -> Result<Vec<WaveProgress>> {
         let as_of = self.resolve_as_of(as_of).await?;
-        let catalog = self.catalog().await?;
-        let units = self.units().await?;
-        let k = Disclosure::default().k;
+        let meta = self.meta().await?;
         let mut out = Vec::new();
         for wave in self.waves().await? {
-            let product = catalog
+            let members: Vec<&UnitInfo> = meta
+                .units
+                .iter()
+                .filter(|u| wave.units.contains(&u.id))
+                .collect();
+            let granted: Vec<&UnitInfo> = members
+                .iter()
+                .copied()
+                .filter(|u| {
+                    meta.unit_path(&u.code).is_some_and(|path| {
+                        viewer
+                            .authorize(&path)
+                            .is_ok_and(|g| g.reach() == Reach::Full)
+                    })
+                })
+                .collect();
+            if granted.is_empty() {
+                continue;
+            }
+            let mut shown = Vec::with_capacity(granted.len());
+            for unit in &granted {
+                shown.push(
+                    self.unit_progress(&wave, Some(unit), &members, as_of)
+                        .await?,
+                );
+            }
+            let sees_all = viewer.role.sees_every_unit() && granted.len() == members.len();
+            let total = if sees_all {
+                Some(self.unit_progress(&wave, None, &members, as_of).await?)
+            } else {
+                None
+            };
+            let product = meta
+                .catalog
                 .products()
                 .iter()
                 .find(|p| p.id == wave.product)
                 .map_or_else(|| format!("product {}", wave.product.0), |p| p.name.clone());
-            let subject = Subject::Product(wave.product);
-            let mut total: Vec<Counts> = Vec::new();
-            let mut shown = Vec::new();
-            let mut sees_all = viewer.role.sees_every_unit();
-            for unit in units.iter().filter(|u| wave.units.contains(&u.id)) {
-                let days: Vec<Counts> = if as_of < wave.go_live {
-                    Vec::new()
-                } else {
-                    self.series(unit.id, subject, None, wave.go_live, as_of)
-                        .await?
-                        .into_iter()
-                        .map(|(_, c)| c)
-                        .collect()
-                };
-                total.resize(days.len().max(total.len()), Counts::default());
-                for (t, c) in total.iter_mut().zip(&days) {
-                    t.add(c);
-                }
-                let granted = match self.unit_path(&unit.code).await? {
-                    Some(path) => viewer
-                        .authorize(&path)
-                        .is_ok_and(|g| g.reach() == Reach::Full),
-                    None => false,
-                };
-                sees_all &= granted;
-                if granted {
-                    let seed = seed(wave.id, unit.id.0);
-                    shown.push(Progress::from_series(
-                        unit.code.clone(),
-                        unit.name.clone(),
-                        &wave,
-                        &days,
-                        k,
-                        seed,
-                    ));
-                }
-            }
-            if shown.is_empty() {
-                continue;
-            }
-            let total = sees_all.then(|| {
-                Progress::from_series(
-                    format!("wave-{}", wave.id),
-                    wave.name.clone(),
-                    &wave,
-                    &total,
-                    k,
-                    seed(wave.id, 0),
-                )
-            });
             out.push(WaveProgress {
                 id: wave.id,
                 name: wave.name,
@@ -93,6 +76,50 @@ impl Store {
             });
         }
         Ok(out)
+    }
+
+    /// One member unit's progress, or the wave's as a whole (`None`), from
+    /// the cache or computed.
+    async fn unit_progress(
+        &self,
+        wave: &Wave,
+        unit: Option<&UnitInfo>,
+        members: &[&UnitInfo],
+        as_of: NaiveDate,
+    ) -> Result<Progress> {
+        let meta = self.meta().await?;
+        let key = ProgressKey {
+            wave: wave.id,
+            unit: unit.map(|u| u.id),
+            as_of,
+        };
+        if let Some(cached) = meta.cached_progress(&key) {
+            return Ok(cached);
+        }
+        let subject = Subject::Product(wave.product);
+        let mut days: Vec<Counts> = Vec::new();
+        if as_of >= wave.go_live {
+            for member in unit.map_or(members.to_vec(), |u| vec![u]) {
+                let series = self
+                    .series(member.id, subject, None, wave.go_live, as_of)
+                    .await?;
+                days.resize(series.len().max(days.len()), Counts::default());
+                for (sum, (_, c)) in days.iter_mut().zip(&series) {
+                    sum.add(c);
+                }
+            }
+        }
+        let (code, name, seed) = match unit {
+            Some(u) => (u.code.clone(), u.name.clone(), seed(wave.id, u.id.0)),
+            None => (
+                format!("wave-{}", wave.id),
+                wave.name.clone(),
+                seed(wave.id, 0),
+            ),
+        };
+        let progress = Progress::from_series(code, name, wave, &days, &Disclosure::default(), seed);
+        meta.cache_progress(key, &progress);
+        Ok(progress)
     }
 }
 

@@ -63,7 +63,7 @@ pub fn BandSection(
         <section class="chart" id="by-age" aria-labelledby="by-age-head">
             <h2 id="by-age-head">"By age band: " {table.subject_label.clone()}</h2>
             <p class="choices">{choices}</p>
-            <table class="units" data-testid="band-table">
+            <table class="bands" data-testid="band-table">
                 <thead><tr><th scope="col">"Unit"</th>{heads}</tr></thead>
                 <tbody>{body}</tbody>
             </table>

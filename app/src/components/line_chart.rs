@@ -1,4 +1,4 @@
-use domain::{chart::LineChart, display};
+use domain::chart::LineChart;
 use leptos::prelude::*;
 
 /// Mounts a line chart with plotly.js once hydrated, with the figures as a
@@ -6,9 +6,9 @@ use leptos::prelude::*;
 #[component]
 pub fn LineChartView(chart: LineChart, #[prop(into)] id: String) -> impl IntoView {
     let summary = chart.series.iter().map(|s| {
-        let last = s.x.iter().zip(&s.y).rev().find_map(|(d, y)| y.map(|v| (*d, v)));
-        let (day, value) = last.map_or(("–".to_owned(), "–".to_owned()), |(d, v)| {
-            (display::date(d), chart.y_format.display(v))
+        let last = s.y.iter().enumerate().rev().find_map(|(i, y)| y.map(|v| (i, v)));
+        let (day, value) = last.map_or(("–".to_owned(), "–".to_owned()), |(i, v)| {
+            (s.x.label(i), chart.y_format.display(v))
         });
         view! { <tr><th scope="row">{s.name.clone()}</th><td>{day}</td><td class="num">{value}</td></tr> }
     }).collect_view();

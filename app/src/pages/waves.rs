@@ -2,12 +2,15 @@ use chrono::NaiveDate;
 use domain::{
     display::{count, date as display_date, percent},
     forecast::Outlook,
-    wave::{Progress, WaveProgress},
+    wave::{Progress, WaveProgress, since_go_live_chart},
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::{api::waves::get_waves, components::ErrorNote};
+use crate::{
+    api::waves::get_waves,
+    components::{ErrorNote, LineChartView},
+};
 
 /// Rollout waves against their targets: where each stands, when it is
 /// forecast to get there, and which units hold it back.
@@ -36,7 +39,14 @@ pub fn WavesPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="loading">"Loading waves…"</p> }>
                 {move || waves.get().map(|r| match r {
                     Ok(list) if list.is_empty() => view! { <p class="empty">"No wave includes a unit in your scope."</p> }.into_any(),
-                    Ok(list) => list.into_iter().map(|w| view! { <WaveCard wave=w/> }).collect_view().into_any(),
+                    Ok(list) => {
+                        let chart = since_go_live_chart(&list);
+                        view! {
+                            <LineChartView chart id="waves-since-go-live"/>
+                            {list.into_iter().map(|w| view! { <WaveCard wave=w/> }).collect_view()}
+                        }
+                        .into_any()
+                    }
                     Err(e) => view! { <ErrorNote error=e/> }.into_any(),
                 })}
             </Suspense>

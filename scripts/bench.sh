@@ -10,8 +10,10 @@ which="${1:-both}"
 staff="${UPTAKE_BENCH_STAFF:-50000}"
 pg_bin="${UPTAKE_PG_BIN:-/usr/lib/postgresql/15/bin}"
 scripts/setup.sh
-export PATH="$HOME/.cargo/bin:$PATH"
-cargo build --release --package=server --bin=uptake --no-default-features --features=ssr
+export PATH="$HOME/.cargo/bin:$(pwd)/.tools/node/node_modules/.bin:$PATH"
+# The same build as scripts/run.sh: a plain cargo build would leave a
+# binary that no longer matches the site's file names.
+cargo leptos build --release
 uptake="$(pwd)/target/release/uptake"
 work="$(mktemp -d /tmp/uptake-bench.XXXXXX)"
 pg_data=""

@@ -105,6 +105,17 @@ pub struct Account {
     pub created_at: DateTime<Utc>,
 }
 
+impl Account {
+    /// The account's state in a word, as lists show it.
+    pub fn state(&self) -> &'static str {
+        match (self.disabled, self.is_demo) {
+            (true, _) => "disabled",
+            (false, true) => "demo",
+            (false, false) => "active",
+        }
+    }
+}
+
 /// One audit log entry as read back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditRecord {

@@ -14,11 +14,7 @@ pub async fn list(store: &Store) -> Result<String> {
     );
     for a in store.accounts().await? {
         let v = &a.viewer;
-        let state = match (a.disabled, a.is_demo) {
-            (true, _) => "disabled",
-            (false, true) => "demo",
-            (false, false) => "active",
-        };
+        let state = a.state();
         let scope: Vec<&str> = v.scope.iter().map(|s| s.code.as_str()).collect();
         out.push_str(&format!(
             "{:<32} {:<16} {:<6} {:<9} {}\n",

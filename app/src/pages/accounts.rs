@@ -74,6 +74,7 @@ fn AccountTable(
     let rows = list
         .into_iter()
         .map(|a| {
+            let state = a.state();
             let v = a.viewer;
             let scope = v
                 .scope
@@ -81,11 +82,6 @@ fn AccountTable(
                 .map(|s| s.code.as_str())
                 .collect::<Vec<_>>()
                 .join(", ");
-            let state = match (a.disabled, a.is_demo) {
-                (true, _) => "disabled",
-                (false, true) => "demo",
-                (false, false) => "active",
-            };
             let options = Role::ALL
                 .into_iter()
                 .map(|r| view! { <option value=r.key() selected=r == v.role>{r.label()}</option> })

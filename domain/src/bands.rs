@@ -126,9 +126,9 @@ pub fn trend(
             y: days
                 .iter()
                 .map(|(_, c)| {
-                    let c = c[slot];
-                    let published = own_shown || !disclosure.primary_suppressed(&c);
-                    published.then(|| c.adoption_rate()).flatten()
+                    disclosure
+                        .publish_unless_shown(c[slot], own_shown)
+                        .and_then(|c| c.adoption_rate())
                 })
                 .collect(),
         })

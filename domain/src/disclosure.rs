@@ -252,6 +252,12 @@ impl Disclosure {
         (!self.primary_suppressed(&c)).then_some(c)
     }
 
+    /// One cell on its own, or as it is when `shown` (a unit whose
+    /// person-level lists the viewer holds).
+    pub fn publish_unless_shown(&self, c: Counts, shown: bool) -> Option<Counts> {
+        if shown { Some(c) } else { self.publish(c) }
+    }
+
     /// Which cells of a view to hide. The primary rule first, except for
     /// cells in `shown` (a unit whose person-level lists the viewer
     /// holds); then, while some hidden cell's active or inactive count
@@ -293,10 +299,7 @@ impl Disclosure {
     ) -> (Option<Counts>, Vec<Option<Counts>>) {
         if parts.is_empty() {
             // Nothing published beside it: the primary rule alone.
-            return (
-                total_shown.then_some(total).or(self.publish(total)),
-                Vec::new(),
-            );
+            return (self.publish_unless_shown(total, total_shown), Vec::new());
         }
         let cells: Vec<Counts> = std::iter::once(total)
             .chain(parts.iter().copied())

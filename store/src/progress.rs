@@ -12,7 +12,11 @@ use domain::{
     wave::{Progress, Wave, WaveProgress},
 };
 
-use crate::{Store, UnitInfo, error::Result, meta::ProgressKey};
+use crate::{
+    Store, UnitInfo,
+    error::Result,
+    meta::{Meta, ProgressKey},
+};
 
 impl Store {
     pub async fn wave_progress(
@@ -46,13 +50,16 @@ impl Store {
             let mut shown = Vec::with_capacity(granted.len());
             for unit in &granted {
                 shown.push(
-                    self.unit_progress(&wave, Some(unit), &members, as_of)
+                    self.unit_progress(&meta, &wave, Some(unit), &members, as_of)
                         .await?,
                 );
             }
             let sees_all = viewer.role.sees_every_unit() && granted.len() == members.len();
             let total = if sees_all {
-                Some(self.unit_progress(&wave, None, &members, as_of).await?)
+                Some(
+                    self.unit_progress(&meta, &wave, None, &members, as_of)
+                        .await?,
+                )
             } else {
                 None
             };
@@ -82,12 +89,12 @@ impl Store {
     /// the cache or computed.
     async fn unit_progress(
         &self,
+        meta: &Meta,
         wave: &Wave,
         unit: Option<&UnitInfo>,
         members: &[&UnitInfo],
         as_of: NaiveDate,
     ) -> Result<Progress> {
-        let meta = self.meta().await?;
         let key = ProgressKey {
             wave: wave.id,
             unit: unit.map(|u| u.id),

@@ -75,13 +75,7 @@ impl Store {
         let disclosure = Disclosure::default();
         let own_shown = grant.person_lists().is_ok();
         let cell = |unit: UnitId, s: Subject| cells.get(&(unit, s)).copied().unwrap_or_default();
-        let alone = |c: Counts| {
-            if own_shown {
-                Some(c)
-            } else {
-                disclosure.publish(c)
-            }
-        };
+        let alone = |c: Counts| disclosure.publish_unless_shown(c, own_shown);
         let mut published: HashMap<Subject, Option<Counts>> = HashMap::new();
         let mut rows: Vec<Vec<Option<Counts>>> = vec![Vec::new(); children.len()];
         for &s in &columns {
@@ -226,16 +220,7 @@ impl Store {
             .series(root.id, subject, band, from, as_of)
             .await?
             .into_iter()
-            .map(|(d, c)| {
-                (
-                    d,
-                    if own_shown {
-                        Some(c)
-                    } else {
-                        disclosure.publish(c)
-                    },
-                )
-            })
+            .map(|(d, c)| (d, disclosure.publish_unless_shown(c, own_shown)))
             .collect();
         Ok(DailySeries {
             unit_code: root.code.clone(),

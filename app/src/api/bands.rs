@@ -12,9 +12,8 @@ pub async fn get_band_table(
     as_of: Option<NaiveDate>,
 ) -> Result<BandTable, ServerFnError> {
     use domain::catalog::Subject;
-    use store::StoreError;
 
-    use super::ssr::{internal, refused, unit as grant_unit};
+    use super::ssr::{internal, read_failed, refused, unit as grant_unit};
     let (state, caller, grant) = grant_unit(unit.as_deref()).await?;
     let store = &state.store;
     let subject = match subject {
@@ -29,8 +28,5 @@ pub async fn get_band_table(
     store
         .band_table(&caller.viewer, &grant, subject, as_of)
         .await
-        .map_err(|e| match e {
-            StoreError::NotFound(what) => refused(format!("there is no {what}")),
-            e => internal(e),
-        })
+        .map_err(read_failed)
 }

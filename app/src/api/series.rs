@@ -14,9 +14,8 @@ pub async fn get_series(
     as_of: Option<NaiveDate>,
 ) -> Result<DailySeries, ServerFnError> {
     use domain::{catalog::Subject, people::AgeBand};
-    use store::StoreError;
 
-    use super::ssr::{internal, refused, unit as grant_unit};
+    use super::ssr::{internal, read_failed, refused, unit as grant_unit};
     let (state, _, grant) = grant_unit(unit.as_deref()).await?;
     let subject = match subject {
         Some(key) => Subject::parse(&key).map_err(refused)?,
@@ -30,8 +29,5 @@ pub async fn get_series(
     store
         .daily_series(&grant, subject, band, as_of)
         .await
-        .map_err(|e| match e {
-            StoreError::NotFound(what) => refused(format!("there is no {what}")),
-            e => internal(e),
-        })
+        .map_err(read_failed)
 }

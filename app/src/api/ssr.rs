@@ -210,6 +210,14 @@ pub fn account_failed(e: accounts::AccountError) -> ServerFnError {
 }
 
 /// Logs the detail and gives the client a plain message.
+/// A read that failed: 400 naming what does not exist, else [`internal`].
+pub fn read_failed(err: StoreError) -> ServerFnError {
+    match err {
+        StoreError::NotFound(what) => refused(format!("there is no {what}")),
+        e => internal(e),
+    }
+}
+
 pub fn internal(err: impl std::fmt::Display) -> ServerFnError {
     tracing::error!(error = %err, "server function failed");
     ServerFnError::new("the server could not load these figures; see its log")

@@ -116,6 +116,11 @@ fn tiny_force() -> TinyForce {
 }
 
 fn cells(force: &TinyForce) -> (SpanCells, Vec<Subject>) {
+    compute(force, DayRange::new(d0(), d0() + 40))
+}
+
+/// The cells of `range`, with the subjects they are laid out by.
+fn compute(force: &TinyForce, range: DayRange) -> (SpanCells, Vec<Subject>) {
     let catalog = force_catalog();
     let rollup = Rollup::new(RollupInputs {
         catalog: &catalog,
@@ -127,12 +132,7 @@ fn cells(force: &TinyForce) -> (SpanCells, Vec<Subject>) {
     })
     .expect("rollup");
     let subjects = rollup.subjects().to_vec();
-    (
-        rollup
-            .compute(DayRange::new(d0(), d0() + 40))
-            .expect("cells"),
-        subjects,
-    )
+    (rollup.compute(range).expect("cells"), subjects)
 }
 
 fn counts(eligible: u32, active7: u32, active28: u32, reached: u32) -> Counts {
@@ -323,17 +323,7 @@ fn computing_a_sub_range_gives_the_same_cells() {
 
 /// Every cell of `range`, in a fixed order.
 fn all_cells(force: &TinyForce, range: DayRange) -> Vec<Counts> {
-    let catalog = force_catalog();
-    let rollup = Rollup::new(RollupInputs {
-        catalog: &catalog,
-        tree: &force.tree,
-        waves: &force.waves,
-        people: &force.people,
-        activity: &force.activity,
-        first_use: &force.first_use,
-    })
-    .expect("rollup");
-    let cells = rollup.compute(range).expect("cells");
+    let (cells, _) = compute(force, range);
     let mut out = Vec::new();
     for node in 0..cells.nodes() {
         for s in 0..cells.subjects.len() {

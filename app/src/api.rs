@@ -8,6 +8,7 @@ pub mod overview;
 pub mod people;
 pub mod series;
 pub mod session;
+pub mod usage;
 pub mod waves;
 
 #[cfg(feature = "ssr")]

@@ -3,6 +3,7 @@ mod error_note;
 mod kpi;
 mod line_chart;
 mod unit_table;
+mod usage_table;
 mod user_menu;
 
 pub use band_table::BandSection;
@@ -10,4 +11,5 @@ pub use error_note::ErrorNote;
 pub use kpi::KpiTile;
 pub use line_chart::LineChartView;
 pub use unit_table::{SUPPRESSED, UnitTable};
+pub use usage_table::UsageSection;
 pub use user_menu::UserMenu;

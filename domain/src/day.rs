@@ -81,6 +81,16 @@ pub fn month_end(day: DayNum) -> DayNum {
     next.map_or(day, |n| day_num(n) - 1)
 }
 
+/// The Monday that starts the ISO week holding `day`.
+pub fn week_start(day: DayNum) -> DayNum {
+    day - DayNum::try_from(date_of(day).weekday().num_days_from_monday()).unwrap_or(0)
+}
+
+/// Whether `day` is a Sunday, the last day of its ISO week.
+pub fn is_week_end(day: DayNum) -> bool {
+    week_start(day) + 6 == day
+}
+
 /// The last day of the date's calendar month.
 pub fn last_of_month(date: NaiveDate) -> NaiveDate {
     date_of(month_end(day_num(date)))
@@ -111,6 +121,15 @@ mod tests {
             spans[2].range,
             DayRange::new(d("2026-03-01"), d("2026-03-02"))
         );
+    }
+
+    #[test]
+    fn iso_weeks_start_on_monday() {
+        // 26 Nov 2026 is a Thursday.
+        assert_eq!(week_start(d("2026-11-26")), d("2026-11-23"));
+        assert_eq!(week_start(d("2026-11-23")), d("2026-11-23"));
+        assert!(is_week_end(d("2026-11-29")));
+        assert!(!is_week_end(d("2026-11-28")));
     }
 
     #[test]

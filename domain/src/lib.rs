@@ -21,6 +21,7 @@ pub mod overview;
 pub mod people;
 pub mod rng;
 pub mod rollup;
+pub mod usage;
 pub mod wave;
 
 pub use day::DayNum;

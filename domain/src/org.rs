@@ -177,6 +177,21 @@ impl TreeTimeline {
     pub fn epochs(&self) -> usize {
         self.snapshots.len()
     }
+
+    /// The stretches that cover `from..to` (end exclusive), each clipped to
+    /// it: (epoch, first day, end exclusive).
+    pub fn stretches(
+        &self,
+        from: DayNum,
+        to: DayNum,
+    ) -> impl Iterator<Item = (usize, DayNum, DayNum)> + '_ {
+        (self.epoch(from)..self.epochs())
+            .map(move |e| {
+                let end = self.starts.get(e + 1).copied().unwrap_or(DayNum::MAX);
+                (e, self.starts[e].max(from), end.min(to))
+            })
+            .take_while(|(_, first, end)| first < end)
+    }
 }
 
 #[cfg(test)]

@@ -8,14 +8,16 @@
 mod block;
 mod grid;
 
-pub use block::{BlockError, MonthBlock};
+pub use block::{BlockError, Cell, MonthBlock};
 pub use grid::{ActivityGrid, FirstUse};
 
 use crate::{
     DayNum,
     catalog::{Catalog, Subject},
-    day::DayRange,
-    metrics::{Counts, WINDOW_LONG, WINDOW_SHORT},
+    day::{DayRange, is_week_end, week_start},
+    metrics::{
+        Counts, Detail, FIRST_USE_GRACE, RETENTION_WEEKS, WINDOW_LONG, WINDOW_SHORT, first_use_bin,
+    },
     org::{OrgError, OrgTree, TreeTimeline},
     people::{AgeBand, Person},
     wave::{GoLiveTable, Wave},
@@ -52,6 +54,8 @@ pub struct RollupInputs<'a> {
     pub people: &'a [Person],
     pub activity: &'a ActivityGrid,
     pub first_use: &'a FirstUse,
+    /// Each tool's first day of data, in catalog order.
+    pub data_start: &'a [Option<DayNum>],
 }
 
 /// A prepared computation: tree snapshots and go-live tables per epoch.
@@ -62,6 +66,9 @@ pub struct Rollup<'a> {
     subjects: Vec<Subject>,
     tool_masks: Vec<u64>,
     product_masks: Vec<u64>,
+    /// Per subject: a first use before this day fell in the first 28 days
+    /// of some tool's data, so it may have come earlier.
+    observed_from: Vec<Option<DayNum>>,
 }
 
 /// Cells for every node and subject over a range of days.
@@ -71,11 +78,18 @@ pub struct SpanCells {
     pub subjects: Vec<Subject>,
     nodes: usize,
     cells: Vec<Counts>,
+    details: Vec<Detail>,
+    /// A second worker's buffers, kept (empty) for the next computation.
+    spare: (Vec<Counts>, Vec<Detail>),
 }
 
 impl SpanCells {
     fn offset(&self, node: usize, subject: usize, slot: usize) -> usize {
-        ((node * self.subjects.len() + subject) * BAND_SLOTS + slot) * self.range.len()
+        Layout {
+            subjects: self.subjects.len(),
+            days: self.range.len(),
+        }
+        .offset(node, subject, slot)
     }
 
     pub fn nodes(&self) -> usize {
@@ -87,10 +101,27 @@ impl SpanCells {
         self.cells[at]
     }
 
+    pub fn detail(
+        &self,
+        node: usize,
+        subject: usize,
+        band: Option<AgeBand>,
+        day: DayNum,
+    ) -> Detail {
+        let at = self.offset(node, subject, band_slot(band)) + (day - self.range.first) as usize;
+        self.details[at]
+    }
+
     /// The cells of one node and subject: `[band slot][day]`.
     pub fn series(&self, node: usize, subject: usize) -> &[Counts] {
         let start = self.offset(node, subject, 0);
         &self.cells[start..start + BAND_SLOTS * self.range.len()]
+    }
+
+    /// The details of one node and subject: `[band slot][day]`.
+    pub fn detail_series(&self, node: usize, subject: usize) -> &[Detail] {
+        let start = self.offset(node, subject, 0);
+        &self.details[start..start + BAND_SLOTS * self.range.len()]
     }
 }
 
@@ -108,13 +139,26 @@ impl<'a> Rollup<'a> {
             })
             .collect();
         let subjects = inputs.catalog.subjects();
-        let tool_masks = subjects
+        let tool_masks: Vec<u64> = subjects
             .iter()
             .map(|s| inputs.catalog.tool_mask(*s))
             .collect();
         let product_masks = subjects
             .iter()
             .map(|s| inputs.catalog.product_mask(*s))
+            .collect();
+        let observed_from = tool_masks
+            .iter()
+            .map(|&mask| {
+                inputs
+                    .data_start
+                    .iter()
+                    .enumerate()
+                    .filter(|(t, _)| mask & (1 << t) != 0)
+                    .filter_map(|(_, ds)| *ds)
+                    .max()
+                    .map(|ds| ds + WINDOW_LONG)
+            })
             .collect();
         Ok(Self {
             inputs,
@@ -123,6 +167,7 @@ impl<'a> Rollup<'a> {
             subjects,
             tool_masks,
             product_masks,
+            observed_from,
         })
     }
 
@@ -132,33 +177,124 @@ impl<'a> Rollup<'a> {
 
     /// Computes every cell for the days of `range`.
     pub fn compute(&self, range: DayRange) -> Result<SpanCells, RollupError> {
+        let mut out = SpanCells {
+            range,
+            subjects: Vec::new(),
+            nodes: 0,
+            cells: Vec::new(),
+            details: Vec::new(),
+            spare: (Vec::new(), Vec::new()),
+        };
+        self.compute_into(range, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`Rollup::compute`] into the buffers of an earlier result, which a
+    /// month-by-month build reuses rather than allocating some hundreds of
+    /// megabytes afresh each month.
+    pub fn compute_into(&self, range: DayRange, out: &mut SpanCells) -> Result<(), RollupError> {
         let needed = activity_window(range);
         let loaded = self.inputs.activity.range();
         if needed.first < loaded.first || needed.last > loaded.last {
             return Err(RollupError::WindowNotLoaded { needed, loaded });
         }
-        let n_subjects = self.subjects.len();
-        let mut out = SpanCells {
-            range,
-            subjects: self.subjects.clone(),
-            nodes: self.inputs.tree.len(),
-            cells: vec![
-                Counts::default();
-                self.inputs.tree.len() * n_subjects * BAND_SLOTS * range.len()
-            ],
-        };
+        let size = self.inputs.tree.len() * self.subjects.len() * BAND_SLOTS * range.len();
+        out.range = range;
+        out.subjects.clone_from(&self.subjects);
+        out.nodes = self.inputs.tree.len();
+        out.cells.clear();
+        out.cells.resize(size, Counts::default());
+        out.details.clear();
+        out.details.resize(size, Detail::default());
         let epochs: Vec<usize> = (range.first..=range.last)
             .map(|d| self.timeline.epoch(d))
             .collect();
+        let days = Days {
+            range,
+            epochs,
+            week_ends: (range.first..=range.last).map(is_week_end).collect(),
+        };
+        let layout = Layout {
+            subjects: self.subjects.len(),
+            days: range.len(),
+        };
+        // Two workers, each over half the people into buffers of its own,
+        // then one sum.
+        let (spare_cells, spare_details) = &mut out.spare;
+        spare_cells.resize(size, Counts::default());
+        spare_details.resize(size, Detail::default());
+        let people = self.inputs.people;
+        let half = people.len() / 2;
+        std::thread::scope(|scope| {
+            let second = scope.spawn(|| {
+                self.add_people(
+                    half..people.len(),
+                    &days,
+                    &mut Sink {
+                        layout,
+                        cells: spare_cells,
+                        details: spare_details,
+                    },
+                );
+            });
+            self.add_people(
+                0..half,
+                &days,
+                &mut Sink {
+                    layout,
+                    cells: &mut out.cells,
+                    details: &mut out.details,
+                },
+            );
+            if let Err(panic) = second.join() {
+                std::panic::resume_unwind(panic);
+            }
+        });
+        for (a, b) in out.cells.iter_mut().zip(out.spare.0.drain(..)) {
+            a.add(&b);
+        }
+        for (a, b) in out.details.iter_mut().zip(out.spare.1.drain(..)) {
+            a.add(&b);
+        }
+        sum_bands_and_ancestors(&self.timeline, &layout, &days.epochs, &mut out.cells);
+        sum_bands_and_ancestors(&self.timeline, &layout, &days.epochs, &mut out.details);
+        Ok(())
+    }
+
+    fn add_people(&self, people: std::ops::Range<usize>, days: &Days, out: &mut Sink) {
+        let needed = activity_window(days.range);
         let mut day_tools = Vec::with_capacity(needed.len());
-        for (person_idx, person) in self.inputs.people.iter().enumerate() {
+        for person_idx in people {
             self.inputs
                 .activity
                 .day_masks(person_idx, needed, &mut day_tools);
-            self.add_person(person_idx, person, &epochs, &day_tools, &mut out);
+            let person = &self.inputs.people[person_idx];
+            self.add_person(person_idx, person, days, &day_tools, out);
         }
-        self.sum_bands_and_ancestors(&epochs, &mut out);
-        Ok(out)
+    }
+
+    /// The first day the person was eligible for any product of `mask`:
+    /// in post, in a unit gone live for it. It is the later of their start
+    /// and the go-live of the first unit they were in after go-live.
+    fn first_eligible(&self, person: &Person, mask: u64) -> Option<DayNum> {
+        person
+            .memberships
+            .iter()
+            .filter_map(|m| {
+                let from = m.from.max(person.start);
+                let to = match (m.to, person.leave) {
+                    (Some(to), Some(leave)) => to.min(leave + 1),
+                    (to, leave) => to.or(leave.map(|l| l + 1)).unwrap_or(DayNum::MAX),
+                };
+                let unit = self.inputs.tree.index_of(m.unit)?;
+                self.timeline
+                    .stretches(from, to)
+                    .find_map(|(epoch, first, end)| {
+                        let live = self.go_live[epoch].first_live(unit, mask)?.max(first);
+                        (live < end).then_some(live)
+                    })
+            })
+            .min()
     }
 
     /// Applies the definitions to one person for every day and subject.
@@ -166,16 +302,21 @@ impl<'a> Rollup<'a> {
         &self,
         person_idx: usize,
         person: &Person,
-        epochs: &[usize],
+        days: &Days,
         day_tools: &[u64],
-        out: &mut SpanCells,
+        out: &mut Sink,
     ) {
-        let range = out.range;
+        let range = days.range;
         let lead = (WINDOW_LONG - 1) as usize;
         let first_use: Vec<Option<DayNum>> = self
             .tool_masks
             .iter()
             .map(|&mask| self.inputs.first_use.earliest(person_idx, mask))
+            .collect();
+        let first_eligible: Vec<Option<DayNum>> = self
+            .product_masks
+            .iter()
+            .map(|&mask| self.first_eligible(person, mask))
             .collect();
         // The last active day seen so far per subject, primed from the
         // 27 days before the range.
@@ -189,11 +330,22 @@ impl<'a> Rollup<'a> {
                     .map(|i| range.first - (lead - i) as DayNum)
             })
             .collect();
+        // Active days in the 28-day window per subject, primed the same way.
+        let mut window_days: Vec<usize> = self
+            .tool_masks
+            .iter()
+            .map(|&mask| day_tools[..lead].iter().filter(|&&t| t & mask != 0).count())
+            .collect();
         for (offset, day) in (range.first..=range.last).enumerate() {
             let tools_today = day_tools[lead + offset];
+            let tools_gone = offset.checked_sub(1).map_or(0, |i| day_tools[i]);
             for (s, mask) in self.tool_masks.iter().enumerate() {
                 if tools_today & mask != 0 {
                     last_active[s] = Some(day);
+                    window_days[s] += 1;
+                }
+                if tools_gone & mask != 0 {
+                    window_days[s] -= 1;
                 }
             }
             if !person.in_post(day) {
@@ -205,7 +357,7 @@ impl<'a> Rollup<'a> {
             else {
                 continue;
             };
-            let live = self.go_live[epochs[offset]].live_mask(unit, day);
+            let live = self.go_live[days.epochs[offset]].live_mask(unit, day);
             if live == 0 {
                 continue;
             }
@@ -214,50 +366,140 @@ impl<'a> Rollup<'a> {
                 if self.product_masks[s] & live == 0 {
                     continue;
                 }
-                let at = out.offset(unit, s, band) + offset;
+                let at = out.layout.offset(unit, s, band) + offset;
+                let active28 = last_active[s].is_some_and(|last| day - last < WINDOW_LONG);
+                let used = first_use[s].filter(|&f| f <= day);
                 let cell = &mut out.cells[at];
                 cell.eligible += 1;
-                if let Some(last) = last_active[s] {
-                    cell.active7 += u32::from(day - last < WINDOW_SHORT);
-                    cell.active28 += u32::from(day - last < WINDOW_LONG);
+                cell.active7 += u32::from(last_active[s].is_some_and(|l| day - l < WINDOW_SHORT));
+                cell.active28 += u32::from(active28);
+                cell.reached += u32::from(used.is_some());
+                // Eligible today, so eligible on some day up to today.
+                let first_eligible = first_eligible[s].unwrap_or(day);
+                let before_data_start =
+                    used.is_some_and(|f| self.observed_from[s].is_some_and(|o| f < o));
+                let detail = &mut out.details[at];
+                if active28 {
+                    detail.depth[window_days[s] - 1] += 1;
                 }
-                cell.reached += u32::from(first_use[s].is_some_and(|f| f <= day));
+                match used {
+                    Some(_) if before_data_start => detail.before_data_start += 1,
+                    Some(f) => detail.first_use[first_use_bin(first_eligible, f)] += 1,
+                    None => {}
+                }
+                if before_data_start {
+                    continue;
+                }
+                if day - first_eligible >= FIRST_USE_GRACE {
+                    detail.within_grace.eligible += 1;
+                    detail.within_grace.active28 +=
+                        u32::from(used.is_some_and(|f| f - first_eligible <= FIRST_USE_GRACE));
+                }
+                let Some(f) = used.filter(|_| days.week_ends[offset]) else {
+                    continue;
+                };
+                // Retention: the cohort of f's week, read n weeks on, at the
+                // person's unit and band at first use.
+                let Some(unit_then) = person.unit_at(f).and_then(|u| self.inputs.tree.index_of(u))
+                else {
+                    continue;
+                };
+                let weeks_on = (week_start(day) - week_start(f)) / 7;
+                for (i, n) in RETENTION_WEEKS.iter().enumerate() {
+                    if weeks_on == *n {
+                        let band_then = person.band_at(f).index();
+                        let at = out.layout.offset(unit_then, s, band_then) + offset;
+                        let cohort = &mut out.details[at].retention[i];
+                        cohort.eligible += 1;
+                        cohort.active28 += u32::from(active28);
+                    }
+                }
             }
         }
     }
+}
 
-    /// Fills "all bands", then adds each node into its parent, deepest
-    /// first, using the tree of each day.
-    fn sum_bands_and_ancestors(&self, epochs: &[usize], out: &mut SpanCells) {
-        let days = out.range.len();
-        let n_subjects = self.subjects.len();
-        for node in 0..out.nodes {
-            for s in 0..n_subjects {
-                for d in 0..days {
-                    let mut all = Counts::default();
-                    for band in 0..ALL_BANDS {
-                        all.add(&out.cells[out.offset(node, s, band) + d]);
+/// The days a computation covers, with what each needs.
+struct Days {
+    range: DayRange,
+    /// The tree's stretch on each day.
+    epochs: Vec<usize>,
+    /// Whether each day ends an ISO week.
+    week_ends: Vec<bool>,
+}
+
+/// Where one worker adds people's cells.
+struct Sink<'a> {
+    layout: Layout,
+    cells: &'a mut [Counts],
+    details: &'a mut [Detail],
+}
+
+/// How a span's cells are laid out: `[node][subject][band slot][day]`.
+#[derive(Clone, Copy)]
+struct Layout {
+    subjects: usize,
+    days: usize,
+}
+
+impl Layout {
+    fn offset(&self, node: usize, subject: usize, slot: usize) -> usize {
+        ((node * self.subjects + subject) * BAND_SLOTS + slot) * self.days
+    }
+}
+
+/// Fills "all bands", then adds each node into its parent, deepest first,
+/// using the tree of each day. Cells are merged in place, never copied:
+/// a detail cell is a few hundred bytes.
+fn sum_bands_and_ancestors<T: Cell>(
+    timeline: &TreeTimeline,
+    layout: &Layout,
+    epochs: &[usize],
+    cells: &mut [T],
+) {
+    let days = layout.days;
+    for group in cells.chunks_mut(BAND_SLOTS * days) {
+        let (bands, all) = group.split_at_mut(ALL_BANDS * days);
+        all.fill(T::default());
+        for band in bands.chunks(days) {
+            for (a, b) in all.iter_mut().zip(band) {
+                a.merge(b);
+            }
+        }
+    }
+    // Days with the same tree are summed as one run.
+    let mut first = 0;
+    while first < days {
+        let epoch = epochs[first];
+        let end = (first..days).find(|&d| epochs[d] != epoch).unwrap_or(days);
+        let snapshot = timeline.snapshot(epoch);
+        for &node in &snapshot.bottom_up {
+            let Some(parent) = snapshot.parent[node] else {
+                continue;
+            };
+            for s in 0..layout.subjects {
+                for slot in 0..BAND_SLOTS {
+                    let (from, to) = (layout.offset(node, s, slot), layout.offset(parent, s, slot));
+                    let (child, sum) = disjoint(cells, from + first, to + first, end - first);
+                    for (a, b) in sum.iter_mut().zip(child) {
+                        a.merge(b);
                     }
-                    let at = out.offset(node, s, ALL_BANDS) + d;
-                    out.cells[at] = all;
                 }
             }
         }
-        for (d, &epoch) in epochs.iter().enumerate() {
-            let snapshot = self.timeline.snapshot(epoch);
-            for &node in &snapshot.bottom_up {
-                let Some(parent) = snapshot.parent[node] else {
-                    continue;
-                };
-                for s in 0..n_subjects {
-                    for slot in 0..BAND_SLOTS {
-                        let child = out.cells[out.offset(node, s, slot) + d];
-                        let at = out.offset(parent, s, slot) + d;
-                        out.cells[at].add(&child);
-                    }
-                }
-            }
-        }
+        first = end;
+    }
+}
+
+/// `cells[from..from + len]` to read and `cells[to..to + len]` to write;
+/// the two must not overlap.
+fn disjoint<T>(cells: &mut [T], from: usize, to: usize, len: usize) -> (&[T], &mut [T]) {
+    if from < to {
+        let (head, tail) = cells.split_at_mut(to);
+        (&head[from..from + len], &mut tail[..len])
+    } else {
+        let (head, tail) = cells.split_at_mut(from);
+        (&tail[..len], &mut head[to..to + len])
     }
 }
 

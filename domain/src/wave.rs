@@ -216,6 +216,14 @@ impl GoLiveTable {
         self.days[unit * self.products + product]
     }
 
+    /// The earliest go-live for the unit of any product in `mask`.
+    pub fn first_live(&self, unit: usize, mask: u64) -> Option<DayNum> {
+        (0..self.products)
+            .filter(|p| mask & (1 << p) != 0)
+            .filter_map(|p| self.go_live(unit, p))
+            .min()
+    }
+
     /// Bit i set: product i has gone live for the unit on or before `day`.
     pub fn live_mask(&self, unit: usize, day: DayNum) -> u64 {
         (0..self.products).fold(0, |mask, p| match self.go_live(unit, p) {

@@ -244,7 +244,7 @@ fn assert_protected(
 /// overview, age band table and series identically.
 #[tokio::test]
 async fn both_backends_publish_identical_figures() {
-    use domain::{bands::BandTable, overview::DailySeries, overview::Overview};
+    use domain::{bands::BandTable, overview::DailySeries, overview::Overview, usage::UsageTable};
     let mut answers: Vec<Vec<String>> = Vec::new();
     for db in testing::both().await.expect("databases") {
         let app = TestApp::demo(db, AuthConfig::default()).await;
@@ -271,7 +271,11 @@ async fn both_backends_publish_identical_figures() {
                     )
                     .await
                     .json();
-                bodies.push(format!("{o:?}\n{t:?}\n{s:?}"));
+                let u: UsageTable = app
+                    .get(&format!("/api/usage?{query}&subject=product:1"), &cookie)
+                    .await
+                    .json();
+                bodies.push(format!("{o:?}\n{t:?}\n{s:?}\n{u:?}"));
             }
         }
         answers.push(bodies);

@@ -102,6 +102,11 @@ const TABLES: &[(&str, &[&str], &str)] = &[
         &["node_id", "subject", "month", "cells"],
         "node_id, subject, month",
     ),
+    (
+        "rollup_detail",
+        &["node_id", "subject", "month", "cells"],
+        "node_id, subject, month",
+    ),
     ("rollup_state", &["first_day", "last_day"], "id"),
     (
         "account",

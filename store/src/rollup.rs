@@ -9,12 +9,12 @@ use domain::{
     bands::BandCounts,
     catalog::{Catalog, Subject},
     day::{DayRange, date_of, day_num},
-    metrics::Counts,
+    metrics::{Counts, Detail},
     org::UnitId,
     people::{AgeBand, Person},
     rollup::{
-        ActivityGrid, FirstUse, MonthBlock, Rollup, RollupInputs, SpanCells, activity_window,
-        band_slot,
+        ActivityGrid, BAND_SLOTS, Cell, FirstUse, MonthBlock, Rollup, RollupInputs,
+        activity_window, band_slot,
     },
 };
 use futures::TryStreamExt;
@@ -23,7 +23,7 @@ use sqlx::QueryBuilder;
 use crate::{
     Store,
     db::{Db, on_db},
-    error::Result,
+    error::{Result, StoreError},
 };
 
 /// What a build or refresh did.
@@ -43,7 +43,27 @@ struct Loaded {
     people: Vec<Person>,
     first_use: FirstUse,
     grid: ActivityGrid,
+    data_start: Vec<Option<DayNum>>,
     activity_rows: u64,
+}
+
+/// The two tables of rollup cells: counts, which every view reads, and
+/// the detail behind medians and retention.
+#[derive(Clone, Copy)]
+enum Table {
+    Counts,
+    Detail,
+}
+
+impl Table {
+    const ALL: [Table; 2] = [Table::Counts, Table::Detail];
+
+    fn name(self) -> &'static str {
+        match self {
+            Table::Counts => "rollup_block",
+            Table::Detail => "rollup_detail",
+        }
+    }
 }
 
 impl Store {
@@ -64,8 +84,8 @@ impl Store {
         let (Some(first), Some(last)) =
             (bounds.0.map(|a| bounds.2.map_or(a, |g| a.min(g))), bounds.1)
         else {
+            self.clear_cells().await?;
             on_db!(&self.db, pool => {
-                sqlx::query("DELETE FROM rollup_block").execute(pool).await?;
                 sqlx::query("DELETE FROM rollup_state").execute(pool).await?;
             });
             return Ok(RollupStats {
@@ -76,12 +96,13 @@ impl Store {
         };
         let range = DayRange::new(day_num(first), day_num(last));
         let loaded = self.load_inputs(range).await?;
-        let blocks = self.compute_and_save(&loaded, range, true).await?;
+        let activity_rows = loaded.activity_rows;
+        let blocks = self.compute_and_save(loaded, range, true).await?;
         self.save_horizon(first, last).await?;
         Ok(RollupStats {
             days: Some((first, last)),
             blocks,
-            activity_rows: loaded.activity_rows,
+            activity_rows,
         })
     }
 
@@ -102,12 +123,13 @@ impl Store {
         let last = last.max(to);
         let range = DayRange::new(day_num(from), day_num(last));
         let loaded = self.load_inputs(range).await?;
-        let blocks = self.compute_and_save(&loaded, range, false).await?;
+        let activity_rows = loaded.activity_rows;
+        let blocks = self.compute_and_save(loaded, range, false).await?;
         self.save_horizon(first, last).await?;
         Ok(RollupStats {
             days: Some((from, last)),
             blocks,
-            activity_rows: loaded.activity_rows,
+            activity_rows,
         })
     }
 
@@ -136,6 +158,12 @@ impl Store {
                 first_use.record(p, t, day_num(day));
             }
         }
+        let coverage = self.tool_coverage().await?;
+        let data_start = catalog
+            .tools()
+            .iter()
+            .map(|t| coverage.get(&t.id).and_then(|c| c.data_start).map(day_num))
+            .collect();
         let window = activity_window(range);
         let mut grid = ActivityGrid::new(window, people.len(), tools);
         let mut activity_rows = 0u64;
@@ -192,66 +220,131 @@ impl Store {
             people,
             first_use,
             grid,
+            data_start,
             activity_rows,
         })
     }
 
     /// Computes `range` month by month and writes the blocks. A block only
     /// partly covered is merged with the stored one, unless `fresh`.
+    ///
+    /// A worker thread computes and encodes each month while this task
+    /// writes the month before, so the two cores share the work.
     async fn compute_and_save(
         &self,
-        loaded: &Loaded,
+        loaded: Loaded,
         range: DayRange,
         fresh: bool,
     ) -> Result<usize> {
-        let rollup = Rollup::new(RollupInputs {
-            catalog: &loaded.catalog,
-            tree: &loaded.tree,
-            waves: &loaded.waves,
-            people: &loaded.people,
-            activity: &loaded.grid,
-            first_use: &loaded.first_use,
-        })?;
         if fresh {
-            on_db!(&self.db, pool => {
-                sqlx::query("DELETE FROM rollup_block").execute(pool).await?;
-            });
+            self.clear_cells().await?;
         }
-        let mut written = 0;
+        // The stored blocks of months only partly recomputed (at most the
+        // first and the last), read before the worker starts.
+        let mut stored = HashMap::new();
         for span in range.months() {
-            let cells = rollup.compute(span.range)?;
-            let stored = if fresh || span.range == MonthBlock::zeroed(span.month).range() {
-                HashMap::new()
-            } else {
-                self.month_blocks(span.month).await?
-            };
-            let blocks = blocks_of(&loaded.tree, &cells, span.month, &stored);
-            written += blocks.len();
-            self.save_blocks(span.month, &blocks).await?;
+            let whole = span.range == MonthBlock::<Counts>::zeroed(span.month).range();
+            if !fresh && !whole {
+                let counts = self.month_blocks(Table::Counts, span.month).await?;
+                let details = self.month_blocks(Table::Detail, span.month).await?;
+                stored.insert(span.month, (counts, details));
+            }
         }
+        let (tx, mut rx) = tokio::sync::mpsc::channel(1);
+        let worker = tokio::task::spawn_blocking(move || -> Result<()> {
+            let rollup = Rollup::new(RollupInputs {
+                catalog: &loaded.catalog,
+                tree: &loaded.tree,
+                waves: &loaded.waves,
+                people: &loaded.people,
+                activity: &loaded.grid,
+                first_use: &loaded.first_use,
+                data_start: &loaded.data_start,
+            })?;
+            let mut cells = rollup.compute(DayRange::new(range.first, range.first))?;
+            for span in range.months() {
+                rollup.compute_into(span.range, &mut cells)?;
+                let (counts, details) = stored.remove(&span.month).unwrap_or_default();
+                let tree = &loaded.tree;
+                let subjects = &cells.subjects;
+                let counts = blocks_of(tree, subjects, span, |n, s| cells.series(n, s), &counts);
+                let details = blocks_of(
+                    tree,
+                    subjects,
+                    span,
+                    |n, s| cells.detail_series(n, s),
+                    &details,
+                );
+                if tx.blocking_send((span.month, counts, details)).is_err() {
+                    // The writer has stopped on an error of its own.
+                    break;
+                }
+            }
+            Ok(())
+        });
+        let mut written = 0;
+        let mut saved = Ok(());
+        while let Some((month, counts, details)) = rx.recv().await {
+            written += counts.len();
+            saved = self.save_blocks(Table::Counts, month, &counts).await;
+            if saved.is_ok() {
+                saved = self.save_blocks(Table::Detail, month, &details).await;
+            }
+            if saved.is_err() {
+                break;
+            }
+        }
+        drop(rx);
+        let computed = worker
+            .await
+            .map_err(|e| StoreError::Invalid(format!("rollup worker failed: {e}")))?;
+        computed?;
+        saved?;
         Ok(written)
     }
 
-    async fn month_blocks(&self, month: DayNum) -> Result<HashMap<(i32, String), MonthBlock>> {
-        let rows: Vec<(i32, String, Vec<u8>)> = on_db!(&self.db, pool => sqlx::query_as(
-            "SELECT node_id, subject, cells FROM rollup_block WHERE month = $1")
+    async fn clear_cells(&self) -> Result<()> {
+        for table in Table::ALL {
+            let sql = format!("DELETE FROM {}", table.name());
+            on_db!(&self.db, pool => { sqlx::query(&sql).execute(pool).await?; });
+        }
+        Ok(())
+    }
+
+    /// The stored blocks of one month.
+    async fn month_blocks<T: Cell>(
+        &self,
+        table: Table,
+        month: DayNum,
+    ) -> Result<HashMap<(i32, String), MonthBlock<T>>> {
+        let sql = format!(
+            "SELECT node_id, subject, cells FROM {} WHERE month = $1",
+            table.name()
+        );
+        let rows: Vec<(i32, String, Vec<u8>)> = on_db!(&self.db, pool => sqlx::query_as(&sql)
             .bind(date_of(month)).fetch_all(pool).await?);
         rows.into_iter()
             .map(|(node, subject, bytes)| Ok(((node, subject), MonthBlock::decode(month, &bytes)?)))
             .collect()
     }
 
-    async fn save_blocks(&self, month: DayNum, blocks: &[(i32, String, Vec<u8>)]) -> Result<()> {
+    async fn save_blocks(
+        &self,
+        table: Table,
+        month: DayNum,
+        blocks: &[(i32, String, Vec<u8>)],
+    ) -> Result<()> {
         let month = date_of(month);
+        let name = table.name();
         const CONFLICT: &str =
             " ON CONFLICT (node_id, subject, month) DO UPDATE SET cells = excluded.cells";
         match &self.db {
             Db::Sqlite(pool) => {
                 let mut tx = pool.begin().await?;
                 for chunk in blocks.chunks(BLOCKS_PER_STATEMENT) {
-                    let mut q = QueryBuilder::new(
-                        "INSERT INTO rollup_block (node_id, subject, month, cells) ",
-                    );
+                    let mut q = QueryBuilder::new(format!(
+                        "INSERT INTO {name} (node_id, subject, month, cells) "
+                    ));
                     q.push_values(chunk, |mut b, (node, subject, cells)| {
                         b.push_bind(node)
                             .push_bind(subject)
@@ -267,7 +360,7 @@ impl Store {
                 let mut tx = pool.begin().await?;
                 for chunk in blocks.chunks(BLOCKS_PER_STATEMENT * 10) {
                     sqlx::query(&format!(
-                        "INSERT INTO rollup_block (node_id, subject, month, cells) \
+                        "INSERT INTO {name} (node_id, subject, month, cells) \
                          SELECT n, s, $3, c FROM UNNEST($1::int4[], $2::text[], $4::bytea[]) AS x(n, s, c){CONFLICT}"
                     ))
                     .bind(chunk.iter().map(|b| b.0).collect::<Vec<_>>())
@@ -363,8 +456,8 @@ impl Store {
             .collect())
     }
 
-    /// Daily counts for one node over `from..=to`, in every band slot, for
-    /// each of `subjects` in order, read in one query.
+    /// Daily counts for one node over `from..=to`, in every band slot,
+    /// for each of `subjects` in order, read in one query.
     pub async fn band_series(
         &self,
         node: UnitId,
@@ -372,10 +465,40 @@ impl Store {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<Vec<(NaiveDate, BandCounts)>>> {
+        self.table_series(Table::Counts, node, subjects, from, to)
+            .await
+    }
+
+    /// Daily detail for one node and subject over `from..=to`, in every
+    /// band slot.
+    pub async fn detail_series(
+        &self,
+        node: UnitId,
+        subject: Subject,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<(NaiveDate, [Detail; BAND_SLOTS])>> {
+        Ok(self
+            .table_series(Table::Detail, node, &[subject], from, to)
+            .await?
+            .pop()
+            .unwrap_or_default())
+    }
+
+    /// Daily cells of one table for one node, per subject in order, read in
+    /// one query. Days outside the rollup horizon come back as zero cells.
+    async fn table_series<T: Cell>(
+        &self,
+        table: Table,
+        node: UnitId,
+        subjects: &[Subject],
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<Vec<(NaiveDate, [T; BAND_SLOTS])>>> {
         let range = DayRange::new(day_num(from), day_num(to));
         let keys: Vec<String> = subjects.iter().map(Subject::key).collect();
         let rows: Vec<(String, NaiveDate, Vec<u8>)> = on_db!(&self.db, pool => {
-            let mut q = QueryBuilder::new("SELECT subject, month, cells FROM rollup_block WHERE node_id = ");
+            let mut q = QueryBuilder::new(format!("SELECT subject, month, cells FROM {} WHERE node_id = ", table.name()));
             q.push_bind(node.0).push(" AND month >= ").push_bind(date_of(domain::day::month_start(range.first)))
                 .push(" AND month <= ").push_bind(to).push(" AND subject IN (");
             let mut list = q.separated(", ");
@@ -386,7 +509,7 @@ impl Store {
         let mut blocks = HashMap::new();
         for (subject, month, bytes) in rows {
             let m = day_num(month);
-            blocks.insert((subject, m), MonthBlock::decode(m, &bytes)?);
+            blocks.insert((subject, m), MonthBlock::<T>::decode(m, &bytes)?);
         }
         Ok(keys
             .into_iter()
@@ -394,11 +517,11 @@ impl Store {
                 (range.first..=range.last)
                     .map(|d| {
                         let month = domain::day::month_start(d);
-                        let counts = blocks
+                        let cells = blocks
                             .get(&(key.clone(), month))
                             .map(|b| b.day(d))
-                            .unwrap_or_default();
-                        (date_of(d), counts)
+                            .unwrap_or_else(|| [T::default(); BAND_SLOTS]);
+                        (date_of(d), cells)
                     })
                     .collect()
             })
@@ -406,24 +529,36 @@ impl Store {
     }
 }
 
-/// The stored form of every node's and subject's cells for one month.
-fn blocks_of(
+/// The stored form of one table's cells for every node and subject over a
+/// month's span, merged into the month's `stored` blocks.
+fn blocks_of<'a, T: Cell + 'a>(
     tree: &domain::org::OrgTree,
-    cells: &SpanCells,
-    month: DayNum,
-    stored: &HashMap<(i32, String), MonthBlock>,
+    subjects: &[Subject],
+    span: domain::day::MonthSpan,
+    series: impl Fn(usize, usize) -> &'a [T],
+    stored: &HashMap<(i32, String), MonthBlock<T>>,
 ) -> Vec<(i32, String, Vec<u8>)> {
-    let mut out = Vec::with_capacity(cells.nodes() * cells.subjects.len());
-    for node in 0..cells.nodes() {
+    let mut out = Vec::with_capacity(tree.len() * subjects.len());
+    for node in 0..tree.len() {
         let id = tree.id(node).0;
-        for (s, subject) in cells.subjects.iter().enumerate() {
+        for (s, subject) in subjects.iter().enumerate() {
             let key = subject.key();
-            let mut block = stored
-                .get(&(id, key.clone()))
-                .cloned()
-                .unwrap_or_else(|| MonthBlock::zeroed(month));
-            block.overwrite(cells.range, cells.series(node, s));
-            out.push((id, key, block.encode()));
+            let cells = series(node, s);
+            let bytes = match stored.get(&(id, key.clone())) {
+                None if span.range.first == span.month => {
+                    MonthBlock::encode_month(span.month, cells)
+                }
+                _ => None,
+            };
+            let bytes = bytes.unwrap_or_else(|| {
+                let mut block = stored
+                    .get(&(id, key.clone()))
+                    .cloned()
+                    .unwrap_or_else(|| MonthBlock::zeroed(span.month));
+                block.overwrite(span.range, cells);
+                block.encode()
+            });
+            out.push((id, key, bytes));
         }
     }
     out

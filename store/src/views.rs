@@ -9,13 +9,15 @@ use domain::{
     catalog::{Catalog, Subject},
     disclosure::Disclosure,
     metrics::Counts,
+    metrics::RETENTION_WEEKS,
     org::UnitId,
     overview::{
         Coverage, DailySeries, Overview, SubjectKpis, SubjectSeries, UnitRow, adoption_trend,
         default_as_of, window_is_partial,
     },
     people::{AgeBand, PersonList, PersonRow},
-    rollup::ALL_BANDS,
+    rollup::{ALL_BANDS, BAND_SLOTS},
+    usage::{self, UsageInputs, UsageTable},
 };
 
 use crate::{
@@ -197,6 +199,71 @@ impl Store {
             columns: bands::columns(),
             rows,
             trend: bands::trend(&disclosure, &days, own_shown),
+        })
+    }
+
+    /// How a unit's people use one subject: time to first use, depth and
+    /// retention per age band, and retention per weekly cohort, after
+    /// disclosure control.
+    pub async fn usage_table(
+        &self,
+        grant: &Grant,
+        subject: Subject,
+        as_of: NaiveDate,
+    ) -> Result<UsageTable> {
+        let meta = self.meta().await?;
+        let catalog = known_subject(&meta.catalog, subject)?;
+        let root = granted_unit(&meta.units, grant)?;
+        let weeks = usage::cohort_weeks(as_of);
+        // One read covers the oldest cohort's first reading to the as-of day.
+        let oldest = weeks.last().copied().unwrap_or(as_of);
+        let from = usage::read_day(oldest, RETENTION_WEEKS[0]).min(as_of);
+        let series = self.detail_series(root.id, subject, from, as_of).await?;
+        let on = |day: NaiveDate| {
+            let i = usize::try_from((day - from).num_days()).ok();
+            i.and_then(|i| series.get(i))
+                .map(|(_, cells)| *cells)
+                .unwrap_or_default()
+        };
+        let counts = self
+            .band_cells_on(&[root.id], &[subject], as_of)
+            .await?
+            .remove(&(root.id, subject))
+            .unwrap_or_default();
+        let inputs = UsageInputs {
+            counts,
+            detail: on(as_of),
+            pooled: std::array::from_fn(|i| {
+                let mut pooled = [Counts::default(); BAND_SLOTS];
+                for day in usage::pooled_days(as_of) {
+                    for (sum, cell) in pooled.iter_mut().zip(on(day)) {
+                        sum.add(&cell.retention[i]);
+                    }
+                }
+                pooled
+            }),
+            cohorts: weeks
+                .iter()
+                .map(|&week| {
+                    std::array::from_fn(|i| {
+                        let day = usage::read_day(week, RETENTION_WEEKS[i]);
+                        (day <= as_of).then(|| on(day)[ALL_BANDS].retention[i])
+                    })
+                })
+                .collect(),
+        };
+        let own_shown = grant.person_lists().is_ok();
+        let (rows, cohorts, before_data_start) =
+            usage::publish(&Disclosure::default(), as_of, &inputs, own_shown);
+        Ok(UsageTable {
+            unit_code: root.code.clone(),
+            subject: subject.key(),
+            subject_label: catalog.subject_label(subject),
+            as_of,
+            row_cohorts: usage::pooled_cohorts(as_of),
+            rows,
+            cohorts,
+            before_data_start,
         })
     }
 

@@ -191,6 +191,74 @@ async fn figures_round_trip_through_rollups_on_both_backends() {
 }
 
 #[tokio::test]
+async fn time_to_first_use_depth_and_retention_round_trip_on_both_backends() {
+    use domain::{
+        metrics::{Median, first_use_bin},
+        rollup::ALL_BANDS,
+        usage::Shown,
+    };
+    for db in testing::both().await.expect("databases") {
+        let store = &db.store;
+        let (force, m365, _) = seed(store).await;
+        ingest(
+            store,
+            &[
+                ("Teams", "person.1@force.police.uk", "2026-03-02", 4),
+                ("Teams", "person.1@force.police.uk", "2026-03-09", 1),
+                ("Exchange", "person.2@force.police.uk", "2026-03-20", 1),
+                // Carries the rollups on past the cohort's reading.
+                ("Box", "person.3@force.police.uk", "2026-04-10", 1),
+            ],
+        )
+        .await;
+        let read = |from: &'static str, to: &'static str| {
+            store.detail_series(force, m365, day(from), day(to))
+        };
+        // 20 Mar: both went live on 1 Mar. Person 1 first used it a day
+        // later, person 2 after 19 days: median 10. Person 1 was active on
+        // 2 days of the window, person 2 on 1.
+        let on_20th = read("2026-03-20", "2026-03-20").await.expect("detail")[0].1[ALL_BANDS];
+        assert_eq!(on_20th.first_use[first_use_bin(0, 1)], 1);
+        assert_eq!(on_20th.first_use[first_use_bin(0, 19)], 1);
+        assert_eq!(on_20th.first_users(), 2);
+        assert_eq!(
+            on_20th.median_days_to_first_use(),
+            Some(Median::Exact(10.0))
+        );
+        assert_eq!(&on_20th.depth[..3], &[1, 1, 0]);
+        // 31 Mar: 30 days since go-live, and both used it within 30.
+        let on_31st = read("2026-03-31", "2026-03-31").await.expect("detail")[0].1[ALL_BANDS];
+        assert_eq!(
+            (on_31st.within_grace.eligible, on_31st.within_grace.active28),
+            (2, 2)
+        );
+        // Person 1's cohort (w/c 2 Mar), four weeks on: read on Sunday
+        // 5 Apr, still active (last use 9 Mar), in band 25–34.
+        let weeks = read("2026-04-04", "2026-04-05").await.expect("detail");
+        assert_eq!(weeks[0].1[ALL_BANDS].retention[0], Counts::default());
+        let cohort = weeks[1].1;
+        assert_eq!(
+            (
+                cohort[ALL_BANDS].retention[0].eligible,
+                cohort[ALL_BANDS].retention[0].active28
+            ),
+            (1, 1)
+        );
+        assert_eq!(cohort[AgeBand::From25To34.index()].retention[0].eligible, 1);
+        // Published to an admin, two people are too few for any figure.
+        let (_, grant) = testing::admin_grant(store, None).await.expect("grant");
+        let table = store
+            .usage_table(&grant, m365, day("2026-03-31"))
+            .await
+            .expect("usage");
+        assert_eq!(table.rows.len(), 6);
+        assert_eq!(table.rows[0].first_use, Shown::Suppressed);
+        assert_eq!(table.rows[0].within_30, Shown::Suppressed);
+        assert_eq!(table.rows[1].first_use, Shown::Nobody, "nobody under 25");
+    }
+}
+
+#[tokio::test]
 async fn an_incremental_refresh_equals_a_rebuild_and_reingesting_changes_nothing() {
     for db in testing::both().await.expect("databases") {
         let store = &db.store;

@@ -11,19 +11,10 @@ pub async fn get_band_table(
     subject: Option<String>,
     as_of: Option<NaiveDate>,
 ) -> Result<BandTable, ServerFnError> {
-    use domain::catalog::Subject;
-
-    use super::ssr::{internal, read_failed, refused, unit as grant_unit};
+    use super::ssr::{internal, read_failed, subject_or_first_product, unit as grant_unit};
     let (state, caller, grant) = grant_unit(unit.as_deref()).await?;
     let store = &state.store;
-    let subject = match subject {
-        Some(key) => Subject::parse(&key).map_err(refused)?,
-        None => {
-            let catalog = store.catalog().await.map_err(internal)?;
-            let first = catalog.products().first().map(|p| Subject::Product(p.id));
-            first.unwrap_or(Subject::All)
-        }
-    };
+    let subject = subject_or_first_product(store, subject.as_deref()).await?;
     let as_of = store.resolve_as_of(as_of).await.map_err(internal)?;
     store
         .band_table(&caller.viewer, &grant, subject, as_of)

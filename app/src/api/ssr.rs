@@ -9,7 +9,10 @@
 pub mod accounts;
 pub mod password;
 
-use domain::access::{Denied, Grant, PersonListGrant, Viewer};
+use domain::{
+    access::{Denied, Grant, PersonListGrant, Viewer},
+    catalog::Subject,
+};
 use http::{HeaderValue, StatusCode};
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
@@ -215,6 +218,22 @@ pub fn read_failed(err: StoreError) -> ServerFnError {
     match err {
         StoreError::NotFound(what) => refused(format!("there is no {what}")),
         e => internal(e),
+    }
+}
+
+/// The subject asked for (`product:N`, `tool:N` or `all`), or by default
+/// the first product.
+pub async fn subject_or_first_product(
+    store: &Store,
+    key: Option<&str>,
+) -> Result<Subject, ServerFnError> {
+    match key {
+        Some(key) => Subject::parse(key).map_err(refused),
+        None => {
+            let catalog = store.catalog().await.map_err(internal)?;
+            let first = catalog.products().first().map(|p| Subject::Product(p.id));
+            Ok(first.unwrap_or(Subject::All))
+        }
     }
 }
 

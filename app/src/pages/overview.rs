@@ -4,13 +4,16 @@ use domain::{
     bands::BandTable,
     display::{count, date as display_date, percent},
     overview::Overview,
+    usage::UsageTable,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
-    api::{bands::get_band_table, overview::get_overview},
-    components::{BandSection, ErrorNote, KpiTile, LineChartView, SUPPRESSED, UnitTable},
+    api::{bands::get_band_table, overview::get_overview, usage::get_usage},
+    components::{
+        BandSection, ErrorNote, KpiTile, LineChartView, SUPPRESSED, UnitTable, UsageSection,
+    },
 };
 
 /// A unit's progress (the whole force at `/`): KPI tiles per product and
@@ -34,10 +37,17 @@ pub fn OverviewPage() -> impl IntoView {
     let bands = Resource::new(band_args, |(unit, subject, as_of)| {
         get_band_table(unit, subject, as_of)
     });
+    let usage_args = move || {
+        let (unit, as_of) = args();
+        (unit, query.read().get("usage"), as_of)
+    };
+    let usage = Resource::new(usage_args, |(unit, subject, as_of)| {
+        get_usage(unit, subject, as_of)
+    });
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading figures…"</p> }>
             {move || overview.get().map(|result| match result {
-                Ok(o) => view! { <OverviewBody overview=o bands/> }.into_any(),
+                Ok(o) => view! { <OverviewBody overview=o bands usage/> }.into_any(),
                 Err(e) => view! { <ErrorNote error=e/> }.into_any(),
             })}
         </Suspense>
@@ -48,6 +58,7 @@ pub fn OverviewPage() -> impl IntoView {
 fn OverviewBody(
     overview: Overview,
     bands: Resource<Result<BandTable, ServerFnError>>,
+    usage: Resource<Result<UsageTable, ServerFnError>>,
 ) -> impl IntoView {
     let subjects: Vec<(String, String)> = overview
         .kpis
@@ -55,9 +66,18 @@ fn OverviewBody(
         .map(|k| (k.subject.clone(), k.label.clone()))
         .collect();
     let as_of = overview.as_of;
+    let usage_subjects = subjects.clone();
     let by_age = move || {
         bands.get().map(|result| match result {
             Ok(table) => view! { <BandSection table subjects=subjects.clone() as_of/> }.into_any(),
+            Err(e) => view! { <ErrorNote error=e/> }.into_any(),
+        })
+    };
+    let how_used = move || {
+        usage.get().map(|result| match result {
+            Ok(table) => {
+                view! { <UsageSection table subjects=usage_subjects.clone() as_of/> }.into_any()
+            }
             Err(e) => view! { <ErrorNote error=e/> }.into_any(),
         })
     };
@@ -130,6 +150,7 @@ fn OverviewBody(
             <LineChartView chart=overview.trend id="adoption-trend"/>
             {drill}
             <Suspense fallback=|| view! { <p class="loading">"Loading age bands…"</p> }>{by_age}</Suspense>
+            <Suspense fallback=|| view! { <p class="loading">"Loading speed, depth and retention…"</p> }>{how_used}</Suspense>
         </div>
     }
 }

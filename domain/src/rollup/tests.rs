@@ -5,6 +5,7 @@ use super::*;
 use crate::{
     catalog::{ProductId, ToolId, tests::force_catalog},
     day::day_num,
+    metrics::{Detail, Median, first_use_bin},
     org::{UnitId, UnitVersion},
     people::{Membership, StaffId},
     wave::TargetMetric,
@@ -35,6 +36,7 @@ struct TinyForce {
     people: Vec<Person>,
     activity: ActivityGrid,
     first_use: FirstUse,
+    data_start: Vec<Option<DayNum>>,
 }
 
 fn tiny_force() -> TinyForce {
@@ -112,6 +114,19 @@ fn tiny_force() -> TinyForce {
         people,
         activity,
         first_use,
+        data_start: vec![None; 5],
+    }
+}
+
+fn inputs<'a>(force: &'a TinyForce, catalog: &'a Catalog) -> RollupInputs<'a> {
+    RollupInputs {
+        catalog,
+        tree: &force.tree,
+        waves: &force.waves,
+        people: &force.people,
+        activity: &force.activity,
+        first_use: &force.first_use,
+        data_start: &force.data_start,
     }
 }
 
@@ -122,15 +137,7 @@ fn cells(force: &TinyForce) -> (SpanCells, Vec<Subject>) {
 /// The cells of `range`, with the subjects they are laid out by.
 fn compute(force: &TinyForce, range: DayRange) -> (SpanCells, Vec<Subject>) {
     let catalog = force_catalog();
-    let rollup = Rollup::new(RollupInputs {
-        catalog: &catalog,
-        tree: &force.tree,
-        waves: &force.waves,
-        people: &force.people,
-        activity: &force.activity,
-        first_use: &force.first_use,
-    })
-    .expect("rollup");
+    let rollup = Rollup::new(inputs(force, &catalog)).expect("rollup");
     let subjects = rollup.subjects().to_vec();
     (rollup.compute(range).expect("cells"), subjects)
 }
@@ -276,15 +283,7 @@ fn activity_leaves_the_28_day_window_on_day_28() {
 fn a_range_without_its_activity_window_loaded_is_refused() {
     let force = tiny_force();
     let catalog = force_catalog();
-    let rollup = Rollup::new(RollupInputs {
-        catalog: &catalog,
-        tree: &force.tree,
-        waves: &force.waves,
-        people: &force.people,
-        activity: &force.activity,
-        first_use: &force.first_use,
-    })
-    .expect("rollup");
+    let rollup = Rollup::new(inputs(&force, &catalog)).expect("rollup");
     let err = rollup
         .compute(DayRange::new(d0() - 20, d0()))
         .expect_err("window starts too early");
@@ -295,15 +294,7 @@ fn a_range_without_its_activity_window_loaded_is_refused() {
 fn computing_a_sub_range_gives_the_same_cells() {
     let force = tiny_force();
     let catalog = force_catalog();
-    let rollup = Rollup::new(RollupInputs {
-        catalog: &catalog,
-        tree: &force.tree,
-        waves: &force.waves,
-        people: &force.people,
-        activity: &force.activity,
-        first_use: &force.first_use,
-    })
-    .expect("rollup");
+    let rollup = Rollup::new(inputs(&force, &catalog)).expect("rollup");
     let whole = rollup
         .compute(DayRange::new(d0(), d0() + 40))
         .expect("whole");
@@ -321,15 +312,172 @@ fn computing_a_sub_range_gives_the_same_cells() {
     }
 }
 
+/// The detail of one cell, computed over days 0..=60.
+fn detail_at(
+    force: &TinyForce,
+    unit: i32,
+    subject: Subject,
+    band: Option<AgeBand>,
+    day: DayNum,
+) -> Detail {
+    let (cells, subjects) = compute(force, DayRange::new(d0(), d0() + 60));
+    let node = force.tree.index_of(UnitId(unit)).expect("unit");
+    let s = subjects
+        .iter()
+        .position(|x| *x == subject)
+        .expect("subject");
+    cells.detail(node, s, band, d0() + day)
+}
+
+fn bins(detail: &Detail) -> Vec<(usize, u32)> {
+    detail
+        .first_use
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c > 0)
+        .map(|(b, c)| (b, *c))
+        .collect()
+}
+
+#[test]
+fn time_to_first_use_counts_from_the_first_eligible_day() {
+    let force = tiny_force();
+    // M365 on day 30, force: P1, P2, P3 eligible (first eligible day 10,
+    // A1's go-live). P1's first use (day 5) came in the pilot: pre-go-live,
+    // 0 days. P2's came on day 30: 20 days. P3 has none. Median (0+20)/2.
+    let d = detail_at(&force, 1, M365, None, 30);
+    assert_eq!(bins(&d), vec![(0, 1), (first_use_bin(10, 30), 1)]);
+    assert_eq!(d.median_days_to_first_use(), Some(Median::Exact(10.0)));
+    // Box on day 30, B1: P4 moved in on day 20, its go-live, and used Box
+    // on day 25 (5 days); P6 started on day 24 and used it that day (0
+    // days). P5, who used it a day after go-live, left on day 22.
+    let d = detail_at(&force, 5, BOX_P, None, 30);
+    assert_eq!(
+        bins(&d),
+        vec![(first_use_bin(0, 0), 1), (first_use_bin(0, 5), 1)]
+    );
+    assert_eq!(d.median_days_to_first_use(), Some(Median::Exact(2.5)));
+    assert_eq!(
+        d.within_grace,
+        Counts::default(),
+        "nobody has had 30 days yet"
+    );
+    // All tools: P4's first eligible day is still 10, in A1, before the
+    // move; first use day 15 (Teams).
+    let d = detail_at(&force, 5, Subject::All, Some(AgeBand::From35To44), 30);
+    assert_eq!(
+        bins(&d),
+        vec![(first_use_bin(0, 0), 1), (first_use_bin(10, 15), 1)]
+    );
+}
+
+#[test]
+fn used_within_30_days_counts_only_those_seen_for_30_days() {
+    let force = tiny_force();
+    // Day 39: A1 went live on day 10, 29 days ago: nobody yet.
+    assert_eq!(
+        detail_at(&force, 4, M365, None, 39).within_grace,
+        Counts::default()
+    );
+    // Day 40: P1 (pilot), P2 (20 days) and P3 (never) have had 30 days.
+    assert_eq!(
+        detail_at(&force, 4, M365, None, 40).within_grace,
+        counts(3, 0, 2, 0)
+    );
+}
+
+#[test]
+fn depth_is_active_days_in_the_window() {
+    let force = tiny_force();
+    // Day 30, M365 window [3, 30]: P1 active on days 5 and 12 (2 days), P2
+    // on day 30 (1 day). Median (1+2)/2.
+    let d = detail_at(&force, 1, M365, None, 30);
+    assert_eq!(&d.depth[..3], &[1, 1, 0]);
+    assert_eq!(d.median_depth(), Some(Median::Exact(1.5)));
+    // Day 33: day 5 has left the window.
+    let d = detail_at(&force, 1, M365, None, 33);
+    assert_eq!(&d.depth[..3], &[2, 0, 0]);
+}
+
+#[test]
+fn retention_follows_each_cohort_from_its_unit_and_band_at_first_use() {
+    let force = tiny_force();
+    let teams = Subject::Tool(ToolId(2));
+    // Day 0 is a Sunday. P1 first used Teams on day 5, in the ISO week of
+    // days 1..=7; four weeks on ends on day 35. P1 is still eligible, last
+    // active on day 12 (23 days before): retained, in A1, band 25–34.
+    let at35 = detail_at(&force, 4, teams, Some(AgeBand::From25To34), 35);
+    assert_eq!(at35.retention[0], counts(1, 0, 1, 0));
+    assert_eq!(
+        detail_at(&force, 1, teams, None, 35).retention[0],
+        counts(1, 0, 1, 0)
+    );
+    // Only on the week's last day.
+    assert_eq!(
+        detail_at(&force, 1, teams, None, 34).retention[0],
+        Counts::default()
+    );
+    assert_eq!(
+        detail_at(&force, 1, teams, None, 36).retention[0],
+        Counts::default()
+    );
+    // All tools: P4's first use (Teams, day 15, week 15..=21) was made in
+    // A1; four weeks on (day 49) P4 is in B1, active on day 25: counted in
+    // A1, band 35–44. P5's cohort (day 21) has left by then: not counted.
+    assert_eq!(
+        detail_at(&force, 4, Subject::All, Some(AgeBand::From35To44), 49).retention[0],
+        counts(1, 0, 1, 0)
+    );
+    assert_eq!(
+        detail_at(&force, 5, Subject::All, None, 49).retention[0],
+        Counts::default()
+    );
+    // Box: P4 (day 25) and P6 (day 24) share the week of days 22..=28; on
+    // day 56 both are eligible, neither active in the 28 days before.
+    assert_eq!(
+        detail_at(&force, 5, BOX_P, None, 56).retention[0],
+        counts(2, 0, 0, 0)
+    );
+}
+
+#[test]
+fn first_use_in_the_first_28_days_of_data_is_reached_before_data_start() {
+    let mut force = tiny_force();
+    // Teams data starts on day 0: a first use before day 28 may have come
+    // earlier, unseen.
+    force.data_start[TEAMS] = Some(d0());
+    // Day 40, A1, M365: P1 (day 5) is reached, but before data start; P2
+    // (Exchange, day 30) is not. P1 leaves time to first use and the
+    // 30-day share; P3 stays in the share.
+    let d = detail_at(&force, 4, M365, None, 40);
+    assert_eq!(d.before_data_start, 1);
+    assert_eq!(bins(&d), vec![(first_use_bin(10, 30), 1)]);
+    assert_eq!(d.within_grace, counts(2, 0, 1, 0));
+    // ... and is in no retention cohort.
+    let teams = Subject::Tool(ToolId(2));
+    assert_eq!(
+        detail_at(&force, 1, teams, None, 35).retention[0],
+        Counts::default()
+    );
+    // The counts are untouched: P1 is reached.
+    let t = compute(&force, DayRange::new(d0(), d0() + 40));
+    let node = force.tree.index_of(UnitId(4)).expect("unit");
+    let s = t.1.iter().position(|x| *x == M365).expect("subject");
+    assert_eq!(t.0.get(node, s, None, d0() + 40).reached, 2);
+}
+
 /// Every cell of `range`, in a fixed order.
-fn all_cells(force: &TinyForce, range: DayRange) -> Vec<Counts> {
+fn all_cells(force: &TinyForce, range: DayRange) -> Vec<(Counts, Detail)> {
     let (cells, _) = compute(force, range);
     let mut out = Vec::new();
     for node in 0..cells.nodes() {
         for s in 0..cells.subjects.len() {
             for day in range.first..=range.last {
                 for band in AgeBand::ALL.iter().copied().map(Some).chain([None]) {
-                    out.push(cells.get(node, s, band, day));
+                    out.push((
+                        cells.get(node, s, band, day),
+                        cells.detail(node, s, band, day),
+                    ));
                 }
             }
         }
@@ -348,9 +496,11 @@ proptest::proptest! {
         old in proptest::collection::vec((0usize..6, 0usize..5, 0i32..50), 0..40),
         new in proptest::collection::vec((0usize..6, 0usize..5, 0i32..50), 1..20),
         from in 0i32..50,
+        data_start in proptest::option::of(-10i32..30),
     ) {
         let range = DayRange::new(d0(), d0() + 49);
         let mut force = tiny_force();
+        force.data_start[TEAMS] = data_start.map(|d| d0() + d);
         let mark = |force: &mut TinyForce, (p, tool, day): (usize, usize, i32)| {
             force.activity.mark(p, tool, d0() + day);
             force.first_use.record(p, tool, d0() + day);
@@ -373,7 +523,7 @@ proptest::proptest! {
             }
         }
         let refreshed = all_cells(&force, DayRange::new(d0() + from, range.last));
-        let tail: Vec<Counts> = rebuilt
+        let tail: Vec<(Counts, Detail)> = rebuilt
             .iter()
             .enumerate()
             .filter(|(i, _)| ((i / per_day) % days) as i32 >= from)

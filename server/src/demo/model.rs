@@ -72,6 +72,8 @@ struct Person {
     /// Adoption day per product (0 = Box, 1 = Microsoft 365).
     adopts: [Option<NaiveDate>; 2],
     lapses: [Option<NaiveDate>; 2],
+    /// How heavily they use the tools they adopt: a factor on `DAILY_USE`.
+    intensity: f64,
     takes: [bool; 5],
     rng_salt: u64,
 }
@@ -96,6 +98,15 @@ pub struct Force {
     waves: Vec<WaveSpec>,
     ghosts: Vec<String>,
     externals: Vec<String>,
+}
+
+/// How much more likely each year of age makes adoption in a command.
+fn age_slope(pattern: AgePattern) -> f64 {
+    match pattern {
+        AgePattern::OlderLead => 0.010,
+        AgePattern::YoungerLead => -0.011,
+        AgePattern::Even => 0.0,
+    }
 }
 
 fn first_of_next_month(day: NaiveDate) -> NaiveDate {
@@ -325,19 +336,17 @@ impl Force {
                 let Some(go_live) = self.go_live(command, product) else {
                     continue;
                 };
-                let base = if product == 0 { 0.74 } else { 0.86 };
-                let slope = match pattern {
-                    AgePattern::OlderLead => 0.010,
-                    AgePattern::YoungerLead => -0.011,
-                    AgePattern::Even => 0.0,
-                };
+                let base = if product == 0 { 0.82 } else { 0.86 };
+                let slope = age_slope(pattern);
                 let propensity =
                     (base + slope * f64::from(age - 40) + (r.unit() - 0.5) * 0.1).clamp(0.05, 0.98);
                 if !r.chance(propensity) {
                     continue;
                 }
                 let pilot = r.chance(0.02);
-                let mean_delay = if product == 0 { 45.0 } else { 30.0 };
+                // The leading ages also start sooner.
+                let mean_delay = if product == 0 { 45.0 } else { 30.0 }
+                    * (1.0 - 2.0 * slope * f64::from(age - 40)).clamp(0.4, 1.8);
                 let mut day = if pilot {
                     go_live - Days::new(1 + r.below(14))
                 } else {
@@ -354,10 +363,21 @@ impl Force {
                     continue;
                 }
                 adopts[product] = Some(day);
-                if r.chance(0.06) {
-                    lapses[product] = Some(day + Days::new(20 + r.below(120)));
+                // Some stop: half of them after trying it for a few days,
+                // the rest within months; the trailing ages more often.
+                let lapse = if product == 0 { 0.16 } else { 0.10 };
+                if r.chance(lapse * (1.0 - 3.0 * slope * f64::from(age - 40)).clamp(0.3, 2.0)) {
+                    let after = if r.chance(0.5) {
+                        1 + r.below(6)
+                    } else {
+                        14 + r.below(120)
+                    };
+                    lapses[product] = Some(day + Days::new(after));
                 }
             }
+            let intensity =
+                (1.0 + 1.5 * age_slope(pattern) * f64::from(age - 40) + (r.unit() - 0.5) * 0.4)
+                    .clamp(0.3, 1.6);
             let takes = std::array::from_fn(|t| r.chance(TAKES_TOOL[t]));
             let surname = SURNAMES[r.below(SURNAMES.len() as u64) as usize];
             let initial = (b'a' + r.below(26) as u8) as char;
@@ -372,6 +392,7 @@ impl Force {
                 moved,
                 adopts,
                 lapses,
+                intensity,
                 takes,
                 rng_salt: r.next_u64(),
             });
@@ -453,7 +474,7 @@ impl Force {
                 }
                 // New adopters ramp up over their first fortnight.
                 let ramp = ((day - adopted).num_days() as f64 / 14.0).clamp(0.3, 1.0);
-                if r.chance(daily_use * scale * ramp) {
+                if r.chance(daily_use * scale * ramp * p.intensity) {
                     emit(tool, &p.sign_in, 1 + r.below(12) as i64);
                 }
             }

@@ -24,6 +24,7 @@ use domain::{
     bands::BandTable,
     catalog::{Catalog, Subject, ToolId},
     overview::{DailySeries, Overview},
+    usage::UsageTable,
 };
 use leptos::prelude::LeptosOptions;
 use reqwest::{Client, StatusCode, header};
@@ -319,6 +320,19 @@ async fn measure(
         uptake: bands,
         baseline: Some(time_raw(runs, || store.raw_unit_bands(command_id, tool, as_of)).await?),
         budget: "p50 ≤ 5 ms",
+    });
+    let usage = served
+        .time::<UsageTable>(
+            &format!("/api/usage?unit={command}&subject={subject}&as_of={as_of}"),
+            n,
+            |u| u.cohorts.len() > 1,
+        )
+        .await?;
+    lines.push(Line {
+        what: format!("Speed, depth and retention, {command}, one tool (16 weekly cohorts)"),
+        uptake: usage,
+        baseline: None,
+        budget: "p50 ≤ 5 ms (as the unit views)",
     });
     let series = served
         .time::<DailySeries>(

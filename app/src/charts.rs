@@ -8,6 +8,23 @@ use plotly::{
     layout::{Axis, Legend, Margin},
 };
 
+/// Draws a plot into the element with `id`. plotly.js answers with a
+/// promise, or with nothing when it cannot draw; nothing waits on it, so
+/// neither is an error here.
+#[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+pub fn draw(id: &str, plot: &Plot) {
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen]
+    extern "C" {
+        #[wasm_bindgen(catch, js_namespace = Plotly, js_name = newPlot)]
+        fn new_plot(id: &str, figure: &JsValue) -> Result<JsValue, JsValue>;
+    }
+    if let Err(e) = new_plot(id, &plot.to_js_object()) {
+        leptos::logging::warn!("chart {id} not drawn: {e:?}");
+    }
+}
+
 pub fn line_plot(chart: &LineChart) -> Plot {
     let mut plot = Plot::new();
     for s in &chart.series {

@@ -2,6 +2,8 @@
 
 use chrono::NaiveDate;
 
+use crate::metrics::Median;
+
 /// For example "25 Nov 2026".
 pub fn date(date: NaiveDate) -> String {
     date.format("%-d %b %Y").to_string()
@@ -10,6 +12,25 @@ pub fn date(date: NaiveDate) -> String {
 /// A rate as a percentage with one decimal, or "–" when there is none.
 pub fn percent(rate: Option<f64>) -> String {
     rate.map_or_else(|| "–".to_owned(), |r| format!("{:.1}%", r * 100.0))
+}
+
+/// A median number of days, for example "1 day", "2.5 days" or "31–37
+/// days".
+pub fn days(median: Median) -> String {
+    if median == Median::Exact(1.0) {
+        "1 day".to_owned()
+    } else {
+        format!("{median} days")
+    }
+}
+
+/// A number of people, for example "1 person" or "1,204 people".
+pub fn people(n: u32) -> String {
+    if n == 1 {
+        "1 person".to_owned()
+    } else {
+        format!("{} people", count(n))
+    }
 }
 
 /// A count with thousands separators, for example "46,567".
@@ -37,5 +58,10 @@ mod tests {
         assert_eq!(count(46_567), "46,567");
         assert_eq!(count(999), "999");
         assert_eq!(count(1_000_000), "1,000,000");
+        assert_eq!(days(Median::Exact(1.0)), "1 day");
+        assert_eq!(days(Median::Exact(2.5)), "2.5 days");
+        assert_eq!(days(Median::Between(31, Some(37))), "31–37 days");
+        assert_eq!(people(1), "1 person");
+        assert_eq!(people(1204), "1,204 people");
     }
 }

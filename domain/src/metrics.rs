@@ -116,39 +116,55 @@ impl Default for Detail {
 pub const DETAIL_FIELDS: usize = DEPTH_BINS + FIRST_USE_BINS + 1 + 2 * 3;
 
 impl Detail {
-    /// Every count, in a fixed order: the stored form.
-    pub fn to_fields(&self) -> [u32; DETAIL_FIELDS] {
-        let mut out = [0; DETAIL_FIELDS];
-        let (depth, rest) = out.split_at_mut(DEPTH_BINS);
-        depth.copy_from_slice(&self.depth);
-        let (first_use, rest) = rest.split_at_mut(FIRST_USE_BINS);
-        first_use.copy_from_slice(&self.first_use);
-        let cohorts = std::iter::once(&self.within_grace).chain(&self.retention);
-        let scalars = std::iter::once(self.before_data_start)
-            .chain(cohorts.flat_map(|c| [c.eligible, c.active28]));
-        for (slot, v) in rest.iter_mut().zip(scalars) {
-            *slot = v;
+    /// The count at `index` in the stored order: the depth bins, the
+    /// first-use bins, reached before data start, then the eligible and
+    /// active counts of the 30-day share and of each retention cohort.
+    pub fn field_mut(&mut self, index: usize) -> Option<&mut u32> {
+        let scalar = index.checked_sub(DEPTH_BINS + FIRST_USE_BINS);
+        match (index, scalar) {
+            (i, _) if i < DEPTH_BINS => self.depth.get_mut(i),
+            (i, None) => self.first_use.get_mut(i - DEPTH_BINS),
+            (_, Some(0)) => Some(&mut self.before_data_start),
+            (_, Some(j)) => {
+                let pair = match (j - 1) / 2 {
+                    0 => &mut self.within_grace,
+                    k => self.retention.get_mut(k - 1)?,
+                };
+                Some(if j % 2 == 1 {
+                    &mut pair.eligible
+                } else {
+                    &mut pair.active28
+                })
+            }
         }
-        out
     }
 
-    pub fn from_fields(fields: &[u32; DETAIL_FIELDS]) -> Self {
-        let (depth, rest) = fields.split_at(DEPTH_BINS);
-        let (first_use, rest) = rest.split_at(FIRST_USE_BINS);
-        let pair = |i: usize| Counts {
-            eligible: rest[1 + 2 * i],
-            active28: rest[2 + 2 * i],
-            ..Counts::default()
+    /// Calls `f(index, value, other's value)` for every count that differs
+    /// from `other`'s, in the stored order (see [`Detail::field_mut`]).
+    pub fn for_each_change(&self, other: &Detail, mut f: impl FnMut(usize, u32, u32)) {
+        let arrays = self.depth.iter().chain(&self.first_use);
+        let others = other.depth.iter().chain(&other.first_use);
+        for (i, (a, b)) in arrays.zip(others).enumerate() {
+            if a != b {
+                f(i, *a, *b);
+            }
+        }
+        let pairs = |d: &Detail| {
+            [
+                d.before_data_start,
+                d.within_grace.eligible,
+                d.within_grace.active28,
+                d.retention[0].eligible,
+                d.retention[0].active28,
+                d.retention[1].eligible,
+                d.retention[1].active28,
+            ]
         };
-        let mut out = Detail {
-            before_data_start: rest[0],
-            within_grace: pair(0),
-            retention: [pair(1), pair(2)],
-            ..Detail::default()
-        };
-        out.depth.copy_from_slice(depth);
-        out.first_use.copy_from_slice(first_use);
-        out
+        for (j, (a, b)) in pairs(self).into_iter().zip(pairs(other)).enumerate() {
+            if a != b {
+                f(DEPTH_BINS + FIRST_USE_BINS + j, a, b);
+            }
+        }
     }
 
     pub fn add(&mut self, other: &Detail) {
@@ -324,13 +340,31 @@ mod tests {
         a.before_data_start = 3;
         a.within_grace.eligible = 4;
         a.retention[1].active28 = 5;
-        let fields = a.to_fields();
+        let fields: Vec<u32> = (0..DETAIL_FIELDS)
+            .map(|i| *a.clone().field_mut(i).expect("field"))
+            .collect();
         assert_eq!(fields.iter().sum::<u32>(), 15);
-        let mut b = Detail::from_fields(&fields);
-        assert_eq!(a, b);
-        b.add(&a);
-        assert_eq!(b.retention[1].active28, 10);
-        assert_eq!(b.depth[27], 4);
-        assert_eq!(b.within_grace.eligible, 8);
+        // Each field is reached by its index, and changes are reported by it.
+        let mut c = Detail::default();
+        for (i, v) in fields.iter().enumerate() {
+            *c.field_mut(i).expect("field") = *v;
+        }
+        assert_eq!(c, a);
+        assert!(c.field_mut(DETAIL_FIELDS).is_none());
+        let mut changes = Vec::new();
+        a.for_each_change(&Detail::default(), |i, now, was| {
+            changes.push((i, now, was))
+        });
+        let expected: Vec<(usize, u32, u32)> = fields
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| **v != 0)
+            .map(|(i, v)| (i, *v, 0))
+            .collect();
+        assert_eq!(changes, expected);
+        c.add(&a);
+        assert_eq!(c.retention[1].active28, 10);
+        assert_eq!(c.depth[27], 4);
+        assert_eq!(c.within_grace.eligible, 8);
     }
 }

@@ -84,6 +84,18 @@ pub struct SpanCells {
 }
 
 impl SpanCells {
+    /// No cells yet: buffers for [`Rollup::compute_into`] to fill.
+    pub fn empty() -> Self {
+        Self {
+            range: DayRange::new(0, -1),
+            subjects: Vec::new(),
+            nodes: 0,
+            cells: Vec::new(),
+            details: Vec::new(),
+            spare: (Vec::new(), Vec::new()),
+        }
+    }
+
     fn offset(&self, node: usize, subject: usize, slot: usize) -> usize {
         Layout {
             subjects: self.subjects.len(),
@@ -177,14 +189,7 @@ impl<'a> Rollup<'a> {
 
     /// Computes every cell for the days of `range`.
     pub fn compute(&self, range: DayRange) -> Result<SpanCells, RollupError> {
-        let mut out = SpanCells {
-            range,
-            subjects: Vec::new(),
-            nodes: 0,
-            cells: Vec::new(),
-            details: Vec::new(),
-            spare: (Vec::new(), Vec::new()),
-        };
+        let mut out = SpanCells::empty();
         self.compute_into(range, &mut out)?;
         Ok(out)
     }

@@ -14,3 +14,7 @@ CREATE TABLE rollup_detail (
 -- that the next ingest or `uptake rebuild` builds both.
 DELETE FROM rollup_block;
 DELETE FROM rollup_state;
+
+-- A refresh reads one month of both tables, to merge the days it keeps.
+CREATE INDEX rollup_block_month ON rollup_block (month);
+CREATE INDEX rollup_detail_month ON rollup_detail (month);

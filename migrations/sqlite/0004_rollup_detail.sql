@@ -27,3 +27,7 @@ CREATE TABLE rollup_block (
     PRIMARY KEY (node_id, subject, month)
 );
 DELETE FROM rollup_state;
+
+-- A refresh reads one month of both tables, to merge the days it keeps.
+CREATE INDEX rollup_block_month ON rollup_block (month);
+CREATE INDEX rollup_detail_month ON rollup_detail (month);

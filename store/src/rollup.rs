@@ -13,7 +13,7 @@ use domain::{
     org::UnitId,
     people::{AgeBand, Person},
     rollup::{
-        ActivityGrid, BAND_SLOTS, Cell, FirstUse, MonthBlock, Rollup, RollupInputs,
+        ActivityGrid, BAND_SLOTS, Cell, FirstUse, MonthBlock, Rollup, RollupInputs, SpanCells,
         activity_window, band_slot,
     },
 };
@@ -122,9 +122,17 @@ impl Store {
         let from = from.min(last + chrono::Days::new(1));
         let last = last.max(to);
         let range = DayRange::new(day_num(from), day_num(last));
+        let started = std::time::Instant::now();
         let loaded = self.load_inputs(range).await?;
         let activity_rows = loaded.activity_rows;
+        let load_time = started.elapsed();
         let blocks = self.compute_and_save(loaded, range, false).await?;
+        tracing::info!(
+            %from, %last, blocks,
+            load_ms = load_time.as_millis(),
+            compute_and_save_ms = (started.elapsed() - load_time).as_millis(),
+            "rollups refreshed"
+        );
         self.save_horizon(first, last).await?;
         Ok(RollupStats {
             days: Some((from, last)),
@@ -240,7 +248,8 @@ impl Store {
             self.clear_cells().await?;
         }
         // The stored blocks of months only partly recomputed (at most the
-        // first and the last), read before the worker starts.
+        // first and the last), read before the worker starts and decoded
+        // by it.
         let mut stored = HashMap::new();
         for span in range.months() {
             let whole = span.range == MonthBlock::<Counts>::zeroed(span.month).range();
@@ -261,20 +270,33 @@ impl Store {
                 first_use: &loaded.first_use,
                 data_start: &loaded.data_start,
             })?;
-            let mut cells = rollup.compute(DayRange::new(range.first, range.first))?;
+            let mut cells = SpanCells::empty();
             for span in range.months() {
                 rollup.compute_into(span.range, &mut cells)?;
                 let (counts, details) = stored.remove(&span.month).unwrap_or_default();
+                let (counts, details) = (keyed(counts), keyed(details));
                 let tree = &loaded.tree;
                 let subjects = &cells.subjects;
-                let counts = blocks_of(tree, subjects, span, |n, s| cells.series(n, s), &counts);
-                let details = blocks_of(
-                    tree,
-                    subjects,
-                    span,
-                    |n, s| cells.detail_series(n, s),
-                    &details,
-                );
+                // Two threads, each encoding half the nodes' blocks.
+                let work = |nodes: std::ops::Range<usize>| -> Result<_> {
+                    let series = |n, s| cells.series(n, s);
+                    let c = blocks_of(tree, subjects, span, nodes.clone(), series, &counts)?;
+                    let series = |n, s| cells.detail_series(n, s);
+                    let d = blocks_of(tree, subjects, span, nodes, series, &details)?;
+                    Ok((c, d))
+                };
+                let half = tree.len() / 2;
+                let ((mut counts, mut details), (more_counts, more_details)) =
+                    std::thread::scope(|scope| {
+                        let second = scope.spawn(|| work(half..tree.len()));
+                        let first = work(0..half)?;
+                        let second = second
+                            .join()
+                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+                        Ok::<_, StoreError>((first, second))
+                    })?;
+                counts.extend(more_counts);
+                details.extend(more_details);
                 if tx.blocking_send((span.month, counts, details)).is_err() {
                     // The writer has stopped on an error of its own.
                     break;
@@ -312,28 +334,16 @@ impl Store {
     }
 
     /// The stored blocks of one month.
-    async fn month_blocks<T: Cell>(
-        &self,
-        table: Table,
-        month: DayNum,
-    ) -> Result<HashMap<(i32, String), MonthBlock<T>>> {
+    async fn month_blocks(&self, table: Table, month: DayNum) -> Result<Vec<StoredBlock>> {
         let sql = format!(
             "SELECT node_id, subject, cells FROM {} WHERE month = $1",
             table.name()
         );
-        let rows: Vec<(i32, String, Vec<u8>)> = on_db!(&self.db, pool => sqlx::query_as(&sql)
-            .bind(date_of(month)).fetch_all(pool).await?);
-        rows.into_iter()
-            .map(|(node, subject, bytes)| Ok(((node, subject), MonthBlock::decode(month, &bytes)?)))
-            .collect()
+        Ok(on_db!(&self.db, pool => sqlx::query_as(&sql)
+            .bind(date_of(month)).fetch_all(pool).await?))
     }
 
-    async fn save_blocks(
-        &self,
-        table: Table,
-        month: DayNum,
-        blocks: &[(i32, String, Vec<u8>)],
-    ) -> Result<()> {
+    async fn save_blocks(&self, table: Table, month: DayNum, blocks: &[StoredBlock]) -> Result<()> {
         let month = date_of(month);
         let name = table.name();
         const CONFLICT: &str =
@@ -529,37 +539,49 @@ impl Store {
     }
 }
 
-/// The stored form of one table's cells for every node and subject over a
-/// month's span, merged into the month's `stored` blocks.
+/// A stored block as read: node, subject and the encoded cells.
+type StoredBlock = (i32, String, Vec<u8>);
+
+/// Stored blocks by node and subject, still encoded.
+type Stored = HashMap<(i32, String), Vec<u8>>;
+
+fn keyed(rows: Vec<StoredBlock>) -> Stored {
+    rows.into_iter()
+        .map(|(node, subject, bytes)| ((node, subject), bytes))
+        .collect()
+}
+
+/// The stored form of one table's cells for the nodes of `nodes` and every
+/// subject over a month's span, merged into the month's `stored` blocks.
 fn blocks_of<'a, T: Cell + 'a>(
     tree: &domain::org::OrgTree,
     subjects: &[Subject],
     span: domain::day::MonthSpan,
+    nodes: std::ops::Range<usize>,
     series: impl Fn(usize, usize) -> &'a [T],
-    stored: &HashMap<(i32, String), MonthBlock<T>>,
-) -> Vec<(i32, String, Vec<u8>)> {
-    let mut out = Vec::with_capacity(tree.len() * subjects.len());
-    for node in 0..tree.len() {
+    stored: &Stored,
+) -> Result<Vec<StoredBlock>> {
+    let mut out = Vec::with_capacity(nodes.len() * subjects.len());
+    for node in nodes {
         let id = tree.id(node).0;
         for (s, subject) in subjects.iter().enumerate() {
             let key = subject.key();
             let cells = series(node, s);
-            let bytes = match stored.get(&(id, key.clone())) {
-                None if span.range.first == span.month => {
-                    MonthBlock::encode_month(span.month, cells)
+            let stored = stored.get(&(id, key.clone()));
+            let whole = stored.is_none() && span.range.first == span.month;
+            let bytes = match whole.then(|| MonthBlock::encode_month(span.month, cells)) {
+                Some(Some(bytes)) => bytes,
+                _ => {
+                    let mut block = match stored {
+                        Some(bytes) => MonthBlock::<T>::decode(span.month, bytes)?,
+                        None => MonthBlock::zeroed(span.month),
+                    };
+                    block.overwrite(span.range, cells);
+                    block.encode()
                 }
-                _ => None,
             };
-            let bytes = bytes.unwrap_or_else(|| {
-                let mut block = stored
-                    .get(&(id, key.clone()))
-                    .cloned()
-                    .unwrap_or_else(|| MonthBlock::zeroed(span.month));
-                block.overwrite(span.range, cells);
-                block.encode()
-            });
             out.push((id, key, bytes));
         }
     }
-    out
+    Ok(out)
 }

@@ -13,21 +13,23 @@ pub fn LineChartView(chart: LineChart, #[prop(into)] id: String) -> impl IntoVie
         view! { <tr><th scope="row">{s.name.clone()}</th><td>{day}</td><td class="num">{value}</td></tr> }
     }).collect_view();
     let title = chart.title.clone();
+    let node = NodeRef::<leptos::html::Div>::new();
+    // Draws once its element is in the page: a section that re-renders after
+    // a client-side navigation mounts its element after the effect first
+    // runs.
     #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
     {
         let plot = crate::charts::line_plot(&chart);
         let target = id.clone();
         Effect::new(move |_| {
-            let plot = plot.clone();
-            let target = target.clone();
-            leptos::task::spawn_local(async move {
-                plotly::bindings::new_plot(&target, &plot).await;
-            });
+            if node.get().is_some() {
+                crate::charts::draw(&target, &plot);
+            }
         });
     }
     view! {
         <figure class="chart">
-            <div id=id class="plot" role="img" aria-label=title.clone()></div>
+            <div node_ref=node id=id class="plot" role="img" aria-label=title.clone()></div>
             <details>
                 <summary>"Table: " {title}</summary>
                 <table>

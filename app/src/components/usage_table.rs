@@ -1,6 +1,6 @@
 use chrono::NaiveDate;
 use domain::{
-    display::{count, date as display_date, percent},
+    display::{count, date as display_date, days, people, percent},
     metrics::Median,
     usage::{Share, Shown, UsageTable},
 };
@@ -42,9 +42,9 @@ pub fn UsageSection(
             view! {
                 <tr class=class>
                     <th scope="row">{row.label}</th>
-                    {median_cell(row.first_use, "days")}
+                    {median_cell(row.first_use)}
                     {share_cell(row.within_30)}
-                    {median_cell(row.depth, "days")}
+                    {median_cell(row.depth)}
                     {share_cell(row.retention[0])}
                     {share_cell(row.retention[1])}
                 </tr>
@@ -67,8 +67,8 @@ pub fn UsageSection(
     let before = table.before_data_start.filter(|n| *n > 0).map(|n| {
         view! {
             <p class="note" data-testid="before-data-start">
-                {count(n)} " people first used it in the first 28 days of the data, so their first use may have come earlier: "
-                "they count as reached but are left out of time to first use and retention."
+                {people(n)} " first used it in the first 28 days of the data, so may have used it earlier: "
+                "counted as reached, but left out of time to first use and retention."
             </p>
         }
     });
@@ -112,9 +112,9 @@ pub fn UsageSection(
     }
 }
 
-fn median_cell(figure: Shown<Median>, unit: &'static str) -> AnyView {
+fn median_cell(figure: Shown<Median>) -> AnyView {
     match figure {
-        Shown::Value(m) => view! { <td class="num">{format!("{m} {unit}")}</td> }.into_any(),
+        Shown::Value(m) => view! { <td class="num">{days(m)}</td> }.into_any(),
         other => marker_cell(other),
     }
 }

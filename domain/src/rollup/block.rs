@@ -58,31 +58,29 @@ impl Cell for Detail {
             out.push(0);
             return;
         }
-        let (now, before) = (self.to_fields(), prev.to_fields());
-        let changed = now.iter().zip(&before).filter(|(a, b)| a != b).count();
-        put_varint(out, changed as u32);
+        let mut changed = 0;
+        self.for_each_change(prev, |_, _, _| changed += 1);
+        put_varint(out, changed);
         let mut last = 0;
-        for (i, (a, b)) in now.iter().zip(&before).enumerate() {
-            if a != b {
-                put_varint(out, (i - last) as u32);
-                last = i;
-                let diff = i64::from(*a) - i64::from(*b);
-                put_varint64(out, ((diff << 1) ^ (diff >> 63)) as u64);
-            }
-        }
+        self.for_each_change(prev, |i, now, was| {
+            put_varint(out, (i - last) as u32);
+            last = i;
+            let diff = i64::from(now) - i64::from(was);
+            put_varint64(out, ((diff << 1) ^ (diff >> 63)) as u64);
+        });
     }
 
     fn decode(prev: &Self, input: &mut &[u8]) -> Option<Self> {
-        let mut fields = prev.to_fields();
+        let mut cell = *prev;
         let mut at = 0usize;
         for _ in 0..take_varint(input)? {
             at += take_varint(input)? as usize;
             let zigzag = take_varint64(input)?;
             let diff = (zigzag >> 1) as i64 ^ -((zigzag & 1) as i64);
-            let slot = fields.get_mut(at)?;
+            let slot = cell.field_mut(at)?;
             *slot = u32::try_from(i64::from(*slot) + diff).ok()?;
         }
-        Some(Detail::from_fields(&fields))
+        Some(cell)
     }
 }
 

@@ -175,6 +175,14 @@ impl Catalog {
             .collect()
     }
 
+    /// The subject a view shows when none is asked for: the first product,
+    /// or all tools when there is none.
+    pub fn default_subject(&self) -> Subject {
+        self.products
+            .first()
+            .map_or(Subject::All, |p| Subject::Product(p.id))
+    }
+
     /// The subjects worth a tile of their own: a tool that is a product on
     /// its own (Box) is shown once, as the product.
     pub fn display_subjects(&self) -> Vec<Subject> {

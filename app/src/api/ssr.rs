@@ -229,11 +229,7 @@ pub async fn subject_or_first_product(
 ) -> Result<Subject, ServerFnError> {
     match key {
         Some(key) => Subject::parse(key).map_err(refused),
-        None => {
-            let catalog = store.catalog().await.map_err(internal)?;
-            let first = catalog.products().first().map(|p| Subject::Product(p.id));
-            Ok(first.unwrap_or(Subject::All))
-        }
+        None => Ok(store.catalog().await.map_err(internal)?.default_subject()),
     }
 }
 

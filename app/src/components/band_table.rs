@@ -5,7 +5,7 @@ use domain::{
 };
 use leptos::prelude::*;
 
-use super::{LineChartView, SUPPRESSED};
+use super::{LineChartView, SUPPRESSED, SubjectChoices};
 
 /// One subject by age band: a link per subject to switch, the table of the
 /// unit and the units under it, and the unit's trend per band.
@@ -16,14 +16,9 @@ pub fn BandSection(
     subjects: Vec<(String, String)>,
     as_of: NaiveDate,
 ) -> impl IntoView {
-    let choices = subjects
-        .into_iter()
-        .map(|(key, label)| {
-            let current = (key == table.subject).then_some("page");
-            let href = format!("?as_of={as_of}&bands={key}#by-age");
-            view! { <a href=href aria-current=current class="choice">{label}</a> " " }
-        })
-        .collect_view();
+    let choices = view! {
+        <SubjectChoices subjects current=table.subject.clone() as_of param="bands" anchor="by-age"/>
+    };
     let heads = table
         .columns
         .iter()
@@ -62,7 +57,7 @@ pub fn BandSection(
     view! {
         <section class="chart" id="by-age" aria-labelledby="by-age-head">
             <h2 id="by-age-head">"By age band: " {table.subject_label.clone()}</h2>
-            <p class="choices">{choices}</p>
+            {choices}
             <table class="bands" data-testid="band-table">
                 <thead><tr><th scope="col">"Unit"</th>{heads}</tr></thead>
                 <tbody>{body}</tbody>

@@ -6,7 +6,7 @@ use domain::{
 };
 use leptos::prelude::*;
 
-use super::SUPPRESSED;
+use super::{SUPPRESSED, SubjectChoices};
 
 /// How a unit's people use one subject: a link per subject to switch, time
 /// to first use, depth and retention by age band, and retention per weekly
@@ -18,14 +18,9 @@ pub fn UsageSection(
     subjects: Vec<(String, String)>,
     as_of: NaiveDate,
 ) -> impl IntoView {
-    let choices = subjects
-        .into_iter()
-        .map(|(key, label)| {
-            let current = (key == table.subject).then_some("page");
-            let href = format!("?as_of={as_of}&usage={key}#usage");
-            view! { <a href=href aria-current=current class="choice">{label}</a> " " }
-        })
-        .collect_view();
+    let choices = view! {
+        <SubjectChoices subjects current=table.subject.clone() as_of param="usage" anchor="usage"/>
+    };
     let [four, twelve] = table.row_cohorts.map(|(first, last)| {
         format!(
             "first use w/c {} – {}",
@@ -75,7 +70,7 @@ pub fn UsageSection(
     view! {
         <section class="chart" id="usage" aria-labelledby="usage-head">
             <h2 id="usage-head">"Speed, depth and retention: " {table.subject_label.clone()}</h2>
-            <p class="choices">{choices}</p>
+            {choices}
             <table class="bands" data-testid="usage-table">
                 <thead>
                     <tr>

@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+
+echo "== disk space (a full disk fails the build part-way)"
+df -h . | tail -1
 export PATH="$HOME/.cargo/bin:$(pwd)/.tools/node/node_modules/.bin:$PATH"
 
 echo "== formatting and lints (ssr on the host, hydrate on wasm32)"

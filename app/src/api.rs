@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod bands;
+pub mod data;
 pub mod overview;
 pub mod people;
 pub mod series;

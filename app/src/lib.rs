@@ -55,6 +55,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/units/:code") view=pages::OverviewPage ssr=SsrMode::Async/>
                     <Route path=path!("/units/:code/people") view=pages::PeoplePage ssr=SsrMode::Async/>
                     <Route path=path!("/waves") view=pages::WavesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/data") view=pages::DataPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/password") view=pages::PasswordPage/>
                     <Route path=path!("/admin/accounts") view=pages::AccountsPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/audit") view=pages::AuditPage ssr=SsrMode::Async/>

@@ -1,5 +1,6 @@
 mod accounts;
 mod audit;
+mod data;
 mod overview;
 mod password;
 mod people;
@@ -8,6 +9,7 @@ mod waves;
 
 pub use accounts::AccountsPage;
 pub use audit::AuditPage;
+pub use data::DataPage;
 pub use overview::OverviewPage;
 pub use password::PasswordPage;
 pub use people::PeoplePage;

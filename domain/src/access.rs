@@ -203,6 +203,8 @@ pub enum Denied {
     AdminOnly,
     #[error("only an admin or a rollout manager may change waves")]
     WaveEditorsOnly,
+    #[error("only an admin or a rollout manager may see this")]
+    ForceWideOnly,
 }
 
 impl Viewer {
@@ -250,6 +252,14 @@ impl Viewer {
         (self.role == Role::Admin)
             .then_some(())
             .ok_or(Denied::AdminOnly)
+    }
+
+    /// Admins and rollout managers: data health, coverage and imports.
+    pub fn require_force_wide(&self) -> Result<(), Denied> {
+        self.role
+            .sees_every_unit()
+            .then_some(())
+            .ok_or(Denied::ForceWideOnly)
     }
 
     pub fn require_wave_editor(&self) -> Result<(), Denied> {

@@ -54,11 +54,38 @@ pub struct GenericActivity {
     pub actions: i64,
 }
 
-/// A streaming CSV reader that finds its columns by name.
+/// A column a reader looks for: the names it may go by (matched without
+/// regard to case), and whether a file without it is refused.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub names: &'static [&'static str],
+    pub required: bool,
+}
+
+impl Column {
+    pub const fn required(names: &'static [&'static str]) -> Self {
+        Self {
+            names,
+            required: true,
+        }
+    }
+
+    pub const fn optional(names: &'static [&'static str]) -> Self {
+        Self {
+            names,
+            required: false,
+        }
+    }
+}
+
+type RowParser<T> = Box<dyn Fn(&[&str]) -> Result<T, String> + Send + Sync>;
+
+/// A streaming CSV reader that finds its columns by name. An optional
+/// column the file lacks reads as an empty field.
 pub struct Rows<R: Read, T> {
     reader: csv::Reader<R>,
-    columns: Vec<usize>,
-    parse: fn(&[&str]) -> Result<T, String>,
+    columns: Vec<Option<usize>>,
+    parse: RowParser<T>,
     record: csv::ByteRecord,
     /// The csv reader counts a CRLF header's line end late; this corrects
     /// record line numbers for it.
@@ -92,13 +119,14 @@ impl<R: Read, T> Iterator for Rows<R, T> {
                 continue;
             }
             let mut fields = Vec::with_capacity(self.columns.len());
-            for &c in &self.columns {
-                match std::str::from_utf8(self.record.get(c).unwrap_or_default()) {
+            for c in &self.columns {
+                let bytes = c.and_then(|c| self.record.get(c)).unwrap_or_default();
+                match std::str::from_utf8(bytes) {
                     Ok(s) => fields.push(s.trim()),
                     Err(_) => {
                         return Some(Err(Reject {
                             line,
-                            reason: format!("column {} is not valid UTF-8", c + 1),
+                            reason: format!("column {} is not valid UTF-8", c.map_or(0, |c| c + 1)),
                             raw,
                         }));
                     }
@@ -109,51 +137,97 @@ impl<R: Read, T> Iterator for Rows<R, T> {
     }
 }
 
-fn open<R: Read, T>(
+impl<R: Read, T> Rows<R, T> {
+    /// Rejects the row last read, for a reason found after parsing it (an
+    /// unregistered tool, say).
+    pub fn reject(&self, reason: String) -> Reject {
+        Reject {
+            line: self.record.position().map_or(0, |p| p.line()) + self.line_skew,
+            reason,
+            raw: String::from_utf8_lossy(self.record.as_slice()).into_owned(),
+        }
+    }
+}
+
+/// Opens a CSV file whose columns are found by header name; `parse` gets
+/// the fields in the order of `wanted`.
+pub fn open<R: Read, T>(
     input: R,
-    wanted: &[&str],
-    parse: fn(&[&str]) -> Result<T, String>,
+    wanted: &[Column],
+    parse: impl Fn(&[&str]) -> Result<T, String> + Send + Sync + 'static,
 ) -> Result<Rows<R, T>, FormatError> {
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
     let headers = reader
         .byte_headers()
         .map_err(|e| FormatError::Header(e.to_string()))?
         .clone();
-    if headers.is_empty() {
-        return Err(FormatError::Empty(wanted.join(", ")));
+    let expected = || {
+        wanted
+            .iter()
+            .filter(|c| c.required)
+            .map(|c| c.names[0])
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if headers.is_empty() || headers.iter().all(|h| h.is_empty()) {
+        return Err(FormatError::Empty(expected()));
     }
     let names: Vec<String> = headers
         .iter()
         .map(|h| {
             String::from_utf8_lossy(h)
-                .trim()
                 .trim_start_matches('\u{feff}')
+                .trim()
                 .to_lowercase()
         })
         .collect();
     let columns = wanted
         .iter()
         .map(|w| {
-            names
+            let found = names
                 .iter()
-                .position(|n| n == w)
-                .ok_or_else(|| FormatError::MissingColumn {
-                    missing: (*w).to_owned(),
+                .position(|n| w.names.iter().any(|alias| alias.eq_ignore_ascii_case(n)));
+            match found {
+                None if w.required => Err(FormatError::MissingColumn {
+                    missing: w.names[0].to_owned(),
                     found: names.join(", "),
-                })
+                }),
+                found => Ok(found),
+            }
         })
         .collect::<Result<Vec<_>, _>>()?;
     let line_skew = 2u64.saturating_sub(reader.position().line());
     Ok(Rows {
         reader,
         columns,
-        parse,
+        parse: Box::new(parse),
         record: csv::ByteRecord::new(),
         line_skew,
     })
 }
 
-fn date(field: &str, column: &str) -> Result<NaiveDate, String> {
+fn required_columns(names: &'static [&'static str]) -> Vec<Column> {
+    names
+        .iter()
+        .map(|n| Column::required(std::slice::from_ref(n)))
+        .collect()
+}
+
+/// A count that must be a whole number, 0 or more; an empty field is 0.
+pub fn count(field: &str, column: &str) -> Result<i64, String> {
+    if field.is_empty() {
+        return Ok(0);
+    }
+    let n: i64 = field
+        .parse()
+        .map_err(|_| format!("{column} '{field}' is not a whole number"))?;
+    if n < 0 {
+        return Err(format!("{column} {n} is negative"));
+    }
+    Ok(n)
+}
+
+pub fn date(field: &str, column: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(field, "%Y-%m-%d")
         .map_err(|_| format!("{column} '{field}' is not a date in YYYY-MM-DD form"))
 }
@@ -169,7 +243,7 @@ fn required<'a>(field: &'a str, column: &str) -> Result<&'a str, String> {
 pub fn units<R: Read>(input: R) -> Result<Rows<R, UnitRecord>, FormatError> {
     open(
         input,
-        &["unit_code", "parent_code", "name", "kind", "restricted"],
+        &required_columns(&["unit_code", "parent_code", "name", "kind", "restricted"]),
         |f| {
             Ok(UnitRecord {
                 code: required(f[0], "unit_code")?.to_owned(),
@@ -189,7 +263,7 @@ pub fn units<R: Read>(input: R) -> Result<Rows<R, UnitRecord>, FormatError> {
 pub fn roster<R: Read>(input: R) -> Result<Rows<R, RosterRecord>, FormatError> {
     open(
         input,
-        &[
+        &required_columns(&[
             "staff_number",
             "sign_in_name",
             "unit_code",
@@ -197,7 +271,7 @@ pub fn roster<R: Read>(input: R) -> Result<Rows<R, RosterRecord>, FormatError> {
             "role",
             "start_date",
             "leave_date",
-        ],
+        ]),
         |f| {
             let birth_year: i32 = f[3]
                 .parse()
@@ -228,20 +302,19 @@ pub fn roster<R: Read>(input: R) -> Result<Rows<R, RosterRecord>, FormatError> {
 }
 
 pub fn activity<R: Read>(input: R) -> Result<Rows<R, GenericActivity>, FormatError> {
-    open(input, &["tool", "user", "day", "actions"], |f| {
-        let actions: i64 = f[3]
-            .parse()
-            .map_err(|_| format!("actions '{}' is not a whole number", f[3]))?;
-        if actions < 0 {
-            return Err(format!("actions {actions} is negative"));
-        }
-        Ok(GenericActivity {
-            tool: required(f[0], "tool")?.to_owned(),
-            user: required(f[1], "user")?.to_owned(),
-            day: date(f[2], "day")?,
-            actions,
-        })
-    })
+    open(
+        input,
+        &required_columns(&["tool", "user", "day", "actions"]),
+        |f| {
+            let actions = count(required(f[3], "actions")?, "actions")?;
+            Ok(GenericActivity {
+                tool: required(f[0], "tool")?.to_owned(),
+                user: required(f[1], "user")?.to_owned(),
+                day: date(f[2], "day")?,
+                actions,
+            })
+        },
+    )
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod activity;
 pub mod bands;
+pub mod box_events;
 pub mod catalog;
 pub mod chart;
 pub mod day;
@@ -15,6 +16,8 @@ pub mod display;
 pub mod export;
 pub mod forecast;
 pub mod formats;
+pub mod graph;
+pub mod health;
 pub mod metrics;
 pub mod org;
 pub mod overview;

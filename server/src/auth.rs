@@ -55,8 +55,14 @@ fn is_public(path: &str) -> bool {
             | "/api/sign-in-options"
             | "/healthz"
             | "/favicon.svg"
-    ) || ["/pkg/", "/js/"].iter().any(|p| path.starts_with(p))
+    ) || ["/pkg/", "/js/", TOKEN_API]
+        .iter()
+        .any(|p| path.starts_with(p))
 }
+
+/// Routes for other systems: they authenticate each request with a bearer
+/// token, never a session cookie, so they need no session and no CSRF check.
+pub const TOKEN_API: &str = "/api/v1/";
 
 /// All that an account signed in with a one-time password may reach.
 const PASSWORD_CHANGE: [&str; 4] = [
@@ -175,7 +181,8 @@ pub async fn same_origin(request: Request, next: Next) -> Response {
     if matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
-    ) || !cross_site(request.headers())
+    ) || request.uri().path().starts_with(TOKEN_API)
+        || !cross_site(request.headers())
     {
         return next.run(request).await;
     }

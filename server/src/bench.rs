@@ -172,7 +172,7 @@ async fn serve(store: &Store, username: &str) -> Result<Served> {
             .site_addr(addr)
             .build(),
     };
-    let app = routes::router(state, AuthConfig::default())
+    let app = routes::router(state, AuthConfig::default(), crate::ingest::DEFAULT_ZONE)
         .into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, app).await });
     let _ = rustls::crypto::ring::default_provider().install_default();

@@ -11,7 +11,9 @@ use app::{
     },
 };
 use chrono::{Days, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
 use clap::{Parser, Subcommand};
+use domain::catalog::Source;
 use leptos::prelude::LeptosOptions;
 use store::Store;
 
@@ -19,9 +21,17 @@ use domain::access::{GroupMapping, Role, SessionPolicy, SignInLimit};
 
 use crate::{
     auth::{self, AuthConfig},
-    bench, demo, import,
+    bench,
+    connectors::{
+        Credentials, RetryPolicy,
+        box_sync::{self, BoxConfig, BoxRange},
+        graph_sync::{self, GraphConfig},
+    },
+    demo, import,
     oidc::{Oidc, OidcConfig, Secret},
-    routes, users,
+    routes,
+    scheduler::{self, Schedule},
+    users,
 };
 
 #[derive(Debug, Parser)]
@@ -38,44 +48,140 @@ pub struct Cli {
         global = true
     )]
     pub database_url: String,
+    /// The zone calendar days are counted in (Box event times convert to
+    /// it).
+    #[arg(
+        long,
+        env = "UPTAKE_TIME_ZONE",
+        default_value = "Europe/London",
+        global = true
+    )]
+    pub time_zone: Tz,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Microsoft Graph connector settings. The secret comes from
+/// UPTAKE_GRAPH_CLIENT_SECRET or the file named by
+/// UPTAKE_GRAPH_CLIENT_SECRET_FILE, never from a flag.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GraphArgs {
+    /// The Entra ID tenant (id or domain) the app is registered in.
+    #[arg(long, env = "UPTAKE_GRAPH_TENANT")]
+    pub graph_tenant: Option<String>,
+    #[arg(long, env = "UPTAKE_GRAPH_CLIENT_ID")]
+    pub graph_client_id: Option<String>,
+    /// The token endpoint (default: Entra ID's for the tenant).
+    #[arg(long, env = "UPTAKE_GRAPH_TOKEN_URL")]
+    pub graph_token_url: Option<String>,
+    #[arg(
+        long,
+        env = "UPTAKE_GRAPH_API_URL",
+        default_value = "https://graph.microsoft.com"
+    )]
+    pub graph_api_url: String,
+    /// The latest report days pulled again on every sync.
+    #[arg(long, env = "UPTAKE_GRAPH_REPULL_DAYS", default_value_t = 10)]
+    pub graph_repull_days: u64,
+}
+
+/// Box connector settings. The secret comes from UPTAKE_BOX_CLIENT_SECRET
+/// or the file named by UPTAKE_BOX_CLIENT_SECRET_FILE, never from a flag.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BoxArgs {
+    #[arg(long, env = "UPTAKE_BOX_CLIENT_ID")]
+    pub box_client_id: Option<String>,
+    /// The enterprise the app reads events for.
+    #[arg(long, env = "UPTAKE_BOX_ENTERPRISE_ID")]
+    pub box_enterprise_id: Option<String>,
+    #[arg(
+        long,
+        env = "UPTAKE_BOX_TOKEN_URL",
+        default_value = "https://api.box.com/oauth2/token"
+    )]
+    pub box_token_url: String,
+    #[arg(
+        long,
+        env = "UPTAKE_BOX_API_URL",
+        default_value = "https://api.box.com"
+    )]
+    pub box_api_url: String,
+    /// Events asked for per page (Box gives at most 500).
+    #[arg(long, env = "UPTAKE_BOX_PAGE_SIZE", default_value_t = 500,
+          value_parser = clap::value_parser!(u32).range(1..=500))]
+    pub box_page_size: u32,
+}
+
+impl GraphArgs {
+    /// The connector's settings, or None when no client id is configured.
+    pub fn config(&self) -> Result<Option<GraphConfig>> {
+        let Some(client_id) = self.graph_client_id.clone() else {
+            return Ok(None);
+        };
+        let token_url = match (&self.graph_token_url, &self.graph_tenant) {
+            (Some(url), _) => url.clone(),
+            (None, Some(tenant)) => {
+                format!("https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token")
+            }
+            (None, None) => anyhow::bail!(
+                "set UPTAKE_GRAPH_TENANT (or UPTAKE_GRAPH_TOKEN_URL) for the Microsoft 365 connector"
+            ),
+        };
+        let api_base = self.graph_api_url.trim_end_matches('/').to_owned();
+        Ok(Some(GraphConfig {
+            credentials: Credentials {
+                token_url,
+                client_id,
+                client_secret: secret_from_env("UPTAKE_GRAPH_CLIENT_SECRET")?,
+                extra: vec![("scope".to_owned(), format!("{api_base}/.default"))],
+            },
+            api_base,
+            repull_days: self.graph_repull_days,
+            retry: RetryPolicy::default(),
+        }))
+    }
+}
+
+impl BoxArgs {
+    /// The connector's settings, or None when no client id is configured.
+    pub fn config(&self) -> Result<Option<BoxConfig>> {
+        let Some(client_id) = self.box_client_id.clone() else {
+            return Ok(None);
+        };
+        let enterprise = self
+            .box_enterprise_id
+            .clone()
+            .context("set UPTAKE_BOX_ENTERPRISE_ID for the Box connector")?;
+        Ok(Some(BoxConfig {
+            credentials: Credentials {
+                token_url: self.box_token_url.clone(),
+                client_id,
+                client_secret: secret_from_env("UPTAKE_BOX_CLIENT_SECRET")?,
+                extra: vec![
+                    ("box_subject_type".to_owned(), "enterprise".to_owned()),
+                    ("box_subject_id".to_owned(), enterprise),
+                ],
+            },
+            api_base: self.box_api_url.trim_end_matches('/').to_owned(),
+            page_size: self.box_page_size,
+            retry: RetryPolicy::default(),
+        }))
+    }
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the web app and API.
-    Serve {
-        #[arg(long, env = "UPTAKE_LISTEN", default_value = "127.0.0.1:3000")]
-        listen: SocketAddr,
-        /// The folder cargo-leptos built the site into.
-        #[arg(long, env = "UPTAKE_SITE_ROOT", default_value = "target/site")]
-        site_root: PathBuf,
-        /// Mark session cookies Secure (set this behind HTTPS; a proxy's
-        /// X-Forwarded-Proto: https does the same per request).
-        #[arg(long, env = "UPTAKE_SECURE_COOKIES")]
-        secure_cookies: bool,
-        /// A session ends after this many idle minutes.
-        #[arg(long, env = "UPTAKE_SESSION_IDLE_MINUTES", default_value_t = 60)]
-        session_idle_minutes: i64,
-        /// A session ends this many hours after sign-in, however busy.
-        #[arg(long, env = "UPTAKE_SESSION_MAX_HOURS", default_value_t = 12)]
-        session_max_hours: i64,
-        /// The address people reach Uptake at; Entra ID sends them back to
-        /// <public-url>/auth/oidc/callback.
-        #[arg(
-            long,
-            env = "UPTAKE_PUBLIC_URL",
-            default_value = "http://127.0.0.1:3000"
-        )]
-        public_url: String,
-        /// Entra ID issuer, e.g. https://login.microsoftonline.com/<tenant>/v2.0.
-        /// The client secret comes from UPTAKE_OIDC_CLIENT_SECRET or the file
-        /// named by UPTAKE_OIDC_CLIENT_SECRET_FILE, never from a flag.
-        #[arg(long, env = "UPTAKE_OIDC_ISSUER", requires = "oidc_client_id")]
-        oidc_issuer: Option<String>,
-        #[arg(long, env = "UPTAKE_OIDC_CLIENT_ID")]
-        oidc_client_id: Option<String>,
+    Serve(Box<ServeArgs>),
+    /// Pull telemetry from a vendor API now.
+    Sync {
+        #[command(subcommand)]
+        source: SyncSource,
+    },
+    /// Tools that activity can be pushed or imported for.
+    Tool {
+        #[command(subcommand)]
+        command: ToolCommand,
     },
     /// Measure the performance budget against the demo force: Uptake over
     /// HTTP, signed in, beside raw SQL baselines in the same run.
@@ -106,7 +212,8 @@ pub enum Command {
         #[arg(long)]
         if_empty: bool,
     },
-    /// Import a file: units, roster or activity.
+    /// Import a file: the org tree, the roster, generic activity, a Graph
+    /// report day, or a Box events export.
     Import {
         #[arg(value_enum)]
         kind: import::Kind,
@@ -114,6 +221,9 @@ pub enum Command {
         /// The day the roster or unit changes take effect (default: today).
         #[arg(long)]
         effective: Option<NaiveDate>,
+        /// The day a Graph report file is for (its `date=`).
+        #[arg(long)]
+        day: Option<NaiveDate>,
     },
     /// Manage rollout waves.
     Wave {
@@ -139,6 +249,78 @@ pub enum Command {
     Rebuild,
     /// Print a hash over every row of every table.
     Hash,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    #[arg(long, env = "UPTAKE_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+    /// The folder cargo-leptos built the site into.
+    #[arg(long, env = "UPTAKE_SITE_ROOT", default_value = "target/site")]
+    pub site_root: PathBuf,
+    /// Mark session cookies Secure (set this behind HTTPS; a proxy's
+    /// X-Forwarded-Proto: https does the same per request).
+    #[arg(long, env = "UPTAKE_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+    /// A session ends after this many idle minutes.
+    #[arg(long, env = "UPTAKE_SESSION_IDLE_MINUTES", default_value_t = 60)]
+    pub session_idle_minutes: i64,
+    /// A session ends this many hours after sign-in, however busy.
+    #[arg(long, env = "UPTAKE_SESSION_MAX_HOURS", default_value_t = 12)]
+    pub session_max_hours: i64,
+    /// The address people reach Uptake at; Entra ID sends them back to
+    /// <public-url>/auth/oidc/callback.
+    #[arg(
+        long,
+        env = "UPTAKE_PUBLIC_URL",
+        default_value = "http://127.0.0.1:3000"
+    )]
+    pub public_url: String,
+    /// Entra ID issuer, e.g. https://login.microsoftonline.com/<tenant>/v2.0.
+    /// The client secret comes from UPTAKE_OIDC_CLIENT_SECRET or the file
+    /// named by UPTAKE_OIDC_CLIENT_SECRET_FILE, never from a flag.
+    #[arg(long, env = "UPTAKE_OIDC_ISSUER", requires = "oidc_client_id")]
+    pub oidc_issuer: Option<String>,
+    #[arg(long, env = "UPTAKE_OIDC_CLIENT_ID")]
+    pub oidc_client_id: Option<String>,
+    /// Minutes between scheduled syncs of each configured connector
+    /// (0: no schedule). With several servers on one database, one at
+    /// a time runs each sync.
+    #[arg(long, env = "UPTAKE_SYNC_EVERY_MINUTES", default_value_t = 60)]
+    pub sync_every_minutes: u64,
+    #[command(flatten)]
+    pub graph: GraphArgs,
+    #[command(flatten)]
+    pub box_args: BoxArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SyncSource {
+    /// Microsoft 365 usage reports from Microsoft Graph.
+    M365 {
+        #[command(flatten)]
+        graph: GraphArgs,
+    },
+    /// Box enterprise events.
+    Box {
+        #[command(flatten)]
+        box_args: BoxArgs,
+        /// Backfill history from this day (with --backfill-to) from
+        /// admin_logs, instead of reading the stream.
+        #[arg(long, requires = "backfill_to")]
+        backfill_from: Option<NaiveDate>,
+        /// The last day of the backfill.
+        #[arg(long, requires = "backfill_from")]
+        backfill_to: Option<NaiveDate>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ToolCommand {
+    /// Register a tool whose activity arrives by push or generic import.
+    Add { name: String },
+    /// List tools and where their activity comes from.
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -232,16 +414,20 @@ pub async fn run(cli: Cli) -> Result<()> {
         .with_context(|| format!("opening the database at {}", cli.database_url))?;
     store.ensure_standard_catalog().await?;
     match cli.command {
-        Command::Serve {
-            listen,
-            site_root,
-            secure_cookies,
-            session_idle_minutes,
-            session_max_hours,
-            public_url,
-            oidc_issuer,
-            oidc_client_id,
-        } => {
+        Command::Serve(args) => {
+            let ServeArgs {
+                listen,
+                site_root,
+                secure_cookies,
+                session_idle_minutes,
+                session_max_hours,
+                public_url,
+                oidc_issuer,
+                oidc_client_id,
+                sync_every_minutes,
+                graph,
+                box_args,
+            } = *args;
             let oidc = match (oidc_issuer, oidc_client_id) {
                 (Some(issuer), Some(client_id)) => Some(Arc::new(Oidc::new(OidcConfig {
                     issuer,
@@ -263,8 +449,18 @@ pub async fn run(cli: Cli) -> Result<()> {
                 secure_cookies: secure_cookies || public_url.starts_with("https://"),
                 oidc,
             };
-            serve(store, listen, site_root, auth).await
+            let schedule = Schedule {
+                every: std::time::Duration::from_secs(sync_every_minutes * 60),
+                graph: graph.config()?,
+                box_events: box_args.config()?,
+            };
+            if sync_every_minutes > 0 {
+                scheduler::start(store.clone(), schedule, cli.time_zone);
+            }
+            serve(store, listen, site_root, auth, cli.time_zone).await
         }
+        Command::Sync { source } => sync(&store, source, cli.time_zone).await,
+        Command::Tool { command } => tool(&store, command).await,
         Command::Demo {
             staff,
             seed,
@@ -307,9 +503,15 @@ pub async fn run(cli: Cli) -> Result<()> {
             kind,
             file,
             effective,
+            day,
         } => {
-            let effective = effective.unwrap_or_else(|| Utc::now().date_naive());
-            let report = import::import_file(&store, kind, &file, effective).await?;
+            let options = import::ImportOptions {
+                effective: effective.unwrap_or_else(|| Utc::now().date_naive()),
+                day,
+                zone: cli.time_zone,
+            };
+            let report =
+                import::import_file(&store, kind, &file, options, &Actor::local("cli")).await?;
             println!("{report}");
             Ok(())
         }
@@ -495,13 +697,110 @@ async fn token(store: &Store, command: TokenCommand) -> Result<()> {
     Ok(())
 }
 
+async fn sync(store: &Store, source: SyncSource, zone: Tz) -> Result<()> {
+    match source {
+        SyncSource::M365 { graph } => {
+            let config = graph.config()?.context(
+                "set UPTAKE_GRAPH_CLIENT_ID (and the tenant and secret) to sync Microsoft 365",
+            )?;
+            let report = scheduler::exclusive(store, scheduler::GRAPH_JOB, || {
+                graph_sync::sync(
+                    store,
+                    &config,
+                    zone,
+                    Utc::now().with_timezone(&zone).date_naive(),
+                )
+            })
+            .await?;
+            println!(
+                "Microsoft 365: {} report days pulled ({} rows, {} rejected), {} person-days of activity written",
+                report.days_pulled, report.rows_read, report.rows_rejected, report.activity_rows
+            );
+            if !report.not_published.is_empty() {
+                println!(
+                    "  {} report days are not published yet and will be pulled next time",
+                    report.not_published.len()
+                );
+            }
+        }
+        SyncSource::Box {
+            box_args,
+            backfill_from,
+            backfill_to,
+        } => {
+            let config = box_args.config()?.context(
+                "set UPTAKE_BOX_CLIENT_ID (and the enterprise id and secret) to sync Box",
+            )?;
+            let range = match (backfill_from, backfill_to) {
+                (Some(from), Some(to)) => BoxRange::Backfill {
+                    after: start_of(from, zone)?,
+                    before: start_of(to + Days::new(1), zone)?,
+                },
+                _ => BoxRange::Stream,
+            };
+            let report = scheduler::exclusive(store, scheduler::BOX_JOB, || {
+                box_sync::sync(store, &config, zone, range)
+            })
+            .await?;
+            println!(
+                "Box: {} events in {} pages ({} seen before, {} rejected), {} person-days of activity written",
+                report.events, report.pages, report.repeats, report.rejected, report.activity_rows
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The first instant of a calendar day in `zone`.
+fn start_of(day: NaiveDate, zone: Tz) -> Result<chrono::DateTime<Utc>> {
+    day.and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(zone).earliest())
+        .map(|t| t.with_timezone(&Utc))
+        .with_context(|| format!("{day} has no midnight in {zone}"))
+}
+
+async fn tool(store: &Store, command: ToolCommand) -> Result<()> {
+    match command {
+        ToolCommand::Add { name } => {
+            let name = name.trim();
+            anyhow::ensure!(
+                !name.is_empty()
+                    && name
+                        .chars()
+                        .all(|c| c.is_alphanumeric() || " -_.".contains(c)),
+                "a tool name is letters, digits, spaces, '-', '_' or '.'"
+            );
+            if let Some(existing) = store.catalog().await?.tool_by_name(name) {
+                anyhow::bail!("tool '{}' is already registered", existing.name);
+            }
+            let id = store.register_tool(name, Source::Push).await?;
+            Actor::local("cli")
+                .audit(store, "tool_added", &format!("tool {} '{name}'", id.0))
+                .await?;
+            store.rebuild_rollups().await?;
+            println!(
+                "tool '{name}' registered; push its activity with a token from `uptake token create --tools {name}`"
+            );
+        }
+        ToolCommand::List => {
+            let sources: std::collections::BTreeMap<_, _> =
+                store.tool_sources().await?.into_iter().collect();
+            for t in store.catalog().await?.tools() {
+                let source = sources.get(&t.id).map_or("push", |s| s.key());
+                println!("{:<16} {source}", t.name);
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A secret from `NAME`, or from the file named by `NAME_FILE`.
 fn secret_from_env(name: &str) -> Result<Secret> {
     if let Ok(value) = std::env::var(name) {
         return Ok(Secret(value));
     }
     let file = std::env::var(format!("{name}_FILE"))
-        .with_context(|| format!("set {name} or {name}_FILE for Entra ID sign-in"))?;
+        .with_context(|| format!("set {name} or {name}_FILE"))?;
     let value = std::fs::read_to_string(&file).with_context(|| format!("reading {file}"))?;
     Ok(Secret(value.trim().to_owned()))
 }
@@ -511,6 +810,7 @@ async fn serve(
     listen: SocketAddr,
     site_root: PathBuf,
     auth: AuthConfig,
+    zone: Tz,
 ) -> Result<()> {
     if store.demo_accounts_exist().await? {
         tracing::warn!(
@@ -534,7 +834,7 @@ async fn serve(
     tracing::info!("Uptake is serving on http://{listen}");
     axum::serve(
         listener,
-        routes::router(state, auth).into_make_service_with_connect_info::<SocketAddr>(),
+        routes::router(state, auth, zone).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(async {
         let _ = tokio::signal::ctrl_c().await;

@@ -19,7 +19,6 @@ use domain::{
     day::last_of_month,
     wave::TargetMetric,
 };
-use indicatif::{ProgressBar, ProgressStyle};
 use store::{NewWave, Store};
 
 use app::api::ssr::{
@@ -28,6 +27,8 @@ use app::api::ssr::{
 };
 
 pub use model::Force;
+
+use crate::progress::Progress;
 
 #[derive(Debug, Clone)]
 pub struct DemoOptions {
@@ -118,7 +119,7 @@ pub async fn generate(store: &Store, options: &DemoOptions) -> Result<DemoReport
         .collect();
     let resolver = store.identity_resolver().await?;
     let days = (options.end - start).num_days() as u64 + 1;
-    let bar = progress(days);
+    let bar = Progress::items("generating demo days", days);
     let mut activity_rows = 0;
     let mut unmatched_rows = 0;
     let mut day = start;
@@ -149,13 +150,9 @@ pub async fn generate(store: &Store, options: &DemoOptions) -> Result<DemoReport
             activity_rows += summary.rows;
             unmatched_rows += summary.unmatched;
         }
-        if !bar.is_hidden() {
-            bar.set_message(format!("{activity_rows} rows"));
-        } else {
-            tracing::info!(through = %month_end, rows = activity_rows, "demo activity written");
-        }
+        bar.set_message(&format!("{activity_rows} rows through {month_end}"));
     }
-    bar.finish_and_clear();
+    bar.finish();
     store
         .record_sync_success(Source::M365, start, force.m365_complete_through())
         .await?;
@@ -288,15 +285,4 @@ pub fn write_credentials(path: &std::path::Path, accounts: &[DemoAccount]) -> Re
         )?;
     }
     Ok(())
-}
-
-fn progress(days: u64) -> ProgressBar {
-    let bar = ProgressBar::new(days);
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} generating days {pos}/{len} {bar:30} {msg} ({elapsed})",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar
 }

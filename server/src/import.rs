@@ -1,31 +1,85 @@
-//! `uptake import`: units, roster and generic activity files.
+//! `uptake import` and uploads: units, roster, generic activity, Graph
+//! report days and Box event exports.
 
-use std::{collections::BTreeMap, fmt, fs::File, io::BufReader, path::Path};
+use std::{
+    fmt,
+    fs::File,
+    io::{BufRead, BufReader},
+    path::Path,
+};
 
 use anyhow::{Context, Result};
 use app::api::ssr::Actor;
 use chrono::NaiveDate;
+use chrono_tz::Tz;
 use domain::{
-    activity::{ActivityRecord, WriteMode, resolve_batch},
+    activity::{ActivityRecord, WriteMode, is_concealed, resolve_batch},
+    box_events,
     catalog::Source,
-    formats::{self, Reject},
+    formats::{self, FormatError, Reject},
+    graph::{self, Report, ReportRow},
     wave::TargetMetric,
 };
-use store::{NewWave, Store};
+use store::{IngestSummary, NewWave, Store};
+
+use crate::{
+    connectors::ConnectorError,
+    ingest::{Counted, Sink, SinkReport},
+    progress::Progress,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Kind {
+    /// units.csv: the org tree.
     Units,
+    /// roster.csv: staff and their units.
     Roster,
+    /// The generic activity.csv: tool,user,day,actions.
     Activity,
+    /// Graph's Teams user activity detail for one day (needs --day).
+    Teams,
+    /// Graph's OneDrive activity detail for one day (needs --day).
+    Onedrive,
+    /// Graph's SharePoint activity detail for one day (needs --day).
+    Sharepoint,
+    /// Graph's email activity detail for one day (needs --day).
+    Exchange,
+    /// A Box events export in JSON: one entry per line, an array, or saved
+    /// API pages.
+    BoxJson,
+    /// A Box events export in CSV.
+    BoxCsv,
 }
 
 impl Kind {
-    fn key(self) -> &'static str {
+    pub fn key(self) -> &'static str {
         match self {
             Kind::Units => "units",
             Kind::Roster => "roster",
             Kind::Activity => "activity",
+            Kind::Teams => "teams",
+            Kind::Onedrive => "onedrive",
+            Kind::Sharepoint => "sharepoint",
+            Kind::Exchange => "exchange",
+            Kind::BoxJson => "box-json",
+            Kind::BoxCsv => "box-csv",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Self> {
+        <Self as clap::ValueEnum>::value_variants()
+            .iter()
+            .copied()
+            .find(|k| k.key() == key)
+    }
+
+    fn report(self) -> Option<Report> {
+        match self {
+            Kind::Teams => Some(Report::Teams),
+            Kind::Onedrive => Some(Report::OneDrive),
+            Kind::Sharepoint => Some(Report::SharePoint),
+            Kind::Exchange => Some(Report::Exchange),
+            _ => None,
         }
     }
 }
@@ -33,24 +87,48 @@ impl Kind {
 /// What an import accepted and rejected.
 #[derive(Debug, Clone, Default)]
 pub struct ImportReport {
+    /// The import's id on record (the data page lists its rejects).
+    pub id: i32,
     pub file: String,
     pub accepted: u64,
     pub rejects: Vec<Reject>,
+    /// What the accepted rows wrote, for activity imports.
+    pub written: SinkReport,
 }
 
 impl ImportReport {
+    fn new(file: &str) -> Self {
+        Self {
+            file: file.to_owned(),
+            ..Self::default()
+        }
+    }
+
     /// Collects the good rows, and counts them; the rejects are kept with
     /// their lines.
     fn keep<T>(&mut self, rows: impl Iterator<Item = Result<T, Reject>>) -> Vec<T> {
         let mut kept = Vec::new();
         for row in rows {
-            match row {
-                Ok(row) => kept.push(row),
-                Err(reject) => self.rejects.push(reject),
+            match self.take(row) {
+                Some(row) => kept.push(row),
+                None => continue,
             }
         }
-        self.accepted += kept.len() as u64;
         kept
+    }
+
+    /// An accepted row, counted; or a reject, kept.
+    fn take<T>(&mut self, row: Result<T, Reject>) -> Option<T> {
+        match row {
+            Ok(row) => {
+                self.accepted += 1;
+                Some(row)
+            }
+            Err(reject) => {
+                self.rejects.push(reject);
+                None
+            }
+        }
     }
 }
 
@@ -63,6 +141,21 @@ impl fmt::Display for ImportReport {
             self.accepted,
             self.rejects.len()
         )?;
+        let w = &self.written;
+        if w.rows + w.unmatched + w.external + w.repeats > 0 {
+            write!(
+                f,
+                "\n  wrote {} person-days of activity; {} for names not on the roster, {} external",
+                w.rows, w.unmatched, w.external
+            )?;
+            if w.repeats > 0 {
+                write!(
+                    f,
+                    "; {} events seen before were not counted again",
+                    w.repeats
+                )?;
+            }
+        }
         for r in self.rejects.iter().take(20) {
             write!(f, "\n  line {}: {}", r.line, r.reason)?;
         }
@@ -77,117 +170,179 @@ impl fmt::Display for ImportReport {
     }
 }
 
-/// Records per ingest transaction.
-const BATCH: usize = 200_000;
+/// How an import is asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportOptions {
+    /// The day roster and unit changes take effect.
+    pub effective: NaiveDate,
+    /// The report day of a Graph file.
+    pub day: Option<NaiveDate>,
+    pub zone: Tz,
+}
 
+/// Imports a file from disk; see [`import`].
 pub async fn import_file(
     store: &Store,
     kind: Kind,
     path: &Path,
-    effective: NaiveDate,
+    options: ImportOptions,
+    actor: &Actor<'_>,
 ) -> Result<ImportReport> {
     let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    let input = BufReader::new(file);
-    let name = path.display().to_string();
-    let mut report = ImportReport {
-        file: name.clone(),
-        ..ImportReport::default()
-    };
+    let progress = Progress::bytes(
+        &format!("importing {}", path.display()),
+        file.metadata().map(|m| m.len()).unwrap_or(0),
+    );
+    let input = BufReader::with_capacity(1 << 20, progress.reader(file));
+    let report = import(
+        store,
+        kind,
+        &path.display().to_string(),
+        input,
+        options,
+        actor,
+    )
+    .await;
+    progress.finish();
+    report
+}
+
+/// Imports one file of any kind, streaming it: the good rows go in, each
+/// bad row is kept with its line and reason, and the import is recorded
+/// (with who ran it) for the data health page.
+pub async fn import(
+    store: &Store,
+    kind: Kind,
+    name: &str,
+    input: impl BufRead,
+    options: ImportOptions,
+    actor: &Actor<'_>,
+) -> Result<ImportReport> {
+    let mut report = ImportReport::new(name);
+    let refused = |e: FormatError| anyhow::anyhow!("{name}: {e}");
     match kind {
         Kind::Units => {
-            let rows = report.keep(formats::units(input).with_context(|| name.clone())?);
-            store.apply_units(&rows, effective).await?;
+            let rows = report.keep(formats::units(input).map_err(refused)?);
+            store.apply_units(&rows, options.effective).await?;
         }
         Kind::Roster => {
-            let rows = report.keep(formats::roster(input).with_context(|| name.clone())?);
-            store.apply_roster(&rows, effective).await?;
+            let rows = report.keep(formats::roster(input).map_err(refused)?);
+            store.apply_roster(&rows, options.effective).await?;
+            let resolver = store.identity_resolver().await?;
+            let attached = store.attach_unmatched(&resolver).await?;
+            if attached > 0 {
+                tracing::info!(
+                    attached,
+                    "names seen before the roster matched are attached"
+                );
+            }
             store.rebuild_rollups().await?;
         }
-        Kind::Activity => import_activity(store, input, &mut report).await?,
+        Kind::Activity => {
+            let mut sink = Sink::new(store, options.zone).await?;
+            let mut rows = formats::activity(input).map_err(refused)?;
+            while let Some(row) = rows.next() {
+                let row = row.and_then(|row| match sink.tool(&row.tool) {
+                    Ok(tool) => Ok(Counted {
+                        tool,
+                        user: row.user,
+                        day: row.day,
+                        actions: row.actions,
+                    }),
+                    Err(reason) => Err(rows.reject(reason)),
+                });
+                if let Some(row) = report.take(row) {
+                    sink.add(row).await?;
+                }
+            }
+            report.written = sink.finish(true).await?;
+        }
+        Kind::Teams | Kind::Onedrive | Kind::Sharepoint | Kind::Exchange => {
+            let report_kind = kind.report().context("a Graph report")?;
+            let day = options.day.with_context(|| {
+                format!(
+                    "{name}: a Graph report file covers one day; say which with --day YYYY-MM-DD"
+                )
+            })?;
+            let mut sink = Sink::new(store, options.zone).await?;
+            let rows: Vec<_> = report.keep(graph::rows(report_kind, input).map_err(refused)?);
+            let done = report_day(store, &mut sink, report_kind, day, &rows).await?;
+            sink.count(&done);
+            store.record_sync_success(Source::M365, day, day).await?;
+            report.written = sink.finish(false).await?;
+        }
+        Kind::BoxJson | Kind::BoxCsv => {
+            let mut sink = Sink::new(store, options.zone).await?;
+            if kind == Kind::BoxJson {
+                for event in box_events::json_events(input) {
+                    if let Some(event) = report.take(event) {
+                        sink.add_event(event).await?;
+                    }
+                }
+            } else {
+                for event in box_events::csv_events(input).map_err(refused)? {
+                    if let Some(event) = report.take(event) {
+                        sink.add_event(event).await?;
+                    }
+                }
+            }
+            report.written = sink.finish(true).await?;
+        }
     }
-    store
-        .record_import(&name, kind.key(), report.accepted, &report.rejects)
+    let id = store
+        .record_import(name, kind.key(), report.accepted, &report.rejects)
+        .await?;
+    report.id = id;
+    actor
+        .audit(
+            store,
+            "import",
+            &format!(
+                "import {id} of {name} ({}): {} accepted, {} rejected",
+                kind.key(),
+                report.accepted,
+                report.rejects.len()
+            ),
+        )
         .await?;
     Ok(report)
 }
 
-async fn import_activity(
+/// Writes one Graph report day for one tool, replacing what that day held.
+/// A file that is not a one-day report, or whose names are concealed, is
+/// refused whole.
+pub async fn report_day(
     store: &Store,
-    input: BufReader<File>,
-    report: &mut ImportReport,
-) -> Result<()> {
-    let catalog = store.catalog().await?;
-    let sources: BTreeMap<_, _> = store.tool_sources().await?.into_iter().collect();
-    let resolver = store.identity_resolver().await?;
-    let mut pending: BTreeMap<Source, Vec<formats::GenericActivity>> = BTreeMap::new();
-    let mut span: BTreeMap<Source, (NaiveDate, NaiveDate)> = BTreeMap::new();
-    let mut touched: Option<(NaiveDate, NaiveDate)> = None;
-    let flush = |records: Vec<formats::GenericActivity>, source: Source| {
-        let resolver = &resolver;
-        let catalog = &catalog;
-        async move {
-            let refs: Vec<ActivityRecord> = records
-                .iter()
-                .filter_map(|r| {
-                    Some(ActivityRecord {
-                        tool: catalog.tool_by_name(&r.tool)?.id,
-                        user: &r.user,
-                        day: r.day,
-                        actions: r.actions,
-                    })
-                })
-                .collect();
-            let batch = resolve_batch(resolver, &refs, WriteMode::Replace);
-            store.ingest(source, WriteMode::Replace, &batch).await
-        }
-    };
-    for row in formats::activity(input)? {
-        let record = match row {
-            Ok(r) => r,
-            Err(r) => {
-                report.rejects.push(r);
-                continue;
-            }
-        };
-        let Some(tool) = catalog.tool_by_name(&record.tool) else {
-            report.rejects.push(Reject {
-                line: 0,
-                reason: format!(
-                    "tool '{}' is not registered; add it with `uptake tool add`",
-                    record.tool
-                ),
-                raw: String::new(),
-            });
-            continue;
-        };
-        if record.actions == 0 {
-            continue;
-        }
-        let source = sources.get(&tool.id).copied().unwrap_or(Source::Push);
-        let (a, b) = span.entry(source).or_insert((record.day, record.day));
-        *a = (*a).min(record.day);
-        *b = (*b).max(record.day);
-        touched = Some(touched.map_or((record.day, record.day), |(a, b)| {
-            (a.min(record.day), b.max(record.day))
-        }));
-        report.accepted += 1;
-        let list = pending.entry(source).or_default();
-        list.push(record);
-        if list.len() >= BATCH {
-            let records = std::mem::take(list);
-            flush(records, source).await?;
-        }
+    sink: &mut Sink<'_>,
+    report: Report,
+    day: NaiveDate,
+    rows: &[ReportRow],
+) -> Result<IngestSummary> {
+    if let Some(period) = rows.iter().find_map(|r| r.period_days.filter(|p| *p != 1)) {
+        anyhow::bail!(
+            "this {} report covers {period} days (Report Period {period}); Uptake needs the one-day report for {day}, from reports/{}(date={day})",
+            report.tool(),
+            report.function()
+        );
     }
-    for (source, records) in pending {
-        flush(records, source).await?;
+    if rows.iter().any(|r| is_concealed(&r.user)) {
+        anyhow::bail!(ConnectorError::Concealed);
     }
-    for (source, (first, last)) in span {
-        store.record_sync_success(source, first, last).await?;
-    }
-    if let Some((from, to)) = touched {
-        store.refresh_rollups(from, to).await?;
-    }
-    Ok(())
+    let tool = sink.tool(report.tool()).map_err(anyhow::Error::msg)?;
+    let records: Vec<ActivityRecord> = rows
+        .iter()
+        .filter(|r| r.actions > 0)
+        .map(|r| ActivityRecord {
+            tool,
+            user: &r.user,
+            day,
+            actions: r.actions,
+        })
+        .collect();
+    let batch = resolve_batch(sink.resolver(), &records, WriteMode::Replace);
+    Ok(store
+        .replace_day(Source::M365, tool, day, &batch, rows.len() as i64)
+        .await?)
 }
 
 pub async fn add_wave(

@@ -15,7 +15,7 @@ use app::{
 use axum::{
     Json, Router,
     body::Body,
-    extract::{FromRef, Request, State},
+    extract::{DefaultBodyLimit, FromRef, Request, State},
     http::StatusCode,
     middleware,
     response::{IntoResponse, Response},
@@ -28,15 +28,20 @@ use leptos_axum::{
 };
 use tower_http::{services::ServeDir, trace::TraceLayer};
 
+use chrono_tz::Tz;
+
 use crate::{
     admin,
     auth::{self, AuthConfig, CspNonce},
+    push, upload,
 };
 
 #[derive(Clone)]
 pub struct ServerState {
     pub app: AppState,
     pub auth: AuthConfig,
+    /// The zone calendar days are counted in.
+    pub zone: Tz,
     /// The app's page routes with their SSR modes.
     pages: Arc<Vec<AxumRouteListing>>,
 }
@@ -57,14 +62,17 @@ pub const REST_ROUTES: &[(&str, &str)] = &[
     ("GET", "/auth/oidc/start"),
     ("GET", "/auth/oidc/callback"),
     ("GET", "/admin/audit.csv"),
+    ("POST", "/api/v1/activity"),
+    ("POST", "/data/upload"),
 ];
 
-pub fn router(app: AppState, auth_config: AuthConfig) -> Router {
+pub fn router(app: AppState, auth_config: AuthConfig, zone: Tz) -> Router {
     let site_root = app.leptos_options.site_root.to_string();
     let routes = generate_route_list(App);
     let state = ServerState {
         app,
         auth: auth_config,
+        zone,
         pages: Arc::new(routes.clone()),
     };
     Router::new()
@@ -74,6 +82,14 @@ pub fn router(app: AppState, auth_config: AuthConfig) -> Router {
         .route("/auth/oidc/start", get(auth::entra::start))
         .route("/auth/oidc/callback", get(auth::entra::callback))
         .route("/admin/audit.csv", get(admin::audit_csv))
+        .route(
+            "/data/upload",
+            post(upload::upload).layer(DefaultBodyLimit::max(upload::MAX_UPLOAD_BYTES)),
+        )
+        .route(
+            "/api/v1/activity",
+            post(push::activity).layer(DefaultBodyLimit::max(push::MAX_BODY_BYTES)),
+        )
         .route("/api/{*fn_name}", get(server_fn).post(server_fn))
         .leptos_routes_with_handler(routes, get(page))
         .fallback_service(ServeDir::new(site_root))

@@ -1,7 +1,7 @@
 //! Per-source sync state: cursor, data coverage, last success and error.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::catalog::Source;
+use domain::catalog::{Source, ToolId};
 
 use crate::{Store, db::on_db, error::Result};
 
@@ -72,6 +72,27 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Keeps a connector's failure, in plain words, for the data health
+    /// page; the coverage it had stays as it was.
+    pub async fn record_sync_error(&self, source: Source, error: &str) -> Result<()> {
+        let id = self.source_id(source).await?;
+        on_db!(&self.db, pool => {
+            sqlx::query("UPDATE sync_state SET last_error = $1, updated_at = $2 WHERE source_id = $3")
+                .bind(error).bind(Utc::now()).bind(id).execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// The report days pulled for a tool, oldest first.
+    pub async fn report_days(&self, tool: ToolId) -> Result<Vec<NaiveDate>> {
+        let days = on_db!(&self.db, pool => sqlx::query_scalar(
+            "SELECT day FROM report_pull WHERE tool_id = $1 ORDER BY day")
+            .bind(tool.0).fetch_all(pool).await?);
+        Ok(days)
+    }
+}
+
 /// A telemetry sign-in name that matched nobody, or an external user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnmatchedIdentity {
@@ -128,5 +149,116 @@ impl Store {
             id
         });
         Ok(id)
+    }
+}
+
+/// An import as the data health page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportInfo {
+    pub id: i32,
+    pub file: String,
+    pub kind: String,
+    pub accepted: i64,
+    pub rejected: i64,
+    pub at: DateTime<Utc>,
+}
+
+impl Store {
+    /// The latest imports, newest first.
+    pub async fn imports(&self, limit: i64) -> Result<Vec<ImportInfo>> {
+        let rows: Vec<(i32, String, String, i64, i64, DateTime<Utc>)> = on_db!(&self.db, pool => sqlx::query_as(
+            "SELECT id, file_name, kind, rows_accepted, rows_rejected, created_at FROM import ORDER BY id DESC LIMIT $1")
+            .bind(limit).fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .map(|(id, file, kind, accepted, rejected, at)| ImportInfo {
+                id,
+                file,
+                kind,
+                accepted,
+                rejected,
+                at,
+            })
+            .collect())
+    }
+
+    /// An import's rejected rows, in line order.
+    pub async fn import_rejects(
+        &self,
+        import: i32,
+        limit: i64,
+    ) -> Result<Vec<domain::formats::Reject>> {
+        let rows: Vec<(i64, String, String)> = on_db!(&self.db, pool => sqlx::query_as(
+            "SELECT line, reason, raw FROM import_reject WHERE import_id = $1 ORDER BY line LIMIT $2")
+            .bind(import).bind(limit).fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .map(|(line, reason, raw)| domain::formats::Reject {
+                line: u64::try_from(line).unwrap_or(0),
+                reason,
+                raw,
+            })
+            .collect())
+    }
+}
+
+impl Store {
+    /// The data page: each source's coverage and last sync, the latest
+    /// imports, and the unmatched names with the most events.
+    pub async fn data_health(
+        &self,
+        today: NaiveDate,
+        imports: i64,
+        names: usize,
+    ) -> Result<domain::health::DataHealth> {
+        use domain::health::{DataHealth, ImportSummary, NameSeen, SourceHealth};
+        let yesterday = today - chrono::Days::new(1);
+        let sources = self
+            .sync_states()
+            .await?
+            .into_iter()
+            .map(|s| SourceHealth {
+                source: s.source,
+                data_start: s.data_start,
+                complete_through: s.complete_through,
+                last_success: s.last_success_at,
+                last_error: s.last_error,
+                days_behind: s.complete_through.map(|c| (yesterday - c).num_days()),
+            })
+            .collect();
+        let imports = self
+            .imports(imports)
+            .await?
+            .into_iter()
+            .map(|i| ImportSummary {
+                id: i.id,
+                file: i.file,
+                kind: i.kind,
+                accepted: i.accepted,
+                rejected: i.rejected,
+                at: i.at,
+            })
+            .collect();
+        let all = self.unmatched_identities().await?;
+        let external_total = all.iter().filter(|n| n.external).count();
+        let unmatched_total = all.len() - external_total;
+        let unmatched = all
+            .into_iter()
+            .filter(|n| !n.external)
+            .take(names)
+            .map(|n| NameSeen {
+                user: n.user,
+                first_seen: n.first_seen,
+                last_seen: n.last_seen,
+                events: n.events,
+            })
+            .collect();
+        Ok(DataHealth {
+            sources,
+            imports,
+            unmatched,
+            unmatched_total,
+            external_total,
+        })
     }
 }

@@ -231,3 +231,39 @@ pub async fn admin_grant(
         .map_err(|d| crate::StoreError::Invalid(d.to_string()))?;
     Ok((viewer, grant))
 }
+
+/// One stored activity row, by names rather than ids.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct StoredActivity {
+    pub day: chrono::NaiveDate,
+    pub tool: String,
+    pub sign_in: String,
+    pub source: String,
+    pub actions: i32,
+}
+
+/// Every activity row, staff or not (unmatched and external names are
+/// `?name`), sorted: for tests that compare what ingestion stored.
+pub async fn activity(store: &Store) -> Result<Vec<StoredActivity>> {
+    use crate::db::on_db;
+    type Row = (chrono::NaiveDate, String, String, String, i32);
+    let rows: Vec<Row> = on_db!(&store.db, pool => sqlx::query_as(
+        "SELECT a.day, t.name, s.sign_in_lower, src.name, a.actions FROM activity_daily a \
+         JOIN tool t ON t.id = a.tool_id JOIN staff s ON s.id = a.staff_id JOIN source src ON src.id = a.source_id \
+         UNION ALL \
+         SELECT u.day, t.name, '?' || u.user_lower, src.name, u.actions FROM activity_unmatched u \
+         JOIN tool t ON t.id = u.tool_id JOIN source src ON src.id = u.source_id"
+    ).fetch_all(pool).await?);
+    let mut rows: Vec<StoredActivity> = rows
+        .into_iter()
+        .map(|(day, tool, sign_in, source, actions)| StoredActivity {
+            day,
+            tool,
+            sign_in,
+            source,
+            actions,
+        })
+        .collect();
+    rows.sort();
+    Ok(rows)
+}

@@ -19,6 +19,14 @@ pub struct TokenInfo {
     pub revoked: bool,
 }
 
+/// What a presented token may do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenGrant {
+    pub id: i64,
+    pub name: String,
+    pub tools: Vec<ToolId>,
+}
+
 impl Store {
     /// Stores a new token's hash with the tools (by name) it may write.
     pub async fn create_api_token(
@@ -62,16 +70,27 @@ impl Store {
         })
     }
 
-    /// The tools a live (unrevoked) token may write, by the token's hash.
-    pub async fn api_token_tools(&self, token_hash: &str) -> Result<Option<Vec<ToolId>>> {
-        let rows: Vec<(i32, Option<i32>)> = on_db!(&self.db, pool => sqlx::query_as(
-            "SELECT t.id, tt.tool_id FROM api_token t LEFT JOIN api_token_tool tt ON tt.token_id = t.id \
+    /// A live (unrevoked) token by its hash, with the tools it may write;
+    /// using it is recorded as its last use.
+    pub async fn api_token(&self, token_hash: &str) -> Result<Option<TokenGrant>> {
+        let rows: Vec<(i32, String, Option<i32>)> = on_db!(&self.db, pool => sqlx::query_as(
+            "SELECT t.id, t.name, tt.tool_id FROM api_token t LEFT JOIN api_token_tool tt ON tt.token_id = t.id \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL")
             .bind(token_hash).fetch_all(pool).await?);
-        Ok((!rows.is_empty()).then(|| {
-            rows.into_iter()
-                .filter_map(|(_, t)| t.map(ToolId))
-                .collect()
+        let Some((id, name, _)) = rows.first().cloned() else {
+            return Ok(None);
+        };
+        on_db!(&self.db, pool => {
+            sqlx::query("UPDATE api_token SET last_used_at = $1 WHERE id = $2")
+                .bind(Utc::now()).bind(id).execute(pool).await?;
+        });
+        Ok(Some(TokenGrant {
+            id: i64::from(id),
+            name,
+            tools: rows
+                .into_iter()
+                .filter_map(|(_, _, t)| t.map(ToolId))
+                .collect(),
         }))
     }
 

@@ -197,6 +197,15 @@ pub fn admin() -> Result<(AppState, Caller), ServerFnError> {
     Ok((state, caller))
 }
 
+/// Admins and rollout managers: force-wide data health.
+pub fn force_wide() -> Result<(AppState, Caller), ServerFnError> {
+    let caller = caller()?;
+    caller.viewer.require_force_wide().map_err(denied)?;
+    let state = state()?;
+    granted("force-wide");
+    Ok((state, caller))
+}
+
 /// A request the caller can fix: 400 with the reason in plain words.
 pub fn refused(reason: impl std::fmt::Display) -> ServerFnError {
     refuse(StatusCode::BAD_REQUEST, reason.to_string())

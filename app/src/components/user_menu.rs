@@ -18,11 +18,15 @@ pub fn UserMenu() -> impl IntoView {
                         view! { <a href=href data-testid="my-unit">{s.code.clone()}</a> }
                     })
                     .collect_view();
+                let data = v
+                    .role
+                    .sees_every_unit()
+                    .then(|| view! { <a href="/data">"Data health"</a> });
                 let admin = (v.role == domain::access::Role::Admin)
                     .then(|| view! { <a href="/admin/accounts">"Accounts"</a> <a href="/admin/audit">"Audit log"</a> });
                 view! {
                     <nav aria-label="My units" class="my-units">
-                        {(!v.scope.is_empty()).then_some("My units:")} {units} {admin}
+                        {(!v.scope.is_empty()).then_some("My units:")} {units} {data} {admin}
                     </nav>
                     <div class="user">
                         <span data-testid="signed-in-as">{v.display_name.clone()} " · " {v.role.label()}</span>

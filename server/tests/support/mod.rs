@@ -14,6 +14,7 @@ use leptos::prelude::LeptosOptions;
 use server::{
     auth::{AuthConfig, SESSION_COOKIE},
     demo::{self, DemoAccount, DemoOptions},
+    ingest::DEFAULT_ZONE,
     routes::router,
 };
 use store::{Store, testing::TestDb};
@@ -58,7 +59,7 @@ impl TestApp {
     /// An app over an empty database.
     pub fn empty(db: TestDb, auth: AuthConfig) -> Self {
         Self {
-            router: router(app_state(db.store.clone()), auth),
+            router: router(app_state(db.store.clone()), auth, DEFAULT_ZONE),
             store: db.store.clone(),
             accounts: Vec::new(),
             _db: db,
@@ -79,7 +80,7 @@ impl TestApp {
         .await
         .expect("demo");
         Self {
-            router: router(app_state(db.store.clone()), auth),
+            router: router(app_state(db.store.clone()), auth, DEFAULT_ZONE),
             store: db.store.clone(),
             accounts: report.accounts,
             _db: db,

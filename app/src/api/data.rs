@@ -1,0 +1,47 @@
+//! Data health for admins and rollout managers: coverage and syncs, imports
+//! with their rejected rows, and names that match nobody.
+
+use domain::health::{DataHealth, RejectedRow};
+use leptos::{prelude::*, server_fn::codec::GetUrl};
+
+/// Imports listed on the data page.
+#[cfg(feature = "ssr")]
+const IMPORTS_SHOWN: i64 = 30;
+/// Unmatched names listed (the most active first).
+#[cfg(feature = "ssr")]
+const NAMES_SHOWN: usize = 100;
+/// Rejected rows shown for one import.
+#[cfg(feature = "ssr")]
+const REJECTS_SHOWN: i64 = 1_000;
+
+#[server(input = GetUrl, endpoint = "data/health")]
+pub async fn get_data_health() -> Result<DataHealth, ServerFnError> {
+    use super::ssr::{force_wide, internal};
+    let (state, _) = force_wide()?;
+    let today = chrono::Utc::now().date_naive();
+    state
+        .store
+        .data_health(today, IMPORTS_SHOWN, NAMES_SHOWN)
+        .await
+        .map_err(internal)
+}
+
+/// One import's rejected rows, in line order.
+#[server(input = GetUrl, endpoint = "data/rejects")]
+pub async fn get_import_rejects(import: i32) -> Result<Vec<RejectedRow>, ServerFnError> {
+    use super::ssr::{force_wide, internal};
+    let (state, _) = force_wide()?;
+    let rows = state
+        .store
+        .import_rejects(import, REJECTS_SHOWN)
+        .await
+        .map_err(internal)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| RejectedRow {
+            line: r.line,
+            reason: r.reason,
+            raw: r.raw,
+        })
+        .collect())
+}

@@ -1,0 +1,222 @@
+use domain::{
+    access::Role,
+    display::date as display_date,
+    health::{DataHealth, RejectedRow},
+};
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::{
+    api::{
+        data::{get_data_health, get_import_rejects},
+        session::get_me,
+    },
+    components::ErrorNote,
+};
+
+/// The file kinds an upload may be, as `uptake import` names them.
+const KINDS: [(&str, &str); 9] = [
+    ("activity", "Generic activity CSV (tool,user,day,actions)"),
+    ("box-json", "Box events export, JSON"),
+    ("box-csv", "Box events export, CSV"),
+    ("teams", "Graph Teams user activity, one day"),
+    ("onedrive", "Graph OneDrive activity, one day"),
+    ("sharepoint", "Graph SharePoint activity, one day"),
+    ("exchange", "Graph email activity, one day"),
+    ("roster", "Roster (roster.csv)"),
+    ("units", "Org tree (units.csv)"),
+];
+
+/// Data health: is the data fresh, did imports go in, and whose activity
+/// matches nobody on the roster.
+#[component]
+pub fn DataPage() -> impl IntoView {
+    let query = use_query_map();
+    let import = move || {
+        query
+            .read()
+            .get("import")
+            .and_then(|s| s.parse::<i32>().ok())
+    };
+    let error = move || query.read().get("error");
+    let health = Resource::new(|| (), |()| get_data_health());
+    let rejects = Resource::new(import, |id| async move {
+        match id {
+            Some(id) => get_import_rejects(id).await.map(Some),
+            None => Ok(None),
+        }
+    });
+    let me = Resource::new(|| (), |()| get_me());
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    view! {
+        <div class="page" data-hydrated=move || hydrated.get().to_string()>
+            <header class="page-head">
+                <h1>"Data health"</h1>
+                <p class="note">
+                    "Where each source's data starts and how far it is complete, the last sync and any error, what each import accepted and rejected, and sign-in names that match nobody on the roster. "
+                    "Figures default to the last day every shown source has complete; missing data is never counted as inactivity."
+                </p>
+            </header>
+            {move || error().map(|e| view! { <p class="error" role="alert" data-testid="upload-error">{e}</p> })}
+            <Suspense fallback=|| ()>
+                {move || me.get().and_then(Result::ok).filter(|v| v.role == Role::Admin).map(|_| view! { <UploadForm/> })}
+            </Suspense>
+            <Suspense fallback=|| view! { <p class="loading">"Loading data health…"</p> }>
+                {move || rejects.get().map(|r| match r {
+                    Ok(Some(rows)) => view! { <RejectTable rows=rows import=import().unwrap_or_default()/> }.into_any(),
+                    Ok(None) => ().into_any(),
+                    Err(e) => view! { <ErrorNote error=e/> }.into_any(),
+                })}
+                {move || health.get().map(|r| match r {
+                    Ok(h) => view! { <HealthTables health=h/> }.into_any(),
+                    Err(e) => view! { <ErrorNote error=e/> }.into_any(),
+                })}
+            </Suspense>
+        </div>
+    }
+}
+
+/// A plain multipart form: it works before hydration, and the server
+/// streams the file to disk before importing it.
+#[component]
+fn UploadForm() -> impl IntoView {
+    let kinds = KINDS
+        .iter()
+        .map(|(key, label)| view! { <option value=*key>{*label}</option> })
+        .collect_view();
+    view! {
+        <section class="chart">
+            <h2>"Import a file"</h2>
+            <form method="post" action="/data/upload" enctype="multipart/form-data" class="upload" data-testid="upload-form">
+                <label>"Kind " <select name="kind">{kinds}</select></label>
+                <label>"Report day (Graph files) " <input type="date" name="day"/></label>
+                <label>"Effective from (roster and units) " <input type="date" name="effective"/></label>
+                <input type="file" name="file" required=true aria-label="File"/>
+                <button type="submit">"Import"</button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn HealthTables(health: DataHealth) -> impl IntoView {
+    let when = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map(|t| t.format("%d %b %Y %H:%M UTC").to_string())
+            .unwrap_or_else(|| "never".to_owned())
+    };
+    let day = |d: Option<chrono::NaiveDate>| d.map(display_date).unwrap_or_else(|| "–".to_owned());
+    let sources = health
+        .sources
+        .iter()
+        .map(|s| {
+            view! {
+                <tr data-source=s.source.key()>
+                    <th scope="row">{s.label()}</th>
+                    <td>{day(s.data_start)}</td>
+                    <td>{day(s.complete_through)}</td>
+                    <td>{s.freshness()}</td>
+                    <td>{when(s.last_success)}</td>
+                    <td class="error-text">{s.last_error.clone().unwrap_or_default()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let imports = health
+        .imports
+        .iter()
+        .map(|i| {
+            let rejected = (i.rejected > 0).then(|| {
+                let href = format!("/data?import={}", i.id);
+                view! { <a href=href>{format!("{} rejected", i.rejected)}</a> }
+            });
+            view! {
+                <tr>
+                    <td>{i.at.format("%d %b %Y %H:%M").to_string()}</td>
+                    <td>{i.file.clone()}</td>
+                    <td>{i.kind.clone()}</td>
+                    <td class="num">{i.accepted}</td>
+                    <td class="num">{rejected}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let names = health
+        .unmatched
+        .iter()
+        .map(|n| {
+            view! {
+                <tr>
+                    <td>{n.user.clone()}</td>
+                    <td>{display_date(n.first_seen)}</td>
+                    <td>{display_date(n.last_seen)}</td>
+                    <td class="num">{n.events}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="chart">
+            <h2>"Sources"</h2>
+            <table class="units" data-testid="sources">
+                <thead><tr>
+                    <th scope="col">"Source"</th><th scope="col">"Data from"</th><th scope="col">"Complete through"</th>
+                    <th scope="col">"Freshness"</th><th scope="col">"Last successful sync"</th><th scope="col">"Last error"</th>
+                </tr></thead>
+                <tbody>{sources}</tbody>
+            </table>
+        </section>
+        <section class="chart">
+            <h2>"Imports"</h2>
+            <table class="units" data-testid="imports">
+                <thead><tr>
+                    <th scope="col">"When (UTC)"</th><th scope="col">"File"</th><th scope="col">"Kind"</th>
+                    <th scope="col">"Accepted"</th><th scope="col">"Rejected"</th>
+                </tr></thead>
+                <tbody>{imports}</tbody>
+            </table>
+        </section>
+        <section class="chart">
+            <h2>"Names that match nobody"</h2>
+            <p class="note">
+                {format!(
+                    "{} sign-in names in telemetry match nobody on the roster; their activity is kept and attached when a roster import matches them. {} external names (configured domains and service accounts) are counted as external.",
+                    health.unmatched_total, health.external_total
+                )}
+            </p>
+            <table class="units" data-testid="unmatched">
+                <thead><tr>
+                    <th scope="col">"Sign-in name"</th><th scope="col">"First seen"</th><th scope="col">"Last seen"</th><th scope="col">"Events"</th>
+                </tr></thead>
+                <tbody>{names}</tbody>
+            </table>
+        </section>
+    }
+}
+
+#[component]
+fn RejectTable(rows: Vec<RejectedRow>, import: i32) -> impl IntoView {
+    let count = rows.len();
+    let rows = rows
+        .into_iter()
+        .map(|r| {
+            view! {
+                <tr>
+                    <td class="num">{r.line}</td>
+                    <td>{r.reason}</td>
+                    <td><code>{r.raw}</code></td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="chart">
+            <h2>{format!("Rejected rows of import {import}")}</h2>
+            <p class="note">{format!("{count} rows shown, by line. ")}<a href="/data">"Back to all imports"</a></p>
+            <table class="units" data-testid="rejects">
+                <thead><tr><th scope="col">"Line"</th><th scope="col">"Reason"</th><th scope="col">"Row"</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </section>
+    }
+}

@@ -1,0 +1,271 @@
+//! Microsoft Graph usage reports: which report feeds which tool, which of
+//! its columns count as use, and a streaming parser for its per-user detail
+//! CSV (as the API's download gives it, or as saved from the admin centre).
+//!
+//! One row of the report for `date=D` is one person's day D. It counts as
+//! use only if the sum of its counted action columns is above 0; passive
+//! columns (Exchange's Receive Count) and `Last Activity Date` never do.
+
+use std::io::Read;
+
+use chrono::NaiveDate;
+
+use crate::formats::{self, Column, FormatError, Rows};
+
+/// A per-user detail report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Report {
+    Teams,
+    OneDrive,
+    SharePoint,
+    Exchange,
+}
+
+impl Report {
+    pub const ALL: [Report; 4] = [
+        Report::Teams,
+        Report::OneDrive,
+        Report::SharePoint,
+        Report::Exchange,
+    ];
+
+    /// The Graph function, as in `GET /v1.0/reports/<function>(date=…)`.
+    pub fn function(self) -> &'static str {
+        match self {
+            Report::Teams => "getTeamsUserActivityUserDetail",
+            Report::OneDrive => "getOneDriveActivityUserDetail",
+            Report::SharePoint => "getSharePointActivityUserDetail",
+            Report::Exchange => "getEmailActivityUserDetail",
+        }
+    }
+
+    /// The tool the report's activity belongs to (see `catalog::M365_TOOLS`).
+    pub fn tool(self) -> &'static str {
+        match self {
+            Report::Teams => "Teams",
+            Report::OneDrive => "OneDrive",
+            Report::SharePoint => "SharePoint",
+            Report::Exchange => "Exchange",
+        }
+    }
+
+    pub fn for_tool(tool: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|r| r.tool().eq_ignore_ascii_case(tool))
+    }
+
+    /// The columns whose sum is the day's counted actions.
+    pub fn counted_columns(self) -> &'static [&'static str] {
+        match self {
+            Report::Teams => &[
+                "Team Chat Message Count",
+                "Private Chat Message Count",
+                "Call Count",
+                "Meeting Count",
+                "Post Messages",
+                "Reply Messages",
+            ],
+            Report::OneDrive => &[
+                "Viewed Or Edited File Count",
+                "Synced File Count",
+                "Shared Internally File Count",
+                "Shared Externally File Count",
+            ],
+            Report::SharePoint => &[
+                "Viewed Or Edited File Count",
+                "Synced File Count",
+                "Shared Internally File Count",
+                "Shared Externally File Count",
+                "Visited Page Count",
+            ],
+            Report::Exchange => &[
+                "Send Count",
+                "Read Count",
+                "Meeting Created Count",
+                "Meeting Interacted Count",
+            ],
+        }
+    }
+
+    /// Teams adds one action when `Has Other Action` is Yes.
+    fn has_other_action(self) -> bool {
+        self == Report::Teams
+    }
+}
+
+/// One person's row of a one-day report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportRow {
+    pub user: String,
+    /// The sum of the counted action columns.
+    pub actions: i64,
+    pub last_activity: Option<NaiveDate>,
+    /// `Report Period`, when the file has it: 1 for a one-day report.
+    pub period_days: Option<u32>,
+}
+
+const USER: &[&str] = &["User Principal Name"];
+const LAST_ACTIVITY: &[&str] = &["Last Activity Date"];
+const PERIOD: &[&str] = &["Report Period"];
+const OTHER_ACTION: &[&str] = &["Has Other Action"];
+
+/// Streams a report's rows. Columns are found by header name, unknown ones
+/// are ignored, and a missing counted column refuses the file.
+pub fn rows<R: Read>(report: Report, input: R) -> Result<Rows<R, ReportRow>, FormatError> {
+    let counted = report.counted_columns();
+    let mut columns = vec![
+        Column::required(USER),
+        Column::optional(LAST_ACTIVITY),
+        Column::optional(PERIOD),
+        Column {
+            names: OTHER_ACTION,
+            required: report.has_other_action(),
+        },
+    ];
+    columns.extend(
+        counted
+            .iter()
+            .map(|c| Column::required(std::slice::from_ref(c))),
+    );
+    formats::open(input, &columns, move |f| {
+        let user = f[0];
+        if user.is_empty() {
+            return Err("User Principal Name is empty".to_owned());
+        }
+        let mut actions = 0i64;
+        for (name, field) in counted.iter().zip(&f[4..]) {
+            actions = actions.saturating_add(formats::count(field, name)?);
+        }
+        match f[3].to_ascii_lowercase().as_str() {
+            "" | "no" | "false" => {}
+            "yes" | "true" => actions = actions.saturating_add(1),
+            other => return Err(format!("Has Other Action '{other}' is not Yes or No")),
+        }
+        let last_activity = if f[1].is_empty() {
+            None
+        } else {
+            Some(formats::date(f[1], "Last Activity Date")?)
+        };
+        let period_days = if f[2].is_empty() {
+            None
+        } else {
+            Some(
+                f[2].parse()
+                    .map_err(|_| format!("Report Period '{}' is not a number of days", f[2]))?,
+            )
+        };
+        Ok(ReportRow {
+            user: user.to_owned(),
+            actions,
+            last_activity,
+            period_days,
+        })
+    })
+}
+
+/// Graph's user ids when names are concealed.
+pub const ZERO_USER_ID: &str = "00000000-0000-0000-0000-000000000000";
+
+/// What the admin must do when the tenant conceals user names in reports.
+pub const CONCEALED_ADVICE: &str = "Microsoft 365 is concealing user names in its usage reports, so no row can be matched to the roster and none has been counted. A Global Administrator can turn this off: Microsoft 365 admin centre > Settings > Org settings > Services > Reports, and clear 'Display concealed user, group, and site names in all reports'. Then run the sync again.";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The column order of a real one-day Teams user detail download.
+    const TEAMS: &str = "\u{feff}Report Refresh Date,User Id,User Principal Name,Last Activity Date,Is Deleted,Deleted Date,Assigned Products,Team Chat Message Count,Private Chat Message Count,Call Count,Meeting Count,Meetings Organized Count,Meetings Attended Count,Ad Hoc Meetings Organized Count,Ad Hoc Meetings Attended Count,Scheduled One-time Meetings Organized Count,Scheduled One-time Meetings Attended Count,Scheduled Recurring Meetings Organized Count,Scheduled Recurring Meetings Attended Count,Audio Duration In Seconds,Video Duration In Seconds,Screen Share Duration In Seconds,Has Other Action,Urgent Messages,Post Messages,Tenant Display Name,Shared Channel Tenant Display Names,Reply Messages,Is Licensed,Report Period\r\n\
+        2026-03-03,6f0c…,Ann.Smith@force.police.uk,2026-03-01,False,,MICROSOFT 365 E5,2,3,0,1,0,1,0,0,0,0,0,0,600,0,0,No,0,1,Force,,0,Yes,1\r\n\
+        2026-03-03,7a1d…,bob@force.police.uk,2026-02-20,False,,MICROSOFT 365 E5,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,Yes,0,0,Force,,0,Yes,1\r\n\
+        2026-03-03,8b2e…,cat@force.police.uk,,False,,MICROSOFT 365 E5,0,0,0,0,5,5,0,0,0,0,0,0,3600,0,0,No,0,0,Force,,0,Yes,1\r\n";
+
+    #[test]
+    fn teams_rows_sum_the_counted_columns_and_other_action() {
+        let rows: Vec<ReportRow> = rows(Report::Teams, TEAMS.as_bytes())
+            .expect("header")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(rows.len(), 3);
+        // 2 + 3 + 0 + 1 + 1 post + 0 replies.
+        assert_eq!(rows[0].actions, 7);
+        assert_eq!(rows[0].user, "Ann.Smith@force.police.uk");
+        assert_eq!(rows[0].period_days, Some(1));
+        // Has Other Action only.
+        assert_eq!(rows[1].actions, 1);
+        // Meetings organised and attended, and durations, are not counted
+        // columns; Meeting Count is 0, so this day is not use.
+        assert_eq!(rows[2].actions, 0);
+        assert_eq!(rows[2].last_activity, None);
+    }
+
+    #[test]
+    fn exchange_receive_count_is_passive() {
+        let file = "Report Refresh Date,User Principal Name,Display Name,Is Deleted,Deleted Date,Last Activity Date,Send Count,Receive Count,Read Count,Meeting Created Count,Meeting Interacted Count,Assigned Products,Report Period\n\
+                    2026-03-03,a@force.police.uk,A,False,,2026-03-01,0,250,0,0,0,E5,1\n\
+                    2026-03-03,b@force.police.uk,B,False,,2026-03-01,1,10,4,0,2,E5,1\n";
+        let rows: Vec<ReportRow> = rows(Report::Exchange, file.as_bytes())
+            .expect("header")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!((rows[0].actions, rows[1].actions), (0, 7));
+    }
+
+    #[test]
+    fn sharepoint_counts_visited_pages_and_onedrive_does_not_need_them() {
+        let header = "Report Refresh Date,User Principal Name,Is Deleted,Deleted Date,Last Activity Date,Viewed Or Edited File Count,Synced File Count,Shared Internally File Count,Shared Externally File Count,Visited Page Count,Assigned Products,Report Period\n";
+        let row = "2026-03-03,a@force.police.uk,False,,2026-03-02,1,0,0,0,4,E5,1\n";
+        let file = format!("{header}{row}");
+        let sp: Vec<_> = rows(Report::SharePoint, file.as_bytes())
+            .expect("header")
+            .collect();
+        let od: Vec<_> = rows(Report::OneDrive, file.as_bytes())
+            .expect("header")
+            .collect();
+        assert_eq!(sp[0].as_ref().expect("row").actions, 5);
+        assert_eq!(od[0].as_ref().expect("row").actions, 1);
+    }
+
+    #[test]
+    fn a_missing_counted_column_is_named() {
+        let file = "User Principal Name,Send Count,Read Count\na@f.uk,1,1\n";
+        let err = rows(Report::Exchange, file.as_bytes())
+            .err()
+            .expect("missing column");
+        let FormatError::MissingColumn { missing, found } = err else {
+            panic!("expected a missing column, got {err:?}");
+        };
+        assert_eq!(missing, "Meeting Created Count");
+        assert_eq!(found, "user principal name, send count, read count");
+    }
+
+    #[test]
+    fn bad_counts_reject_the_row_with_its_line() {
+        let file = "User Principal Name,Send Count,Read Count,Meeting Created Count,Meeting Interacted Count,Last Activity Date\n\
+                    a@f.uk,1,-1,0,0,\n\
+                    b@f.uk,x,0,0,0,\n\
+                    c@f.uk,1,0,0,0,2026-13-01\n\
+                    d@f.uk,,,,,\n";
+        let rows: Vec<_> = rows(Report::Exchange, file.as_bytes())
+            .expect("header")
+            .collect();
+        let negative = rows[0].as_ref().expect_err("negative");
+        assert_eq!(negative.line, 2);
+        assert!(negative.reason.contains("Read Count -1 is negative"));
+        assert!(
+            rows[1]
+                .as_ref()
+                .expect_err("not a number")
+                .reason
+                .contains("not a whole number")
+        );
+        assert!(
+            rows[2]
+                .as_ref()
+                .expect_err("date")
+                .reason
+                .contains("Last Activity Date")
+        );
+        assert_eq!(rows[3].as_ref().expect("blank counts").actions, 0);
+    }
+}

@@ -1,0 +1,104 @@
+//! Data health: where each source's data stands, what imports accepted and
+//! rejected, and which sign-in names match nobody. Wire types for the data
+//! page.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::Source;
+
+/// One telemetry source's coverage and last sync.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceHealth {
+    pub source: Source,
+    pub data_start: Option<NaiveDate>,
+    pub complete_through: Option<NaiveDate>,
+    pub last_success: Option<DateTime<Utc>>,
+    /// The last connector error, in plain words; cleared by a success.
+    pub last_error: Option<String>,
+    /// Days between the last complete day and yesterday.
+    pub days_behind: Option<i64>,
+}
+
+impl SourceHealth {
+    pub fn label(&self) -> &'static str {
+        match self.source {
+            Source::M365 => "Microsoft 365 (Graph usage reports)",
+            Source::Box => "Box (enterprise events)",
+            Source::Push => "Pushed and imported tools",
+        }
+    }
+
+    /// How fresh the data is, in words.
+    pub fn freshness(&self) -> String {
+        match (self.complete_through, self.days_behind) {
+            (None, _) => "no data yet".to_owned(),
+            (Some(_), Some(d)) if d <= 0 => "up to date".to_owned(),
+            (Some(_), Some(1)) => "1 day behind".to_owned(),
+            (Some(_), Some(d)) => format!("{d} days behind"),
+            (Some(_), None) => String::new(),
+        }
+    }
+}
+
+/// One import (file, upload, push or sync with rejects).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportSummary {
+    pub id: i32,
+    pub file: String,
+    pub kind: String,
+    pub accepted: i64,
+    pub rejected: i64,
+    pub at: DateTime<Utc>,
+}
+
+/// A rejected row, with its line and reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RejectedRow {
+    pub line: u64,
+    pub reason: String,
+    pub raw: String,
+}
+
+/// A sign-in name seen in telemetry that matches nobody on the roster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NameSeen {
+    pub user: String,
+    pub first_seen: NaiveDate,
+    pub last_seen: NaiveDate,
+    pub events: i64,
+}
+
+/// Everything the data page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataHealth {
+    pub sources: Vec<SourceHealth>,
+    pub imports: Vec<ImportSummary>,
+    /// The unmatched names with the most events, most first.
+    pub unmatched: Vec<NameSeen>,
+    pub unmatched_total: usize,
+    pub external_total: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn freshness_reads_as_words() {
+        let mut s = SourceHealth {
+            source: Source::M365,
+            data_start: None,
+            complete_through: None,
+            last_success: None,
+            last_error: None,
+            days_behind: None,
+        };
+        assert_eq!(s.freshness(), "no data yet");
+        s.complete_through = "2026-11-20".parse().ok();
+        s.days_behind = Some(5);
+        assert_eq!(s.freshness(), "5 days behind");
+        s.days_behind = Some(0);
+        assert_eq!(s.freshness(), "up to date");
+    }
+}

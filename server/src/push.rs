@@ -1,0 +1,190 @@
+//! `POST /api/v1/activity`: activity pushed by other systems.
+//!
+//! The body is NDJSON, one `{"tool","user","day","actions"}` record per
+//! line, sent with a bearer token made by `uptake token create`. Each line
+//! is accepted or rejected on its own (a tool outside the token's scope is
+//! rejected for that line); the answer counts both and gives each reject's
+//! line and reason. A push replaces its keys, so sending the same body
+//! twice changes nothing.
+
+use app::api::ssr::Actor;
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    auth::token_hash,
+    ingest::{Counted, Sink},
+    routes::ServerState,
+};
+
+/// The largest body accepted: about 200,000 lines.
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+#[derive(Deserialize)]
+struct Line {
+    tool: String,
+    user: String,
+    day: String,
+    actions: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct LineReject {
+    pub line: u64,
+    pub reason: String,
+}
+
+/// The answer to a push.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PushReport {
+    pub accepted: u64,
+    pub rejected: u64,
+    pub rejects: Vec<LineReject>,
+    /// Person-days written for staff on the roster.
+    pub rows: u64,
+    /// Records for names not on the roster (kept, and attached when a later
+    /// roster matches them).
+    pub unmatched: u64,
+    pub external: u64,
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (status, Json(serde_json::json!({ "error": message }))).into_response()
+}
+
+pub async fn activity(
+    State(state): State<ServerState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let store = &state.app.store;
+    let Some(token) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    else {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "send a token made by `uptake token create` as 'Authorization: Bearer <token>'",
+        );
+    };
+    let grant = match store.api_token(&token_hash(token.trim())).await {
+        Ok(Some(grant)) => grant,
+        Ok(None) => return error(StatusCode::UNAUTHORIZED, "the token is unknown or revoked"),
+        Err(e) => {
+            tracing::error!(error = %e, "reading the token failed");
+            return error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the database is unavailable",
+            );
+        }
+    };
+    match push(&state, &grant, &body).await {
+        Ok(report) => Json(report).into_response(),
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), token = grant.id, "push failed");
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the push could not be stored; nothing of it was lost if you send it again",
+            )
+        }
+    }
+}
+
+async fn push(
+    state: &ServerState,
+    grant: &store::TokenGrant,
+    body: &[u8],
+) -> anyhow::Result<PushReport> {
+    let store = &state.app.store;
+    let mut sink = Sink::new(store, state.zone).await?;
+    let mut rejects: Vec<domain::formats::Reject> = Vec::new();
+    let mut accepted = 0u64;
+    for (i, raw) in body.split(|b| *b == b'\n').enumerate() {
+        let line = i as u64 + 1;
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if raw.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match parse(&sink, grant, raw) {
+            Ok(record) => {
+                accepted += 1;
+                sink.add(record).await?;
+            }
+            Err(reason) => rejects.push(domain::formats::Reject {
+                line,
+                reason,
+                raw: String::from_utf8_lossy(raw).chars().take(500).collect(),
+            }),
+        }
+    }
+    let written = sink.finish(true).await?;
+    let name = format!("push by token {} '{}'", grant.id, grant.name);
+    let id = store
+        .record_import(&name, "push", accepted, &rejects)
+        .await?;
+    let actor = Actor {
+        account: None,
+        name: &grant.name,
+        scope: format!("token {}", grant.id),
+        address: None,
+    };
+    actor
+        .audit(
+            store,
+            "push",
+            &format!(
+                "import {id}: {accepted} lines accepted, {} rejected",
+                rejects.len()
+            ),
+        )
+        .await?;
+    Ok(PushReport {
+        accepted,
+        rejected: rejects.len() as u64,
+        rejects: rejects
+            .into_iter()
+            .map(|r| LineReject {
+                line: r.line,
+                reason: r.reason,
+            })
+            .collect(),
+        rows: written.rows,
+        unmatched: written.unmatched,
+        external: written.external,
+    })
+}
+
+fn parse(sink: &Sink<'_>, grant: &store::TokenGrant, raw: &[u8]) -> Result<Counted, String> {
+    let text = std::str::from_utf8(raw).map_err(|_| "the line is not valid UTF-8".to_owned())?;
+    let line: Line = serde_json::from_str(text).map_err(|e| {
+        format!("the line is not a {{\"tool\",\"user\",\"day\",\"actions\"}} record: {e}")
+    })?;
+    let tool = sink.tool(&line.tool)?;
+    if !grant.tools.contains(&tool) {
+        return Err(format!("this token may not write tool '{}'", line.tool));
+    }
+    if line.user.trim().is_empty() {
+        return Err("user is empty".to_owned());
+    }
+    let day = NaiveDate::parse_from_str(&line.day, "%Y-%m-%d")
+        .map_err(|_| format!("day '{}' is not a date in YYYY-MM-DD form", line.day))?;
+    if day > chrono::Utc::now().date_naive() + chrono::Days::new(1) {
+        return Err(format!("day {day} is in the future"));
+    }
+    if line.actions < 0 {
+        return Err(format!("actions {} is negative", line.actions));
+    }
+    Ok(Counted {
+        tool,
+        user: line.user.trim().to_owned(),
+        day,
+        actions: line.actions,
+    })
+}

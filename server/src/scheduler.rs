@@ -1,0 +1,128 @@
+//! Scheduled syncs in `uptake serve`, and the one-at-a-time rule that every
+//! sync (scheduled or from the command line) follows.
+//!
+//! Each connector's sync is a job with a database-held lock (see
+//! `store::JobLock`): with several app servers on one PostgreSQL, the first
+//! to take the lock runs the sync and the others skip that round.
+
+use std::{future::Future, time::Duration};
+
+use anyhow::Result;
+use chrono::Utc;
+use chrono_tz::Tz;
+use store::Store;
+
+use crate::connectors::{
+    box_sync::{self, BoxConfig, BoxRange},
+    graph_sync::{self, GraphConfig},
+};
+
+pub const GRAPH_JOB: &str = "sync.m365";
+pub const BOX_JOB: &str = "sync.box";
+
+/// What `serve` syncs, and how often.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    pub every: Duration,
+    pub graph: Option<GraphConfig>,
+    pub box_events: Option<BoxConfig>,
+}
+
+/// This process, as a job holder: host and process id.
+fn holder() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned());
+    format!("{host}:{}", std::process::id())
+}
+
+/// Runs `job` only if no other process is running it, and says who is if
+/// one is.
+pub async fn exclusive<T, F, Fut>(store: &Store, name: &str, job: F) -> Result<T>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let me = holder();
+    let mut taken = store.try_lock_job(name, &me).await?;
+    if let Err(held) = &taken
+        && is_dead_here(&held.holder, &me)
+    {
+        tracing::warn!(
+            job = name,
+            holder = held.holder,
+            "the job's holder has died; taking it over"
+        );
+        store.break_job_lease(name, &held.holder).await?;
+        taken = store.try_lock_job(name, &me).await?;
+    }
+    match taken {
+        Ok(lock) => {
+            let result = job().await;
+            lock.release().await?;
+            result
+        }
+        Err(held) => anyhow::bail!(
+            "{name} is already running in {} (since {}); try again when it has finished",
+            held.holder,
+            held.started_at.format("%d %b %Y %H:%M:%S UTC")
+        ),
+    }
+}
+
+/// Whether `holder` was a process on this host that no longer runs (it was
+/// killed and its lease has not expired yet).
+fn is_dead_here(holder: &str, me: &str) -> bool {
+    let (Some((host, pid)), Some((my_host, _))) = (holder.rsplit_once(':'), me.rsplit_once(':'))
+    else {
+        return false;
+    };
+    host == my_host
+        && pid.parse::<u32>().is_ok()
+        && std::path::Path::new("/proc/self").exists()
+        && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// Starts the schedule in the background: each configured connector syncs
+/// now and then every `schedule.every`.
+pub fn start(store: Store, schedule: Schedule, zone: Tz) {
+    if schedule.graph.is_none() && schedule.box_events.is_none() {
+        tracing::info!("no connector is configured; nothing is scheduled");
+        return;
+    }
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(schedule.every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Some(config) = &schedule.graph {
+                let today = Utc::now().with_timezone(&zone).date_naive();
+                let run = exclusive(&store, GRAPH_JOB, || {
+                    graph_sync::sync(&store, config, zone, today)
+                })
+                .await;
+                log_run(
+                    GRAPH_JOB,
+                    run.map(|r| format!("{} report days pulled", r.days_pulled)),
+                );
+            }
+            if let Some(config) = &schedule.box_events {
+                let run = exclusive(&store, BOX_JOB, || {
+                    box_sync::sync(&store, config, zone, BoxRange::Stream)
+                })
+                .await;
+                log_run(BOX_JOB, run.map(|r| format!("{} events read", r.events)));
+            }
+        }
+    });
+}
+
+fn log_run(job: &str, run: Result<String>) {
+    match run {
+        Ok(done) => tracing::info!(job, "{done}"),
+        Err(e) => tracing::warn!(job, "{e:#}"),
+    }
+}

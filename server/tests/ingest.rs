@@ -1,0 +1,1121 @@
+//! Ingestion end to end: the push API, file imports with bad input, and the
+//! Graph and Box connectors' real HTTP client code against a local server
+//! that speaks each protocol.
+
+mod peer;
+mod support;
+
+use std::{io::Write, time::Duration};
+
+use app::api::ssr::Actor;
+use axum::{
+    body::Body,
+    http::{Request, StatusCode, header},
+};
+use chrono::NaiveDate;
+use domain::{
+    catalog::Source,
+    formats::{RosterRecord, UnitRecord},
+    graph::Report,
+};
+use peer::{CLIENT_ID, CLIENT_SECRET, Fault, Peer};
+use server::{
+    auth::{AuthConfig, token_hash},
+    connectors::{
+        Credentials, RetryPolicy,
+        box_sync::{self, BoxConfig, BoxRange},
+        graph_sync::{self, GraphConfig},
+    },
+    import::{self, ImportOptions, Kind},
+    ingest::DEFAULT_ZONE,
+    oidc::Secret,
+    push::PushReport,
+};
+use store::{
+    Store,
+    testing::{self, StoredActivity},
+};
+use support::TestApp;
+
+fn day(s: &str) -> NaiveDate {
+    s.parse().expect("test date")
+}
+
+/// Force F with teams A and B; Ann and Bob in A, Cat in B.
+async fn small_force(store: &Store) {
+    store.ensure_standard_catalog().await.expect("catalog");
+    let unit = |code: &str, parent: Option<&str>| UnitRecord {
+        code: code.into(),
+        parent_code: parent.map(Into::into),
+        name: format!("Unit {code}"),
+        kind: "team".into(),
+        restricted: false,
+    };
+    store
+        .apply_units(
+            &[unit("F", None), unit("A", Some("F")), unit("B", Some("F"))],
+            day("2025-01-01"),
+        )
+        .await
+        .expect("units");
+    let person = |n: u32, name: &str, unit: &str| RosterRecord {
+        staff_number: format!("S{n}"),
+        sign_in_name: format!("{name}@force.police.uk"),
+        unit_code: unit.into(),
+        birth_year: 1980,
+        role: "PC".into(),
+        start_date: day("2020-01-01"),
+        leave_date: None,
+    };
+    store
+        .apply_roster(
+            &[
+                person(1, "Ann.Smith", "A"),
+                person(2, "Bob.Jones", "A"),
+                person(3, "Cat.Brown", "B"),
+            ],
+            day("2025-01-01"),
+        )
+        .await
+        .expect("roster");
+    store
+        .set_setting("identity.external_domains", "cps.gov.uk")
+        .await
+        .expect("setting");
+}
+
+fn options() -> ImportOptions {
+    ImportOptions {
+        effective: day("2026-03-01"),
+        day: None,
+        zone: DEFAULT_ZONE,
+    }
+}
+
+fn quick_retries() -> RetryPolicy {
+    RetryPolicy {
+        attempts: 4,
+        backoff: Duration::from_millis(20),
+        max_wait: Duration::from_secs(2),
+        throttled: 5,
+    }
+}
+
+fn credentials(peer: &Peer, extra: Vec<(String, String)>) -> Credentials {
+    Credentials {
+        token_url: format!("{}/token", peer.base),
+        client_id: CLIENT_ID.into(),
+        client_secret: Secret(CLIENT_SECRET.into()),
+        extra,
+    }
+}
+
+async fn push(app: &TestApp, token: &str, body: Vec<u8>) -> support::Reply {
+    let request = Request::builder()
+        .method("POST")
+        .uri("/api/v1/activity")
+        .header(header::HOST, support::HOST)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/x-ndjson")
+        .body(Body::from(body))
+        .expect("request");
+    app.send(request).await
+}
+
+#[tokio::test]
+async fn the_push_api_takes_good_lines_rejects_bad_ones_and_never_double_counts() {
+    for db in testing::both().await.expect("databases") {
+        let app = TestApp::empty(db, AuthConfig::default());
+        small_force(&app.store).await;
+        app.store
+            .register_tool("Slack", Source::Push)
+            .await
+            .expect("tool");
+        let token = "upt_test_token";
+        app.store
+            .create_api_token("feed", &token_hash(token), &["Slack".into(), "Box".into()])
+            .await
+            .expect("token");
+        let mut body = b"{\"tool\":\"Slack\",\"user\":\"ANN.SMITH@force.police.uk\",\"day\":\"2026-03-02\",\"actions\":3}\n\
+{\"tool\":\"Teams\",\"user\":\"ann.smith@force.police.uk\",\"day\":\"2026-03-02\",\"actions\":1}\n\
+{\"tool\":\"Zoom\",\"user\":\"ann.smith@force.police.uk\",\"day\":\"2026-03-02\",\"actions\":1}\n\
+{\"tool\":\"Slack\",\"user\":\"bob.jones@force.police.uk\",\"day\":\"2026-02-30\",\"actions\":1}\n\
+{\"tool\":\"Slack\",\"user\":\"bob.jones@force.police.uk\",\"day\":\"2026-03-02\",\"actions\":-1}\n\
+this is not json\n\
+\r\n"
+            .to_vec();
+        body.extend_from_slice(b"{\"tool\":\"Slack\",\"user\":\"");
+        body.extend_from_slice(&[0xff, 0xfe]);
+        body.extend_from_slice(b"\",\"day\":\"2026-03-02\",\"actions\":1}\n");
+        body.extend_from_slice(
+            b"{\"tool\":\"Slack\",\"user\":\"ghost@force.police.uk\",\"day\":\"2026-03-02\",\"actions\":2}\r\n",
+        );
+        let reply = push(&app, token, body.clone()).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        let report: PushReport = reply.json();
+        assert_eq!((report.accepted, report.rejected), (2, 6), "{report:?}");
+        let lines: Vec<u64> = report.rejects.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [2, 3, 4, 5, 6, 8]);
+        let reason = |line: u64| {
+            report
+                .rejects
+                .iter()
+                .find(|r| r.line == line)
+                .map(|r| r.reason.clone())
+                .unwrap_or_default()
+        };
+        assert!(
+            reason(2).contains("may not write tool 'Teams'"),
+            "{}",
+            reason(2)
+        );
+        assert!(reason(3).contains("uptake tool add Zoom"), "{}", reason(3));
+        assert!(reason(4).contains("2026-02-30"), "{}", reason(4));
+        assert!(reason(5).contains("negative"), "{}", reason(5));
+        assert!(reason(8).contains("UTF-8"), "{}", reason(8));
+        assert_eq!((report.rows, report.unmatched), (1, 1));
+
+        let stored = testing::activity(&app.store).await.expect("activity");
+        assert_eq!(
+            stored,
+            [
+                StoredActivity {
+                    day: day("2026-03-02"),
+                    tool: "Slack".into(),
+                    sign_in: "?ghost@force.police.uk".into(),
+                    source: "push".into(),
+                    actions: 2
+                },
+                StoredActivity {
+                    day: day("2026-03-02"),
+                    tool: "Slack".into(),
+                    sign_in: "ann.smith@force.police.uk".into(),
+                    source: "push".into(),
+                    actions: 3
+                },
+            ]
+        );
+        let rollups = app.store.content_hash().await.expect("hash");
+        let again: PushReport = push(&app, token, body).await.json();
+        assert_eq!(again.accepted, 2);
+        assert_eq!(
+            testing::activity(&app.store).await.expect("activity"),
+            stored,
+            "a repeated push replaces, never adds"
+        );
+        assert_eq!(
+            app.store.content_hash().await.expect("hash"),
+            rollups,
+            "nor do the rollups or coverage change"
+        );
+
+        for bad in ["", "upt_wrong"] {
+            let reply = push(&app, bad, b"{}".to_vec()).await;
+            assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{bad}");
+        }
+        let huge = vec![b' '; server::push::MAX_BODY_BYTES + 1];
+        assert_eq!(
+            push(&app, token, huge).await.status,
+            StatusCode::PAYLOAD_TOO_LARGE
+        );
+    }
+}
+
+/// A one-day Graph report for `tool`: Ann active, Bob idle, a name not on
+/// the roster active, and a prosecutor (external) active.
+fn report_csv(report: Report, actions: u32) -> String {
+    let counted = report.counted_columns();
+    let mut header = vec![
+        "Report Refresh Date",
+        "User Principal Name",
+        "Last Activity Date",
+        "Is Deleted",
+    ];
+    header.extend_from_slice(counted);
+    if report == Report::Teams {
+        header.push("Has Other Action");
+    }
+    header.push("Report Period");
+    let row = |user: &str, n: u32| {
+        let mut fields = vec![
+            "2026-03-28".to_owned(),
+            user.to_owned(),
+            String::new(),
+            "False".to_owned(),
+        ];
+        fields.extend(counted.iter().enumerate().map(|(i, _)| {
+            if i == 0 {
+                n.to_string()
+            } else {
+                "0".to_owned()
+            }
+        }));
+        if report == Report::Teams {
+            fields.push("No".to_owned());
+        }
+        fields.push("1".to_owned());
+        fields.join(",")
+    };
+    format!(
+        "\u{feff}{}\r\n{}\r\n{}\r\n{}\r\n{}\r\n",
+        header.join(","),
+        row("Ann.Smith@force.police.uk", actions),
+        row("bob.jones@force.police.uk", 0),
+        row("ghost@force.police.uk", 2),
+        row("lawyer@cps.gov.uk", 1),
+    )
+}
+
+fn graph_config(peer: &Peer) -> GraphConfig {
+    GraphConfig {
+        credentials: credentials(peer, vec![("scope".into(), "test/.default".into())]),
+        api_base: peer.base.clone(),
+        repull_days: 10,
+        retry: quick_retries(),
+    }
+}
+
+/// Publishes every report for 1–26 Mar; 27 and 28 Mar are not out yet.
+fn publish_march(peer: &Peer) {
+    let mut reports = peer.state.reports.lock().expect("reports");
+    for n in 1..=26 {
+        for report in Report::ALL {
+            reports.insert(
+                format!("{}(date=2026-03-{n:02})", report.function()),
+                report_csv(report, 3),
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_graph_connector_pulls_missing_days_repulls_recent_ones_and_survives_faults() {
+    for db in testing::both().await.expect("databases") {
+        let store = db.store.clone();
+        small_force(&store).await;
+        let peer = Peer::start().await;
+        publish_march(&peer);
+        peer.state
+            .token_life
+            .store(15, std::sync::atomic::Ordering::SeqCst);
+        peer.fault(Fault::ServerError {
+            path: "getTeamsUserActivityUserDetail(date=2026-03-03)".into(),
+        });
+        peer.fault(Fault::Throttle {
+            path: "getEmailActivityUserDetail(date=2026-03-10)".into(),
+            retry_after: "1",
+        });
+        let today = day("2026-03-29");
+        let config = graph_config(&peer);
+        let report = graph_sync::sync(&store, &config, DEFAULT_ZONE, today)
+            .await
+            .expect("sync");
+        assert_eq!(report.days_pulled, 4 * 26);
+        assert_eq!(report.not_published.len(), 4 * 2);
+        assert_eq!(
+            peer.requests("getTeamsUserActivityUserDetail(date=2026-03-03)"),
+            2,
+            "the 503 was retried"
+        );
+        assert_eq!(
+            peer.requests("getEmailActivityUserDetail(date=2026-03-10)"),
+            2,
+            "the 429 was waited out"
+        );
+        let tokens = peer
+            .state
+            .tokens_issued
+            .load(std::sync::atomic::Ordering::SeqCst);
+        assert!(
+            tokens >= 7,
+            "tokens expired mid-run were renewed ({tokens})"
+        );
+
+        let stored = testing::activity(&store).await.expect("activity");
+        let ann: Vec<_> = stored
+            .iter()
+            .filter(|a| a.sign_in == "ann.smith@force.police.uk")
+            .collect();
+        assert_eq!(ann.len(), 4 * 26, "one row per report day");
+        assert!(ann.iter().all(|a| a.actions == 3 && a.source == "m365"));
+        assert!(
+            stored.iter().all(|a| !a.sign_in.contains("bob")),
+            "a row of zeros is not use"
+        );
+        assert_eq!(
+            stored
+                .iter()
+                .filter(|a| a.sign_in == "?ghost@force.police.uk")
+                .count(),
+            4 * 26
+        );
+        let names = store.unmatched_identities().await.expect("names");
+        assert!(
+            names
+                .iter()
+                .any(|n| n.user == "lawyer@cps.gov.uk" && n.external)
+        );
+        let state = store
+            .sync_states()
+            .await
+            .expect("states")
+            .into_iter()
+            .find(|s| s.source == Source::M365)
+            .expect("m365");
+        assert_eq!(state.data_start, Some(day("2026-03-01")));
+        assert_eq!(state.complete_through, Some(day("2026-03-26")));
+        assert_eq!(state.last_error, None);
+
+        // Graph re-publishes 25 Mar with Ann's Teams day now empty, and
+        // publishes 27 Mar. The next run pulls the missing days and the last
+        // ten again; the re-published day replaces the old one.
+        {
+            let mut reports = peer.state.reports.lock().expect("reports");
+            reports.insert(
+                "getTeamsUserActivityUserDetail(date=2026-03-25)".into(),
+                report_csv(Report::Teams, 0),
+            );
+            for r in Report::ALL {
+                reports.insert(
+                    format!("{}(date=2026-03-27)", r.function()),
+                    report_csv(r, 3),
+                );
+            }
+        }
+        peer.state
+            .token_life
+            .store(u32::MAX, std::sync::atomic::Ordering::SeqCst);
+        let before = peer.requests("/v1.0/reports/");
+        let again = graph_sync::sync(&store, &config, DEFAULT_ZONE, today)
+            .await
+            .expect("second sync");
+        assert_eq!(peer.requests("/v1.0/reports/") - before, 4 * 10);
+        assert_eq!(again.days_pulled, 4 * 9);
+        let stored = testing::activity(&store).await.expect("activity");
+        let ann: Vec<_> = stored
+            .iter()
+            .filter(|a| a.sign_in == "ann.smith@force.police.uk")
+            .collect();
+        assert_eq!(ann.len(), 4 * 27 - 1);
+        assert!(
+            !ann.iter()
+                .any(|a| a.tool == "Teams" && a.day == day("2026-03-25"))
+        );
+        let hash = store.content_hash().await.expect("hash");
+        graph_sync::sync(&store, &config, DEFAULT_ZONE, today)
+            .await
+            .expect("third sync");
+        assert_eq!(
+            store.content_hash().await.expect("hash"),
+            hash,
+            "pulling the same days again changes nothing"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_graph_connector_stops_on_concealed_names_and_says_how_to_fix_it() {
+    let db = testing::sqlite().await.expect("database");
+    let store = db.store.clone();
+    small_force(&store).await;
+    let peer = Peer::start().await;
+    publish_march(&peer);
+    peer.state
+        .concealed
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let config = graph_config(&peer);
+    let err = graph_sync::sync(&store, &config, DEFAULT_ZONE, day("2026-03-29"))
+        .await
+        .expect_err("concealed");
+    assert!(format!("{err:#}").contains("Org settings"), "{err:#}");
+    assert_eq!(peer.requests("/v1.0/reports/"), 0, "stopped before pulling");
+
+    // Without permission to read the setting, the names give it away.
+    peer.state
+        .concealed
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    peer.state
+        .settings_forbidden
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    {
+        let mut reports = peer.state.reports.lock().expect("reports");
+        for csv in reports.values_mut() {
+            *csv = csv
+                .replace(
+                    "Ann.Smith@force.police.uk",
+                    "5A0F3C9E1B2D4F6A8C0E2B4D6F8A0C2E",
+                )
+                .replace(
+                    "bob.jones@force.police.uk",
+                    "00D1B2A3C4E5F60718293A4B5C6D7E8F",
+                );
+        }
+    }
+    let err = graph_sync::sync(&store, &config, DEFAULT_ZONE, day("2026-03-29"))
+        .await
+        .expect_err("concealed in the data");
+    assert!(format!("{err:#}").contains("Org settings"), "{err:#}");
+    assert!(
+        testing::activity(&store)
+            .await
+            .expect("activity")
+            .is_empty(),
+        "no pseudonymised row is attributed to anyone"
+    );
+    let state = store.sync_states().await.expect("states");
+    let m365 = state
+        .iter()
+        .find(|s| s.source == Source::M365)
+        .expect("m365");
+    assert!(
+        m365.last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("concealing user names")),
+        "{m365:?}"
+    );
+}
+
+fn event(id: &str, kind: &str, login: &str, at: &str) -> serde_json::Value {
+    serde_json::json!({
+        "type": "event",
+        "event_id": id,
+        "event_type": kind,
+        "created_by": {"type": "user", "id": "1", "name": "x", "login": login},
+        "created_at": at,
+        "source": {"item_type": "file", "item_id": "99", "item_name": "cctv.mp4"}
+    })
+}
+
+/// The stream as Box delivers it: out of order, with repeats, a login that
+/// is not use, an external prosecutor and a name not on the roster.
+fn box_stream() -> Vec<serde_json::Value> {
+    let ann = "ann.smith@force.police.uk";
+    vec![
+        event("e1", "UPLOAD", ann, "2026-03-02T10:00:00Z"),
+        event(
+            "e2",
+            "LOGIN",
+            "bob.jones@force.police.uk",
+            "2026-03-02T09:00:00Z",
+        ),
+        // 23:30 Pacific is 07:30 on 3 Mar in London.
+        event("e3", "PREVIEW", ann, "2026-03-02T23:30:00-08:00"),
+        event(
+            "e4",
+            "DOWNLOAD",
+            "Bob.Jones@force.police.uk",
+            "2026-03-01T12:00:00Z",
+        ),
+        event("e1", "UPLOAD", ann, "2026-03-02T10:00:00Z"),
+        event("e5", "SHARE", "lawyer@cps.gov.uk", "2026-03-02T12:00:00Z"),
+        event(
+            "e6",
+            "EDIT",
+            "ghost@force.police.uk",
+            "2026-03-02T12:00:00Z",
+        ),
+        event("e3", "PREVIEW", ann, "2026-03-02T23:30:00-08:00"),
+        event("e7", "COMMENT_CREATE", ann, "2026-03-02T11:00:00Z"),
+    ]
+}
+
+fn box_config(peer: &Peer) -> BoxConfig {
+    BoxConfig {
+        credentials: credentials(
+            peer,
+            vec![
+                ("box_subject_type".into(), "enterprise".into()),
+                ("box_subject_id".into(), "42".into()),
+            ],
+        ),
+        api_base: peer.base.clone(),
+        page_size: 3,
+        retry: quick_retries(),
+    }
+}
+
+fn expected_box() -> Vec<StoredActivity> {
+    let row = |d: &str, who: &str, actions| StoredActivity {
+        day: day(d),
+        tool: "Box".into(),
+        sign_in: who.into(),
+        source: "box".into(),
+        actions,
+    };
+    vec![
+        row("2026-03-01", "bob.jones@force.police.uk", 1),
+        row("2026-03-02", "?ghost@force.police.uk", 1),
+        row("2026-03-02", "?lawyer@cps.gov.uk", 1),
+        row("2026-03-02", "ann.smith@force.police.uk", 2),
+        row("2026-03-03", "ann.smith@force.police.uk", 1),
+    ]
+}
+
+#[tokio::test]
+async fn the_box_connector_pages_the_stream_counting_each_event_once() {
+    for db in testing::both().await.expect("databases") {
+        let store = db.store.clone();
+        small_force(&store).await;
+        let peer = Peer::start().await;
+        *peer.state.events.lock().expect("events") = box_stream();
+        peer.fault(Fault::Truncate {
+            path: "stream_position\", \"3\"".into(),
+        });
+        peer.fault(Fault::Throttle {
+            path: "stream_position\", \"6\"".into(),
+            retry_after: "1",
+        });
+        peer.fault(Fault::ServerError {
+            path: "stream_position\", \"6\"".into(),
+        });
+        peer.state
+            .token_life
+            .store(3, std::sync::atomic::Ordering::SeqCst);
+        let config = box_config(&peer);
+        let report = box_sync::sync(&store, &config, DEFAULT_ZONE, BoxRange::Stream)
+            .await
+            .expect("sync");
+        assert_eq!(report.events, 9);
+        assert_eq!(report.repeats, 2, "e1 and e3 came twice");
+        assert_eq!(
+            testing::activity(&store).await.expect("activity"),
+            expected_box()
+        );
+        let state = store.sync_states().await.expect("states");
+        let boxed = state.iter().find(|s| s.source == Source::Box).expect("box");
+        assert_eq!(boxed.cursor.as_deref(), Some("9"));
+        assert_eq!(boxed.data_start, Some(day("2026-03-01")));
+
+        // Caught up: the next run asks once from the saved position.
+        let before = peer.requests("/2.0/events");
+        box_sync::sync(&store, &config, DEFAULT_ZONE, BoxRange::Stream)
+            .await
+            .expect("caught up");
+        assert_eq!(peer.requests("/2.0/events") - before, 1);
+        assert_eq!(
+            testing::activity(&store).await.expect("activity"),
+            expected_box()
+        );
+
+        // The same events in an export, with and without their ids, count
+        // nothing more: the event-id table is shared.
+        let export: String = box_stream().iter().map(|e| format!("{e}\n")).collect();
+        let report = import::import(
+            &store,
+            Kind::BoxJson,
+            "export.json",
+            export.as_bytes(),
+            options(),
+            &Actor::local("test"),
+        )
+        .await
+        .expect("import");
+        assert_eq!((report.accepted, report.written.repeats), (9, 8));
+        assert_eq!(
+            testing::activity(&store).await.expect("activity"),
+            expected_box()
+        );
+
+        // Older history comes from admin_logs between two instants.
+        peer.state.events.lock().expect("events").push(event(
+            "e0",
+            "EDIT",
+            "cat.brown@force.police.uk",
+            "2026-02-10T10:00:00Z",
+        ));
+        let backfill = box_sync::sync(
+            &store,
+            &config,
+            DEFAULT_ZONE,
+            BoxRange::Backfill {
+                after: "2026-02-01T00:00:00Z".parse().expect("time"),
+                before: "2026-02-28T00:00:00Z".parse().expect("time"),
+            },
+        )
+        .await
+        .expect("backfill");
+        assert_eq!(backfill.events, 1);
+        let stored = testing::activity(&store).await.expect("activity");
+        assert_eq!(stored.len(), 6);
+        assert_eq!(stored[0].sign_in, "cat.brown@force.police.uk");
+        let state = store.sync_states().await.expect("states");
+        let boxed = state.iter().find(|s| s.source == Source::Box).expect("box");
+        assert_eq!(boxed.data_start, Some(day("2026-02-10")));
+        assert_eq!(
+            boxed.cursor.as_deref(),
+            Some("9"),
+            "a backfill keeps the stream's place"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_connector_that_cannot_authenticate_says_so_in_plain_words() {
+    let db = testing::sqlite().await.expect("database");
+    small_force(&db.store).await;
+    let peer = Peer::start().await;
+    let mut config = box_config(&peer);
+    config.credentials.client_secret = Secret("wrong".into());
+    let err = box_sync::sync(&db.store, &config, DEFAULT_ZONE, BoxRange::Stream)
+        .await
+        .expect_err("refused");
+    let text = format!("{err:#}");
+    assert!(text.contains("check the client id and secret"), "{text}");
+    let state = db.store.sync_states().await.expect("states");
+    let boxed = state.iter().find(|s| s.source == Source::Box).expect("box");
+    assert_eq!(boxed.last_error.as_deref(), Some(text.as_str()));
+
+    // A token refused twice in a row (expired at once) is a permission
+    // problem, not a loop.
+    config.credentials.client_secret = Secret(CLIENT_SECRET.into());
+    peer.state
+        .token_life
+        .store(0, std::sync::atomic::Ordering::SeqCst);
+    let err = box_sync::sync(&db.store, &config, DEFAULT_ZONE, BoxRange::Stream)
+        .await
+        .expect_err("unauthorised");
+    assert!(format!("{err:#}").contains("401 twice"), "{err:#}");
+    assert_eq!(
+        peer.state
+            .tokens_issued
+            .load(std::sync::atomic::Ordering::SeqCst),
+        2
+    );
+}
+
+async fn import_text(
+    store: &Store,
+    kind: Kind,
+    text: &[u8],
+    day: Option<NaiveDate>,
+) -> anyhow::Result<import::ImportReport> {
+    import::import(
+        store,
+        kind,
+        "upload.csv",
+        text,
+        ImportOptions { day, ..options() },
+        &Actor::local("test"),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn bad_files_name_the_line_and_problem_and_the_good_rows_go_in() {
+    for db in testing::both().await.expect("databases") {
+        let store = db.store.clone();
+        small_force(&store).await;
+
+        let missing = import_text(
+            &store,
+            Kind::Activity,
+            b"tool,user,day\nBox,a,2026-03-01\n",
+            None,
+        )
+        .await
+        .expect_err("missing column");
+        assert_eq!(
+            missing.to_string(),
+            "upload.csv: column 'actions' is missing (found: tool, user, day)"
+        );
+        let empty = import_text(&store, Kind::Activity, b"", None)
+            .await
+            .expect_err("empty");
+        assert!(empty.to_string().contains("empty"), "{empty}");
+
+        let mut file = b"\xef\xbb\xbftool,user,day,actions,note\r\n\
+Box,ann.smith@force.police.uk,2026-03-01,2,\"quoted, with comma\"\r\n\
+Box,bob.jones@force.police.uk,2026-03-32,1,\r\n\
+Box,bob.jones@force.police.uk,2026-03-01,-4,\r\n\
+Zoom,bob.jones@force.police.uk,2026-03-01,1,\r\n"
+            .to_vec();
+        file.extend_from_slice(b"Box,");
+        file.extend_from_slice(&[0xc3, 0x28]);
+        file.extend_from_slice(
+            b",2026-03-01,1,\r\nBox,cat.brown@force.police.uk,2026-03-02,1,\r\n",
+        );
+        let report = import_text(&store, Kind::Activity, &file, None)
+            .await
+            .expect("import");
+        assert_eq!(report.accepted, 2);
+        let rejects: Vec<(u64, &str)> = report
+            .rejects
+            .iter()
+            .map(|r| (r.line, r.reason.as_str()))
+            .collect();
+        assert_eq!(rejects.len(), 4, "{rejects:?}");
+        assert_eq!(rejects[0].0, 3);
+        assert!(rejects[0].1.contains("2026-03-32"));
+        assert_eq!(rejects[1].0, 4);
+        assert!(rejects[1].1.contains("negative"));
+        assert_eq!(rejects[2].0, 5);
+        assert!(rejects[2].1.contains("uptake tool add Zoom"));
+        assert_eq!(rejects[3].0, 6);
+        assert!(rejects[3].1.contains("UTF-8"));
+        assert_eq!(testing::activity(&store).await.expect("activity").len(), 2);
+
+        // A Graph file needs its day, and must be a one-day report.
+        let teams = report_csv(Report::Teams, 4);
+        let no_day = import_text(&store, Kind::Teams, teams.as_bytes(), None)
+            .await
+            .expect_err("no day");
+        assert!(no_day.to_string().contains("--day"), "{no_day}");
+        let week = teams.replace(",1\r\n", ",7\r\n");
+        let period = import_text(
+            &store,
+            Kind::Teams,
+            week.as_bytes(),
+            Some(day("2026-03-05")),
+        )
+        .await
+        .expect_err("a 7-day report");
+        assert!(period.to_string().contains("covers 7 days"), "{period}");
+        let ok = import_text(
+            &store,
+            Kind::Teams,
+            teams.as_bytes(),
+            Some(day("2026-03-05")),
+        )
+        .await
+        .expect("one day");
+        assert_eq!((ok.accepted, ok.written.rows), (4, 1));
+
+        // A truncated JSON export keeps its whole entries.
+        let export: String = box_stream().iter().map(|e| format!("{e}\n")).collect();
+        let cut = &export[..export.len() - 40];
+        let truncated = import_text(&store, Kind::BoxJson, cut.as_bytes(), None)
+            .await
+            .expect("import");
+        assert_eq!((truncated.accepted, truncated.rejects.len()), (8, 1));
+        assert!(truncated.rejects[0].reason.contains("truncated"));
+        assert_eq!(truncated.rejects[0].line, 9);
+
+        // A Box CSV export without event ids, imported twice, counts once.
+        let csv = "Date,User Login,Action,Item ID\n\
+                   2026-03-04T10:00:00Z,cat.brown@force.police.uk,UPLOAD,7\n\
+                   2026-03-04T10:05:00Z,cat.brown@force.police.uk,PREVIEW,7\n\
+                   2026-03-04T10:06:00Z,cat.brown@force.police.uk,LOGIN,\n";
+        let first = import_text(&store, Kind::BoxCsv, csv.as_bytes(), None)
+            .await
+            .expect("first");
+        let stored = testing::activity(&store).await.expect("activity");
+        let second = import_text(&store, Kind::BoxCsv, csv.as_bytes(), None)
+            .await
+            .expect("second");
+        assert_eq!((first.accepted, second.written.repeats), (3, 2));
+        assert_eq!(testing::activity(&store).await.expect("activity"), stored);
+        let cat = stored
+            .iter()
+            .find(|a| a.sign_in.starts_with("cat") && a.day == day("2026-03-04"))
+            .expect("cat's day");
+        assert_eq!(cat.actions, 2);
+
+        // Every import is on record with its rejects.
+        let imports = store.imports(20).await.expect("imports");
+        assert!(
+            imports
+                .iter()
+                .any(|i| i.rejected == 4 && i.kind == "activity")
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_roster_that_later_matches_a_name_attaches_its_activity() {
+    let db = testing::sqlite().await.expect("database");
+    let store = db.store.clone();
+    small_force(&store).await;
+    import_text(
+        &store,
+        Kind::Activity,
+        b"tool,user,day,actions\nBox,Dan.Green@force.police.uk,2026-03-01,5\n",
+        None,
+    )
+    .await
+    .expect("import");
+    assert_eq!(
+        store.unmatched_identities().await.expect("names")[0].user,
+        "dan.green@force.police.uk"
+    );
+    let roster = "staff_number,sign_in_name,unit_code,birth_year,role,start_date,leave_date\n\
+                  S1,Ann.Smith@force.police.uk,A,1980,PC,2020-01-01,\n\
+                  S2,Bob.Jones@force.police.uk,A,1980,PC,2020-01-01,\n\
+                  S3,Cat.Brown@force.police.uk,B,1980,PC,2020-01-01,\n\
+                  S4,dan.green@force.police.uk,B,1990,PCSO,2026-02-01,\n";
+    import::import(
+        &store,
+        Kind::Roster,
+        "roster.csv",
+        roster.as_bytes(),
+        options(),
+        &Actor::local("test"),
+    )
+    .await
+    .expect("roster");
+    assert!(
+        store
+            .unmatched_identities()
+            .await
+            .expect("names")
+            .is_empty()
+    );
+    let stored = testing::activity(&store).await.expect("activity");
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        (stored[0].sign_in.as_str(), stored[0].actions),
+        ("dan.green@force.police.uk", 5)
+    );
+}
+
+/// The `uptake` binary, for tests that need a real process.
+fn uptake() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_uptake"))
+}
+
+/// The peak resident memory of a process, polled until it exits.
+fn peak_memory_kib(child: &mut std::process::Child) -> u64 {
+    let status = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    loop {
+        if let Ok(text) = std::fs::read_to_string(&status)
+            && let Some(line) = text.lines().find(|l| l.starts_with("VmHWM:"))
+        {
+            peak = line
+                .split_whitespace()
+                .nth(1)
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(peak);
+        }
+        if child.try_wait().expect("wait").is_some() {
+            return peak;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[tokio::test]
+async fn a_200_mb_file_streams_through_in_bounded_memory() {
+    let db = testing::sqlite().await.expect("database");
+    small_force(&db.store).await;
+    db.store.close().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("big.csv");
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&path).expect("file"));
+    writeln!(file, "tool,user,day,actions").expect("write");
+    let names = ["ann.smith", "bob.jones", "cat.brown", "someone.else"];
+    let mut written = 0u64;
+    let mut n = 0u64;
+    while written < 200_000_000 {
+        let line = format!(
+            "Box,{}@force.police.uk,2026-03-{:02},{}\n",
+            names[(n % 4) as usize],
+            n % 28 + 1,
+            n % 9 + 1
+        );
+        written += line.len() as u64;
+        file.write_all(line.as_bytes()).expect("write");
+        n += 1;
+    }
+    drop(file);
+    let mut child = uptake()
+        .args(["--database-url", &db.url, "import", "activity"])
+        .arg(&path)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("uptake import");
+    let peak = peak_memory_kib(&mut child);
+    let output = child.wait_with_output().expect("output");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{text}");
+    assert!(
+        text.contains(&format!("{n} rows accepted, 0 rejected")),
+        "{text}"
+    );
+    assert!(
+        peak < 400 * 1024,
+        "a 200 MB file must stream: peak memory {} MiB",
+        peak / 1024
+    );
+}
+
+// The peer answers the child process from another worker thread while this
+// one waits for the child.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_killed_mid_run_resumes_to_the_same_totals() {
+    let peer = Peer::start().await;
+    // 40 pages of 5 events: 200 events over 10 people and 20 days, with
+    // every tenth event delivered twice.
+    let mut stream = Vec::new();
+    for i in 0..180u32 {
+        let e = event(
+            &format!("k{i}"),
+            ["UPLOAD", "PREVIEW", "LOGIN"][(i % 3) as usize],
+            [
+                "ann.smith@force.police.uk",
+                "bob.jones@force.police.uk",
+                "cat.brown@force.police.uk",
+            ][(i % 3) as usize],
+            &format!("2026-03-{:02}T{:02}:00:00Z", i % 20 + 1, i % 24),
+        );
+        stream.push(e.clone());
+        if i % 10 == 0 {
+            stream.push(e);
+        }
+    }
+    *peer.state.events.lock().expect("events") = stream;
+
+    let run = |url: &str| {
+        let mut command = uptake();
+        command
+            .args(["--database-url", url, "sync", "box"])
+            .env("UPTAKE_BOX_CLIENT_ID", CLIENT_ID)
+            .env("UPTAKE_BOX_CLIENT_SECRET", CLIENT_SECRET)
+            .env("UPTAKE_BOX_ENTERPRISE_ID", "42")
+            .env("UPTAKE_BOX_TOKEN_URL", format!("{}/token", peer.base))
+            .env("UPTAKE_BOX_API_URL", &peer.base)
+            .env("UPTAKE_BOX_PAGE_SIZE", "5")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        command
+    };
+
+    let whole = testing::sqlite().await.expect("database");
+    small_force(&whole.store).await;
+    let out = run(&whole.url).output().expect("uninterrupted");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expected = testing::activity(&whole.store).await.expect("activity");
+    assert!(!expected.is_empty());
+
+    // Page 5 is throttled for a long while; the process is killed while it
+    // waits, after four pages are in.
+    let killed = testing::sqlite().await.expect("database");
+    small_force(&killed.store).await;
+    peer.fault(Fault::Throttle {
+        path: "stream_position\", \"20\"".into(),
+        retry_after: "60",
+    });
+    let before = peer.requests("stream_position\", \"20\"");
+    let mut child = run(&killed.url).spawn().expect("sync");
+    let waited = std::time::Instant::now();
+    while peer.requests("stream_position\", \"20\"") == before {
+        assert!(
+            waited.elapsed() < Duration::from_secs(60),
+            "the sync never reached page 5"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.kill().expect("kill");
+    child.wait().expect("reaped");
+    let part = testing::activity(&killed.store).await.expect("activity");
+    assert!(!part.is_empty() && part != expected, "part-way when killed");
+    let state = killed.store.sync_states().await.expect("states");
+    let cursor = state
+        .iter()
+        .find(|s| s.source == Source::Box)
+        .and_then(|s| s.cursor.clone());
+    assert_eq!(
+        cursor.as_deref(),
+        Some("20"),
+        "the cursor of the last page written"
+    );
+
+    let out = run(&killed.url).output().expect("resumed");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        testing::activity(&killed.store).await.expect("activity"),
+        expected
+    );
+}
+
+/// Kills a child process when dropped, so a failed test leaves none behind.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_on_one_postgres_run_each_scheduled_sync_once() {
+    let db = testing::postgres().await.expect("database");
+    small_force(&db.store).await;
+    let peer = Peer::start().await;
+    *peer.state.events.lock().expect("events") = box_stream();
+    // The first page is slow, so both servers are up while one syncs.
+    peer.fault(Fault::Throttle {
+        path: "stream_position\", \"0\"".into(),
+        retry_after: "3",
+    });
+    let dir = tempfile::tempdir().expect("dir");
+    let serve = |name: &str| {
+        let log = std::fs::File::create(dir.path().join(name)).expect("log");
+        let child = uptake()
+            .args([
+                "--database-url",
+                &db.url,
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+            ])
+            .env("UPTAKE_SYNC_EVERY_MINUTES", "1")
+            .env("UPTAKE_BOX_CLIENT_ID", CLIENT_ID)
+            .env("UPTAKE_BOX_CLIENT_SECRET", CLIENT_SECRET)
+            .env("UPTAKE_BOX_ENTERPRISE_ID", "42")
+            .env("UPTAKE_BOX_TOKEN_URL", format!("{}/token", peer.base))
+            .env("UPTAKE_BOX_API_URL", &peer.base)
+            .stdout(std::process::Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("uptake serve");
+        Running(child)
+    };
+    let _a = serve("a.log");
+    let _b = serve("b.log");
+    let log = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap_or_default();
+    let started = std::time::Instant::now();
+    loop {
+        let cursor = db
+            .store
+            .sync_states()
+            .await
+            .expect("states")
+            .into_iter()
+            .find(|s| s.source == Source::Box)
+            .and_then(|s| s.cursor);
+        let skipped = [log("a.log"), log("b.log")]
+            .iter()
+            .any(|l| l.contains("already running"));
+        if cursor.as_deref() == Some("9") && skipped {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(50),
+            "server a:\n{}\nserver b:\n{}",
+            log("a.log"),
+            log("b.log")
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        peer.state
+            .tokens_issued
+            .load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "only one server ran the sync"
+    );
+    assert_eq!(
+        testing::activity(&db.store).await.expect("activity"),
+        expected_box()
+    );
+}

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The performance benchmark: builds the release binary, generates the
 # 50,000-staff demo force into a throwaway database, and runs `uptake bench`
-# on it. Usage: scripts/bench.sh [sqlite|postgres|both]   (default: both)
+# on it; then times ingestion on a second, empty database.
+# Usage: scripts/bench.sh [sqlite|postgres|both|ingest]   (default: both;
+# ingest: only the ingestion measures, on both backends)
 # Set UPTAKE_BENCH_STAFF for a smaller force, UPTAKE_BENCH_KEEP=1 to keep
 # the databases in the work folder it prints.
 set -euo pipefail
@@ -36,11 +38,20 @@ run() {
     (cd "$work" && "$uptake" --database-url "$url" bench)
 }
 
-if [ "$which" = sqlite ] || [ "$which" = both ]; then
-    run "sqlite://$work/uptake.db"
-    rm -f "$work"/uptake.db*
+# Ingestion speed, on a second, empty database.
+run_ingest() {
+    (cd "$work" && "$uptake" --database-url "$1" bench-ingest --staff "$staff")
+}
+
+if [ "$which" = sqlite ] || [ "$which" = both ] || [ "$which" = ingest ]; then
+    if [ "$which" != ingest ]; then
+        run "sqlite://$work/uptake.db"
+        rm -f "$work"/uptake.db*
+    fi
+    run_ingest "sqlite://$work/ingest.db"
+    rm -f "$work"/ingest.db*
 fi
-if [ "$which" = postgres ] || [ "$which" = both ]; then
+if [ "$which" = postgres ] || [ "$which" = both ] || [ "$which" = ingest ]; then
     pg_data="$work/pg"
     mkdir -p "$pg_data"
     [ "$(id -u)" = 0 ] && chown -R postgres:postgres "$work"
@@ -49,5 +60,9 @@ if [ "$which" = postgres ] || [ "$which" = both ]; then
     as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -l "$work/pg.log" -w start \
         -o "-p $port -k $work -c listen_addresses=127.0.0.1 -c shared_buffers=1GB -c synchronous_commit=off" >/dev/null
     as_postgres "$pg_bin/createdb" -h 127.0.0.1 -p "$port" -U postgres uptake
-    run "postgres://postgres@127.0.0.1:$port/uptake"
+    as_postgres "$pg_bin/createdb" -h 127.0.0.1 -p "$port" -U postgres uptake_ingest
+    if [ "$which" != ingest ]; then
+        run "postgres://postgres@127.0.0.1:$port/uptake"
+    fi
+    run_ingest "postgres://postgres@127.0.0.1:$port/uptake_ingest"
 fi

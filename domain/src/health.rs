@@ -60,6 +60,13 @@ pub struct RejectedRow {
     pub raw: String,
 }
 
+/// One import's rejected rows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportRejects {
+    pub import: ImportSummary,
+    pub rows: Vec<RejectedRow>,
+}
+
 /// A sign-in name seen in telemetry that matches nobody on the roster.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NameSeen {

@@ -21,7 +21,7 @@ use domain::access::{GroupMapping, Role, SessionPolicy, SignInLimit};
 
 use crate::{
     auth::{self, AuthConfig},
-    bench,
+    bench, bench_ingest,
     connectors::{
         Credentials, RetryPolicy,
         box_sync::{self, BoxConfig, BoxRange},
@@ -178,6 +178,20 @@ pub enum Command {
         #[command(subcommand)]
         source: SyncSource,
     },
+    /// How telemetry names are matched to staff: external domains (counted
+    /// as external, not unmatched), service accounts, and domain aliases
+    /// (old=new). Prints the settings; changes only those given.
+    Identity {
+        /// Comma-separated domains, e.g. cps.gov.uk.
+        #[arg(long)]
+        external_domains: Option<String>,
+        /// Comma-separated sign-in names.
+        #[arg(long)]
+        service_accounts: Option<String>,
+        /// Comma-separated old=new domain pairs.
+        #[arg(long)]
+        domain_aliases: Option<String>,
+    },
     /// Tools that activity can be pushed or imported for.
     Tool {
         #[command(subcommand)]
@@ -198,6 +212,17 @@ pub enum Command {
         /// Seconds the load test runs.
         #[arg(long, default_value_t = 5)]
         load_seconds: u64,
+    },
+    /// Measure ingestion speed on an empty database: a 50,000-user Graph
+    /// report day and Box events, beside parsing alone.
+    BenchIngest {
+        #[arg(long, default_value_t = 50_000)]
+        staff: usize,
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// Box events per run.
+        #[arg(long, default_value_t = 500_000)]
+        events: usize,
     },
     /// Generate the demo force into an empty database.
     Demo {
@@ -461,6 +486,39 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Sync { source } => sync(&store, source, cli.time_zone).await,
         Command::Tool { command } => tool(&store, command).await,
+        Command::Identity {
+            external_domains,
+            service_accounts,
+            domain_aliases,
+        } => {
+            let changes = [
+                ("identity.external_domains", external_domains),
+                ("identity.service_accounts", service_accounts),
+                ("identity.domain_aliases", domain_aliases),
+            ];
+            let changed = changes.iter().any(|(_, v)| v.is_some());
+            for (key, value) in &changes {
+                if let Some(value) = value {
+                    store.set_setting(key, value).await?;
+                    Actor::local("cli")
+                        .audit(&store, "setting_changed", &format!("{key} = {value}"))
+                        .await?;
+                }
+                println!("{key} = {}", store.setting(key).await?.unwrap_or_default());
+            }
+            if changed {
+                let attached = store
+                    .attach_unmatched(&store.identity_resolver().await?)
+                    .await?;
+                if attached > 0 {
+                    store.rebuild_rollups().await?;
+                }
+                println!(
+                    "{attached} names seen before now match staff; their activity is attached"
+                );
+            }
+            Ok(())
+        }
         Command::Demo {
             staff,
             seed,
@@ -556,6 +614,19 @@ pub async fn run(cli: Cli) -> Result<()> {
                 load_seconds,
             };
             print!("{}", bench::run(&store, &options).await?);
+            Ok(())
+        }
+        Command::BenchIngest {
+            staff,
+            runs,
+            events,
+        } => {
+            let options = bench_ingest::IngestBenchOptions {
+                staff,
+                runs: runs.max(1),
+                events,
+            };
+            print!("{}", bench_ingest::run(&store, &options).await?);
             Ok(())
         }
         Command::Rebuild => {

@@ -261,7 +261,7 @@ pub async fn import(
             let report_kind = kind.report().context("a Graph report")?;
             let day = options.day.with_context(|| {
                 format!(
-                    "{name}: a Graph report file covers one day; say which with --day YYYY-MM-DD"
+                    "{name}: a Graph report file covers one day; give its report day (--day YYYY-MM-DD, or the report day on the data page)"
                 )
             })?;
             let mut sink = Sink::new(store, options.zone).await?;

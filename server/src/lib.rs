@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod auth;
 pub mod bench;
+pub mod bench_ingest;
 pub mod cli;
 pub mod connectors;
 pub mod demo;

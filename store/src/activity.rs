@@ -207,15 +207,21 @@ impl Store {
 
     /// A comma-separated setting, split and trimmed.
     pub(crate) async fn setting_list(&self, key: &str) -> Result<Vec<String>> {
-        let value: Option<String> = on_db!(&self.db, pool => sqlx::query_scalar(
-            "SELECT value FROM setting WHERE key = $1").bind(key).fetch_optional(pool).await?);
-        Ok(value
+        Ok(self
+            .setting(key)
+            .await?
             .unwrap_or_default()
             .split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
             .collect())
+    }
+
+    pub async fn setting(&self, key: &str) -> Result<Option<String>> {
+        let value = on_db!(&self.db, pool => sqlx::query_scalar(
+            "SELECT value FROM setting WHERE key = $1").bind(key).fetch_optional(pool).await?);
+        Ok(value)
     }
 
     pub async fn set_setting(&self, key: &str, value: &str) -> Result<()> {

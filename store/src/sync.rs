@@ -163,23 +163,39 @@ pub struct ImportInfo {
     pub at: DateTime<Utc>,
 }
 
+type ImportRow = (i32, String, String, i64, i64, DateTime<Utc>);
+
+const IMPORT_SELECT: &str =
+    "SELECT id, file_name, kind, rows_accepted, rows_rejected, created_at FROM import";
+
+impl ImportInfo {
+    fn from_row((id, file, kind, accepted, rejected, at): ImportRow) -> Self {
+        Self {
+            id,
+            file,
+            kind,
+            accepted,
+            rejected,
+            at,
+        }
+    }
+}
+
 impl Store {
     /// The latest imports, newest first.
     pub async fn imports(&self, limit: i64) -> Result<Vec<ImportInfo>> {
-        let rows: Vec<(i32, String, String, i64, i64, DateTime<Utc>)> = on_db!(&self.db, pool => sqlx::query_as(
-            "SELECT id, file_name, kind, rows_accepted, rows_rejected, created_at FROM import ORDER BY id DESC LIMIT $1")
+        let rows: Vec<ImportRow> = on_db!(&self.db, pool => sqlx::query_as(&format!(
+            "{IMPORT_SELECT} ORDER BY id DESC LIMIT $1"))
             .bind(limit).fetch_all(pool).await?);
-        Ok(rows
-            .into_iter()
-            .map(|(id, file, kind, accepted, rejected, at)| ImportInfo {
-                id,
-                file,
-                kind,
-                accepted,
-                rejected,
-                at,
-            })
-            .collect())
+        Ok(rows.into_iter().map(ImportInfo::from_row).collect())
+    }
+
+    /// One import, if it exists.
+    pub async fn import_info(&self, id: i32) -> Result<Option<ImportInfo>> {
+        let row: Option<ImportRow> = on_db!(&self.db, pool => sqlx::query_as(&format!(
+            "{IMPORT_SELECT} WHERE id = $1"))
+            .bind(id).fetch_optional(pool).await?);
+        Ok(row.map(ImportInfo::from_row))
     }
 
     /// An import's rejected rows, in line order.

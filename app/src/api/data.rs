@@ -1,7 +1,9 @@
 //! Data health for admins and rollout managers: coverage and syncs, imports
 //! with their rejected rows, and names that match nobody.
 
-use domain::health::{DataHealth, RejectedRow};
+use domain::health::{DataHealth, ImportRejects};
+#[cfg(feature = "ssr")]
+use domain::health::{ImportSummary, RejectedRow};
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 
 /// Imports listed on the data page.
@@ -28,20 +30,36 @@ pub async fn get_data_health() -> Result<DataHealth, ServerFnError> {
 
 /// One import's rejected rows, in line order.
 #[server(input = GetUrl, endpoint = "data/rejects")]
-pub async fn get_import_rejects(import: i32) -> Result<Vec<RejectedRow>, ServerFnError> {
-    use super::ssr::{force_wide, internal};
+pub async fn get_import_rejects(import: i32) -> Result<ImportRejects, ServerFnError> {
+    use super::ssr::{force_wide, internal, read_failed};
     let (state, _) = force_wide()?;
+    let info = state
+        .store
+        .import_info(import)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| read_failed(store::StoreError::NotFound(format!("import {import}"))))?;
     let rows = state
         .store
         .import_rejects(import, REJECTS_SHOWN)
         .await
         .map_err(internal)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| RejectedRow {
-            line: r.line,
-            reason: r.reason,
-            raw: r.raw,
-        })
-        .collect())
+    Ok(ImportRejects {
+        import: ImportSummary {
+            id: info.id,
+            file: info.file,
+            kind: info.kind,
+            accepted: info.accepted,
+            rejected: info.rejected,
+            at: info.at,
+        },
+        rows: rows
+            .into_iter()
+            .map(|r| RejectedRow {
+                line: r.line,
+                reason: r.reason,
+                raw: r.raw,
+            })
+            .collect(),
+    })
 }

@@ -1,7 +1,7 @@
 use domain::{
     access::Role,
     display::date as display_date,
-    health::{DataHealth, RejectedRow},
+    health::{DataHealth, ImportRejects},
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -59,17 +59,20 @@ pub fn DataPage() -> impl IntoView {
                 </p>
             </header>
             {move || error().map(|e| view! { <p class="error" role="alert" data-testid="upload-error">{e}</p> })}
-            <Suspense fallback=|| ()>
-                {move || me.get().and_then(Result::ok).filter(|v| v.role == Role::Admin).map(|_| view! { <UploadForm/> })}
-            </Suspense>
             <Suspense fallback=|| view! { <p class="loading">"Loading data health…"</p> }>
                 {move || rejects.get().map(|r| match r {
-                    Ok(Some(rows)) => view! { <RejectTable rows=rows import=import().unwrap_or_default()/> }.into_any(),
+                    Ok(Some(rejects)) => view! { <RejectTable rejects=rejects/> }.into_any(),
                     Ok(None) => ().into_any(),
                     Err(e) => view! { <ErrorNote error=e/> }.into_any(),
                 })}
                 {move || health.get().map(|r| match r {
-                    Ok(h) => view! { <HealthTables health=h/> }.into_any(),
+                    Ok(h) => {
+                        let admin = me
+                            .get()
+                            .and_then(Result::ok)
+                            .is_some_and(|v| v.role == Role::Admin);
+                        view! { <HealthTables health=h admin=admin/> }.into_any()
+                    }
                     Err(e) => view! { <ErrorNote error=e/> }.into_any(),
                 })}
             </Suspense>
@@ -100,7 +103,7 @@ fn UploadForm() -> impl IntoView {
 }
 
 #[component]
-fn HealthTables(health: DataHealth) -> impl IntoView {
+fn HealthTables(health: DataHealth, admin: bool) -> impl IntoView {
     let when = |t: Option<chrono::DateTime<chrono::Utc>>| {
         t.map(|t| t.format("%d %b %Y %H:%M UTC").to_string())
             .unwrap_or_else(|| "never".to_owned())
@@ -176,6 +179,7 @@ fn HealthTables(health: DataHealth) -> impl IntoView {
                 <tbody>{imports}</tbody>
             </table>
         </section>
+        {admin.then(|| view! { <UploadForm/> })}
         <section class="chart">
             <h2>"Names that match nobody"</h2>
             <p class="note">
@@ -195,8 +199,21 @@ fn HealthTables(health: DataHealth) -> impl IntoView {
 }
 
 #[component]
-fn RejectTable(rows: Vec<RejectedRow>, import: i32) -> impl IntoView {
-    let count = rows.len();
+fn RejectTable(rejects: ImportRejects) -> impl IntoView {
+    let ImportRejects { import, rows } = rejects;
+    let summary = format!(
+        "{} of {}, {}: {} rows accepted, {} rejected{}. ",
+        import.kind,
+        import.at.format("%d %b %Y %H:%M UTC"),
+        import.file,
+        import.accepted,
+        import.rejected,
+        if rows.len() < import.rejected as usize {
+            format!("; the first {} are shown", rows.len())
+        } else {
+            String::new()
+        }
+    );
     let rows = rows
         .into_iter()
         .map(|r| {
@@ -211,8 +228,8 @@ fn RejectTable(rows: Vec<RejectedRow>, import: i32) -> impl IntoView {
         .collect_view();
     view! {
         <section class="chart">
-            <h2>{format!("Rejected rows of import {import}")}</h2>
-            <p class="note">{format!("{count} rows shown, by line. ")}<a href="/data">"Back to all imports"</a></p>
+            <h2>{format!("Rejected rows of import {}", import.id)}</h2>
+            <p class="note">{summary}<a href="/data">"Back to all imports"</a></p>
             <table class="units" data-testid="rejects">
                 <thead><tr><th scope="col">"Line"</th><th scope="col">"Reason"</th><th scope="col">"Row"</th></tr></thead>
                 <tbody>{rows}</tbody>

@@ -101,6 +101,9 @@ async fn read(
         config.retry,
     )?;
     let base = config.api_base.trim_end_matches('/');
+    if range == BoxRange::Stream {
+        store.prune_event_keys().await?;
+    }
     let mut position = match range {
         BoxRange::Stream => store
             .sync_states()

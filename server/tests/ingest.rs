@@ -1052,10 +1052,11 @@ async fn two_servers_on_one_postgres_run_each_scheduled_sync_once() {
     small_force(&db.store).await;
     let peer = Peer::start().await;
     *peer.state.events.lock().expect("events") = box_stream();
-    // The first page is slow, so both servers are up while one syncs.
+    // The first page is slow, so both servers are up while one syncs,
+    // however slowly the second starts.
     peer.fault(Fault::Throttle {
         path: "stream_position\", \"0\"".into(),
-        retry_after: "3",
+        retry_after: "8",
     });
     let dir = tempfile::tempdir().expect("dir");
     let serve = |name: &str| {

@@ -8,7 +8,7 @@ use std::io::Read;
 use chrono::NaiveDate;
 
 /// A row that could not be read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Reject {
     /// The 1-based line number in the file.
     pub line: u64,

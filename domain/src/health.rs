@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::Source;
+use crate::{catalog::Source, formats::Reject};
 
 /// One telemetry source's coverage and last sync.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,19 +52,11 @@ pub struct ImportSummary {
     pub at: DateTime<Utc>,
 }
 
-/// A rejected row, with its line and reason.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RejectedRow {
-    pub line: u64,
-    pub reason: String,
-    pub raw: String,
-}
-
 /// One import's rejected rows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportRejects {
     pub import: ImportSummary,
-    pub rows: Vec<RejectedRow>,
+    pub rows: Vec<Reject>,
 }
 
 /// A sign-in name seen in telemetry that matches nobody on the roster.

@@ -17,7 +17,6 @@ use store::Store;
 
 use crate::{
     bench::ms,
-    import::report_day,
     ingest::{DEFAULT_ZONE, Sink},
 };
 
@@ -114,7 +113,7 @@ pub async fn run(store: &Store, options: &IngestBenchOptions) -> Result<String> 
             .map_err(|r| anyhow::anyhow!("line {}: {}", r.line, r.reason))?;
         parse.push(started.elapsed().as_secs_f64());
         let mut sink = Sink::new(store, DEFAULT_ZONE).await?;
-        report_day(store, &mut sink, Report::Teams, day, &rows).await?;
+        sink.report_day(Report::Teams, day, &rows).await?;
         whole.push(started.elapsed().as_secs_f64());
     }
     let (graph_parse, graph_whole) = (median(parse), median(whole));

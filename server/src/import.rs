@@ -13,17 +13,15 @@ use app::api::ssr::Actor;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use domain::{
-    activity::{ActivityRecord, WriteMode, is_concealed, resolve_batch},
     box_events,
     catalog::Source,
     formats::{self, FormatError, Reject},
-    graph::{self, Report, ReportRow},
+    graph::{self, Report},
     wave::TargetMetric,
 };
-use store::{IngestSummary, NewWave, Store};
+use store::{NewWave, Store};
 
 use crate::{
-    connectors::ConnectorError,
     ingest::{Counted, Sink, SinkReport},
     progress::Progress,
 };
@@ -107,14 +105,7 @@ impl ImportReport {
     /// Collects the good rows, and counts them; the rejects are kept with
     /// their lines.
     fn keep<T>(&mut self, rows: impl Iterator<Item = Result<T, Reject>>) -> Vec<T> {
-        let mut kept = Vec::new();
-        for row in rows {
-            match self.take(row) {
-                Some(row) => kept.push(row),
-                None => continue,
-            }
-        }
-        kept
+        rows.filter_map(|row| self.take(row)).collect()
     }
 
     /// An accepted row, counted; or a reject, kept.
@@ -266,8 +257,7 @@ pub async fn import(
             })?;
             let mut sink = Sink::new(store, options.zone).await?;
             let rows: Vec<_> = report.keep(graph::rows(report_kind, input).map_err(refused)?);
-            let done = report_day(store, &mut sink, report_kind, day, &rows).await?;
-            sink.count(&done);
+            sink.report_day(report_kind, day, &rows).await?;
             store.record_sync_success(Source::M365, day, day).await?;
             report.written = sink.finish(false).await?;
         }
@@ -306,43 +296,6 @@ pub async fn import(
         )
         .await?;
     Ok(report)
-}
-
-/// Writes one Graph report day for one tool, replacing what that day held.
-/// A file that is not a one-day report, or whose names are concealed, is
-/// refused whole.
-pub async fn report_day(
-    store: &Store,
-    sink: &mut Sink<'_>,
-    report: Report,
-    day: NaiveDate,
-    rows: &[ReportRow],
-) -> Result<IngestSummary> {
-    if let Some(period) = rows.iter().find_map(|r| r.period_days.filter(|p| *p != 1)) {
-        anyhow::bail!(
-            "this {} report covers {period} days (Report Period {period}); Uptake needs the one-day report for {day}, from reports/{}(date={day})",
-            report.tool(),
-            report.function()
-        );
-    }
-    if rows.iter().any(|r| is_concealed(&r.user)) {
-        anyhow::bail!(ConnectorError::Concealed);
-    }
-    let tool = sink.tool(report.tool()).map_err(anyhow::Error::msg)?;
-    let records: Vec<ActivityRecord> = rows
-        .iter()
-        .filter(|r| r.actions > 0)
-        .map(|r| ActivityRecord {
-            tool,
-            user: &r.user,
-            day,
-            actions: r.actions,
-        })
-        .collect();
-    let batch = resolve_batch(sink.resolver(), &records, WriteMode::Replace);
-    Ok(store
-        .replace_day(Source::M365, tool, day, &batch, rows.len() as i64)
-        .await?)
 }
 
 pub async fn add_wave(

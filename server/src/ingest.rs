@@ -11,11 +11,14 @@ use anyhow::Result;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use chrono_tz::Tz;
 use domain::{
-    activity::{ActivityRecord, IdentityResolver, WriteMode, resolve_batch},
+    activity::{ActivityRecord, IdentityResolver, WriteMode, is_concealed, resolve_batch},
     box_events::BoxEvent,
     catalog::{BOX, Catalog, Source, ToolId},
+    graph::{Report, ReportRow},
 };
 use store::{DayEvent, Store};
+
+use crate::connectors::ConnectorError;
 
 /// Calendar days are counted in this zone unless configured otherwise.
 pub const DEFAULT_ZONE: Tz = chrono_tz::Europe::London;
@@ -30,13 +33,6 @@ pub struct DaySpan(Option<(NaiveDate, NaiveDate)>);
 impl DaySpan {
     pub fn add(&mut self, day: NaiveDate) {
         self.0 = Some(self.0.map_or((day, day), |(a, b)| (a.min(day), b.max(day))));
-    }
-
-    pub fn merge(&mut self, other: DaySpan) {
-        if let Some((a, b)) = other.0 {
-            self.add(a);
-            self.add(b);
-        }
     }
 
     pub fn get(self) -> Option<(NaiveDate, NaiveDate)> {
@@ -93,14 +89,6 @@ impl<'a> Sink<'a> {
         })
     }
 
-    pub fn catalog(&self) -> &Catalog {
-        &self.catalog
-    }
-
-    pub fn resolver(&self) -> &IdentityResolver {
-        &self.resolver
-    }
-
     /// A registered tool by name, or why it cannot be written.
     pub fn tool(&self, name: &str) -> Result<ToolId, String> {
         self.catalog.tool_by_name(name).map(|t| t.id).ok_or_else(|| {
@@ -109,7 +97,7 @@ impl<'a> Sink<'a> {
     }
 
     /// The source a tool's activity is written under.
-    pub fn source_of(&self, tool: ToolId) -> Source {
+    fn source_of(&self, tool: ToolId) -> Source {
         self.sources.get(&tool).copied().unwrap_or(Source::Push)
     }
 
@@ -191,9 +179,46 @@ impl<'a> Sink<'a> {
         Ok(())
     }
 
-    /// Counts a write made outside the sink (a Graph report day), so that
-    /// its days are refreshed with the rest.
-    pub fn count(&mut self, done: &store::IngestSummary) {
+    /// Writes one Graph report day for one tool, replacing what that day
+    /// held. A file that is not a one-day report, or whose names are
+    /// concealed, is refused whole.
+    pub async fn report_day(
+        &mut self,
+        report: Report,
+        day: NaiveDate,
+        rows: &[ReportRow],
+    ) -> Result<()> {
+        if let Some(period) = rows.iter().find_map(|r| r.period_days.filter(|p| *p != 1)) {
+            anyhow::bail!(
+                "this {} report covers {period} days (Report Period {period}); Uptake needs the one-day report for {day}, from reports/{}(date={day})",
+                report.tool(),
+                report.function()
+            );
+        }
+        if rows.iter().any(|r| is_concealed(&r.user)) {
+            anyhow::bail!(ConnectorError::Concealed);
+        }
+        let tool = self.tool(report.tool()).map_err(anyhow::Error::msg)?;
+        let records: Vec<ActivityRecord> = rows
+            .iter()
+            .filter(|r| r.actions > 0)
+            .map(|r| ActivityRecord {
+                tool,
+                user: &r.user,
+                day,
+                actions: r.actions,
+            })
+            .collect();
+        let batch = resolve_batch(&self.resolver, &records, WriteMode::Replace);
+        let done = self
+            .store
+            .replace_day(Source::M365, tool, day, &batch, rows.len() as i64)
+            .await?;
+        self.count(&done);
+        Ok(())
+    }
+
+    fn count(&mut self, done: &store::IngestSummary) {
         self.report.rows += done.rows;
         self.report.unmatched += done.unmatched;
         self.report.external += done.external;

@@ -14,7 +14,6 @@ use axum::{
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -173,8 +172,7 @@ fn parse(sink: &Sink<'_>, grant: &store::TokenGrant, raw: &[u8]) -> Result<Count
     if line.user.trim().is_empty() {
         return Err("user is empty".to_owned());
     }
-    let day = NaiveDate::parse_from_str(&line.day, "%Y-%m-%d")
-        .map_err(|_| format!("day '{}' is not a date in YYYY-MM-DD form", line.day))?;
+    let day = domain::formats::date(&line.day, "day")?;
     if day > chrono::Utc::now().date_naive() + chrono::Days::new(1) {
         return Err(format!("day {day} is in the future"));
     }

@@ -235,7 +235,7 @@ impl Store {
 }
 
 /// How long Box event keys are kept for de-duplication.
-pub const EVENT_KEY_DAYS: u64 = 30;
+const EVENT_KEY_DAYS: u64 = 30;
 
 /// A counted Box event on its calendar day.
 #[derive(Debug, Clone, PartialEq, Eq)]

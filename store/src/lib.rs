@@ -22,14 +22,14 @@ mod views;
 mod wave;
 
 pub use access::{AuditEntry, Credentials, NewAccount};
-pub use activity::{DayEvent, EVENT_KEY_DAYS, EventSummary, IngestSummary};
+pub use activity::{DayEvent, EventSummary, IngestSummary};
 pub use catalog::StandardCatalog;
 pub use db::{Backend, Store};
 pub use error::StoreError;
 pub use lock::{JobHolder, JobLock};
 pub use org::UnitInfo;
 pub use rollup::RollupStats;
-pub use sync::{ImportInfo, SyncState, UnmatchedIdentity};
+pub use sync::{SyncState, UnmatchedIdentity};
 pub use token::{TokenGrant, TokenInfo};
 pub use wave::NewWave;
 

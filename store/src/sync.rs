@@ -1,7 +1,10 @@
 //! Per-source sync state: cursor, data coverage, last success and error.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::catalog::{Source, ToolId};
+use domain::{
+    catalog::{Source, ToolId},
+    health::ImportSummary,
+};
 
 use crate::{Store, db::on_db, error::Result};
 
@@ -152,50 +155,37 @@ impl Store {
     }
 }
 
-/// An import as the data health page lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImportInfo {
-    pub id: i32,
-    pub file: String,
-    pub kind: String,
-    pub accepted: i64,
-    pub rejected: i64,
-    pub at: DateTime<Utc>,
-}
-
 type ImportRow = (i32, String, String, i64, i64, DateTime<Utc>);
 
 const IMPORT_SELECT: &str =
     "SELECT id, file_name, kind, rows_accepted, rows_rejected, created_at FROM import";
 
-impl ImportInfo {
-    fn from_row((id, file, kind, accepted, rejected, at): ImportRow) -> Self {
-        Self {
-            id,
-            file,
-            kind,
-            accepted,
-            rejected,
-            at,
-        }
+fn import_of((id, file, kind, accepted, rejected, at): ImportRow) -> ImportSummary {
+    ImportSummary {
+        id,
+        file,
+        kind,
+        accepted,
+        rejected,
+        at,
     }
 }
 
 impl Store {
     /// The latest imports, newest first.
-    pub async fn imports(&self, limit: i64) -> Result<Vec<ImportInfo>> {
+    pub async fn imports(&self, limit: i64) -> Result<Vec<ImportSummary>> {
         let rows: Vec<ImportRow> = on_db!(&self.db, pool => sqlx::query_as(&format!(
             "{IMPORT_SELECT} ORDER BY id DESC LIMIT $1"))
             .bind(limit).fetch_all(pool).await?);
-        Ok(rows.into_iter().map(ImportInfo::from_row).collect())
+        Ok(rows.into_iter().map(import_of).collect())
     }
 
     /// One import, if it exists.
-    pub async fn import_info(&self, id: i32) -> Result<Option<ImportInfo>> {
+    pub async fn import_info(&self, id: i32) -> Result<Option<ImportSummary>> {
         let row: Option<ImportRow> = on_db!(&self.db, pool => sqlx::query_as(&format!(
             "{IMPORT_SELECT} WHERE id = $1"))
             .bind(id).fetch_optional(pool).await?);
-        Ok(row.map(ImportInfo::from_row))
+        Ok(row.map(import_of))
     }
 
     /// An import's rejected rows, in line order.
@@ -227,7 +217,7 @@ impl Store {
         imports: i64,
         names: usize,
     ) -> Result<domain::health::DataHealth> {
-        use domain::health::{DataHealth, ImportSummary, NameSeen, SourceHealth};
+        use domain::health::{DataHealth, NameSeen, SourceHealth};
         let yesterday = today - chrono::Days::new(1);
         let sources = self
             .sync_states()
@@ -242,19 +232,7 @@ impl Store {
                 days_behind: s.complete_through.map(|c| (yesterday - c).num_days()),
             })
             .collect();
-        let imports = self
-            .imports(imports)
-            .await?
-            .into_iter()
-            .map(|i| ImportSummary {
-                id: i.id,
-                file: i.file,
-                kind: i.kind,
-                accepted: i.accepted,
-                rejected: i.rejected,
-                at: i.at,
-            })
-            .collect();
+        let imports = self.imports(imports).await?;
         let all = self.unmatched_identities().await?;
         let external_total = all.iter().filter(|n| n.external).count();
         let unmatched_total = all.len() - external_total;

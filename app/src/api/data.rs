@@ -2,8 +2,6 @@
 //! with their rejected rows, and names that match nobody.
 
 use domain::health::{DataHealth, ImportRejects};
-#[cfg(feature = "ssr")]
-use domain::health::{ImportSummary, RejectedRow};
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 
 /// Imports listed on the data page.
@@ -33,7 +31,7 @@ pub async fn get_data_health() -> Result<DataHealth, ServerFnError> {
 pub async fn get_import_rejects(import: i32) -> Result<ImportRejects, ServerFnError> {
     use super::ssr::{force_wide, internal, read_failed};
     let (state, _) = force_wide()?;
-    let info = state
+    let import = state
         .store
         .import_info(import)
         .await
@@ -41,25 +39,8 @@ pub async fn get_import_rejects(import: i32) -> Result<ImportRejects, ServerFnEr
         .ok_or_else(|| read_failed(store::StoreError::NotFound(format!("import {import}"))))?;
     let rows = state
         .store
-        .import_rejects(import, REJECTS_SHOWN)
+        .import_rejects(import.id, REJECTS_SHOWN)
         .await
         .map_err(internal)?;
-    Ok(ImportRejects {
-        import: ImportSummary {
-            id: info.id,
-            file: info.file,
-            kind: info.kind,
-            accepted: info.accepted,
-            rejected: info.rejected,
-            at: info.at,
-        },
-        rows: rows
-            .into_iter()
-            .map(|r| RejectedRow {
-                line: r.line,
-                reason: r.reason,
-                raw: r.raw,
-            })
-            .collect(),
-    })
+    Ok(ImportRejects { import, rows })
 }

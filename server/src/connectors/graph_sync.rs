@@ -21,7 +21,7 @@ use serde::Deserialize;
 use store::Store;
 
 use super::{Api, ConnectorError, Credentials, RetryPolicy};
-use crate::{import::report_day, ingest::Sink, progress::Progress};
+use crate::{ingest::Sink, progress::Progress};
 
 /// The days Graph keeps per-day reports for.
 pub const GRAPH_KEEPS_DAYS: u64 = 28;
@@ -164,8 +164,7 @@ async fn pull(
             progress.inc(1);
             continue;
         }
-        let done = report_day(store, sink, kind, day, &rows).await?;
-        sink.count(&done);
+        sink.report_day(kind, day, &rows).await?;
         report.days_pulled += 1;
         report.rows_read += rows.len() as u64;
         if !rejects.is_empty() {

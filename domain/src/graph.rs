@@ -137,16 +137,10 @@ pub fn rows<R: Read>(report: Report, input: R) -> Result<Rows<R, ReportRow>, For
         for (name, field) in counted.iter().zip(&f[4..]) {
             actions = actions.saturating_add(formats::count(field, name)?);
         }
-        match f[3].to_ascii_lowercase().as_str() {
-            "" | "no" | "false" => {}
-            "yes" | "true" => actions = actions.saturating_add(1),
-            other => return Err(format!("Has Other Action '{other}' is not Yes or No")),
+        if yes_no(f[3], "Has Other Action")? {
+            actions = actions.saturating_add(1);
         }
-        let last_activity = if f[1].is_empty() {
-            None
-        } else {
-            Some(formats::date(f[1], "Last Activity Date")?)
-        };
+        let last_activity = optional_date(f[1], "Last Activity Date")?;
         let period_days = if f[2].is_empty() {
             None
         } else {
@@ -162,6 +156,125 @@ pub fn rows<R: Read>(report: Report, input: R) -> Result<Rows<R, ReportRow>, For
             period_days,
         })
     })
+}
+
+/// Microsoft 365 active users: for each person, whether they hold a licence
+/// for each tool, since when, and the last day each tool saw them. It feeds
+/// licence status and last-seen dates, never activity.
+pub const LICENCE_FUNCTION: &str = "getOffice365ActiveUserDetail";
+
+impl Report {
+    /// The tool's columns in the active-user report: its licence flag, its
+    /// last activity date and its licence assign date.
+    fn licence_columns(self) -> [&'static [&'static str]; 3] {
+        match self {
+            Report::Teams => [
+                &["Has Teams License"],
+                &["Teams Last Activity Date"],
+                &["Teams License Assign Date"],
+            ],
+            Report::OneDrive => [
+                &["Has OneDrive License"],
+                &["OneDrive Last Activity Date"],
+                &["OneDrive License Assign Date"],
+            ],
+            Report::SharePoint => [
+                &["Has SharePoint License"],
+                &["SharePoint Last Activity Date"],
+                &["SharePoint License Assign Date"],
+            ],
+            Report::Exchange => [
+                &["Has Exchange License"],
+                &["Exchange Last Activity Date"],
+                &["Exchange License Assign Date"],
+            ],
+        }
+    }
+}
+
+/// What the active-user report says of one person in one tool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ToolStatus {
+    pub report: Report,
+    pub licensed: bool,
+    pub assigned: Option<NaiveDate>,
+    pub last_activity: Option<NaiveDate>,
+}
+
+/// One person's row of the active-user report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LicenceRow {
+    pub user: String,
+    /// A deleted (or soft-deleted) account holds no licence.
+    pub deleted: bool,
+    /// `Report Refresh Date`: the day the report is for.
+    pub refreshed: Option<NaiveDate>,
+    /// One per tool, in the order of `Report::ALL`.
+    pub tools: [ToolStatus; 4],
+}
+
+const DELETED: &[&str] = &["Is Deleted"];
+const REFRESHED: &[&str] = &["Report Refresh Date"];
+
+/// Streams the active-user report's rows, found by header name like the
+/// detail reports. Each tool's licence column is required.
+pub fn licences<R: Read>(input: R) -> Result<Rows<R, LicenceRow>, FormatError> {
+    let mut columns = vec![
+        Column::required(USER),
+        Column::optional(DELETED),
+        Column::optional(REFRESHED),
+    ];
+    for report in Report::ALL {
+        let [flag, last, assigned] = report.licence_columns();
+        columns.extend([
+            Column::required(flag),
+            Column::optional(last),
+            Column::optional(assigned),
+        ]);
+    }
+    formats::open(input, &columns, |f| {
+        let user = f[0];
+        if user.is_empty() {
+            return Err("User Principal Name is empty".to_owned());
+        }
+        let deleted = yes_no(f[1], "Is Deleted")?;
+        let mut tools = Report::ALL.map(|report| ToolStatus {
+            report,
+            licensed: false,
+            assigned: None,
+            last_activity: None,
+        });
+        for (i, status) in tools.iter_mut().enumerate() {
+            let [flag, last, assigned] = status.report.licence_columns();
+            let at = 3 + 3 * i;
+            status.licensed = yes_no(f[at], flag[0])? && !deleted;
+            status.last_activity = optional_date(f[at + 1], last[0])?;
+            status.assigned = optional_date(f[at + 2], assigned[0])?;
+        }
+        Ok(LicenceRow {
+            user: user.to_owned(),
+            deleted,
+            refreshed: optional_date(f[2], "Report Refresh Date")?,
+            tools,
+        })
+    })
+}
+
+/// A True/False (or Yes/No) column; empty reads as false.
+fn yes_no(field: &str, column: &str) -> Result<bool, String> {
+    match field.to_ascii_lowercase().as_str() {
+        "" | "no" | "false" => Ok(false),
+        "yes" | "true" => Ok(true),
+        other => Err(format!("{column} '{other}' is not True or False")),
+    }
+}
+
+fn optional_date(field: &str, column: &str) -> Result<Option<NaiveDate>, String> {
+    if field.is_empty() {
+        Ok(None)
+    } else {
+        formats::date(field, column).map(Some)
+    }
 }
 
 /// Graph's user ids when names are concealed.
@@ -224,6 +337,81 @@ mod tests {
             .collect();
         assert_eq!(sp[0].as_ref().expect("row").actions, 5);
         assert_eq!(od[0].as_ref().expect("row").actions, 1);
+    }
+
+    #[test]
+    fn the_reports_follow_the_catalogs_tool_order() {
+        assert_eq!(Report::ALL.map(Report::tool), crate::catalog::M365_TOOLS);
+    }
+
+    /// The column order of a real active-user download.
+    const ACTIVE_USERS: &str = "\u{feff}Report Refresh Date,User Principal Name,Display Name,Is Deleted,Deleted Date,Has Exchange License,Has OneDrive License,Has SharePoint License,Has Skype For Business License,Has Yammer License,Has Teams License,Exchange Last Activity Date,OneDrive Last Activity Date,SharePoint Last Activity Date,Skype For Business Last Activity Date,Yammer Last Activity Date,Teams Last Activity Date,Exchange License Assign Date,OneDrive License Assign Date,SharePoint License Assign Date,Skype For Business License Assign Date,Yammer License Assign Date,Teams License Assign Date,Assigned Products\r\n\
+        2026-03-03,ann@force.police.uk,Ann,False,,True,True,True,False,True,False,2026-03-02,,2026-02-11,,,,2025-06-01,2025-06-01,2025-06-01,,2025-06-01,,MICROSOFT 365 E3\r\n\
+        2026-03-03,old@force.police.uk,Old,True,2026-02-01,True,True,True,False,False,True,,,,,,2026-01-20,2024-01-01,2024-01-01,2024-01-01,,,2024-01-01,MICROSOFT 365 E5\r\n";
+
+    #[test]
+    fn licence_rows_read_each_tools_flag_dates_and_deletion() {
+        let rows: Vec<LicenceRow> = licences(ACTIVE_USERS.as_bytes())
+            .expect("header")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        let ann = &rows[0];
+        assert_eq!(ann.refreshed, "2026-03-03".parse().ok());
+        let by = |r: &LicenceRow, report| {
+            *r.tools
+                .iter()
+                .find(|t| t.report == report)
+                .expect("every tool")
+        };
+        let teams = by(ann, Report::Teams);
+        assert!(!teams.licensed && teams.last_activity.is_none());
+        let exchange = by(ann, Report::Exchange);
+        assert!(exchange.licensed);
+        assert_eq!(exchange.last_activity, "2026-03-02".parse().ok());
+        assert_eq!(exchange.assigned, "2025-06-01".parse().ok());
+        assert_eq!(
+            by(ann, Report::SharePoint).last_activity,
+            "2026-02-11".parse().ok()
+        );
+        // A deleted account holds nothing, whatever its flags say.
+        let old = &rows[1];
+        assert!(old.deleted);
+        assert!(old.tools.iter().all(|t| !t.licensed));
+        assert_eq!(
+            by(old, Report::Teams).last_activity,
+            "2026-01-20".parse().ok()
+        );
+    }
+
+    #[test]
+    fn a_licence_report_without_a_tools_flag_is_refused_and_bad_rows_rejected() {
+        let err = licences("User Principal Name,Has Exchange License\na@f.uk,True\n".as_bytes())
+            .err()
+            .expect("missing column");
+        let FormatError::MissingColumn { missing, .. } = err else {
+            panic!("expected a missing column, got {err:?}");
+        };
+        assert_eq!(missing, "Has Teams License");
+        let file = "User Principal Name,Has Teams License,Has OneDrive License,Has SharePoint License,Has Exchange License,Teams Last Activity Date\n\
+                    a@f.uk,Maybe,True,True,True,\n\
+                    b@f.uk,True,True,True,True,2026-02-30\n\
+                    c@f.uk,True,,False,True,\n";
+        let rows: Vec<_> = licences(file.as_bytes()).expect("header").collect();
+        let flag = rows[0].as_ref().expect_err("flag");
+        assert_eq!(flag.line, 2);
+        assert!(
+            flag.reason
+                .contains("Has Teams License 'maybe' is not True or False")
+        );
+        assert!(
+            rows[1]
+                .as_ref()
+                .expect_err("date")
+                .reason
+                .contains("Teams Last Activity Date")
+        );
+        let c = rows[2].as_ref().expect("blank flags read as false");
+        assert_eq!(c.tools.map(|t| t.licensed), [true, false, false, true]);
     }
 
     #[test]

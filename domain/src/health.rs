@@ -68,6 +68,34 @@ pub struct NameSeen {
     pub events: i64,
 }
 
+/// One Microsoft 365 tool's licences among staff in post on the licence
+/// report's day, with the cross-checks against counted use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolLicences {
+    pub tool: String,
+    pub licensed: i64,
+    pub unlicensed: i64,
+    /// Without a licence, yet with counted use in the 28 days to the
+    /// report's day or since: a name-matching problem, or a stale report.
+    pub used_unlicensed: i64,
+    /// Licensed, and never a counted use.
+    pub licensed_never_used: i64,
+    /// Seen by the tool in those 28 days (Last Activity Date) with no
+    /// counted use in them: signed in, but not using it.
+    pub seen_not_counted: i64,
+}
+
+/// The latest licence report (`getOffice365ActiveUserDetail`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LicenceHealth {
+    pub day: NaiveDate,
+    pub stored_at: DateTime<Utc>,
+    pub rows: i64,
+    /// Rows whose name matches nobody on the roster.
+    pub unmatched: i64,
+    pub tools: Vec<ToolLicences>,
+}
+
 /// Everything the data page shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DataHealth {
@@ -77,6 +105,8 @@ pub struct DataHealth {
     pub unmatched: Vec<NameSeen>,
     pub unmatched_total: usize,
     pub external_total: usize,
+    /// None until a licence report is stored.
+    pub licences: Option<LicenceHealth>,
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ pub mod forecast;
 pub mod formats;
 pub mod graph;
 pub mod health;
+pub mod licence;
 pub mod metrics;
 pub mod org;
 pub mod overview;

@@ -146,6 +146,12 @@ pub struct PersonRow {
     pub sign_in_name: String,
     pub unit_code: String,
     pub unit_name: String,
+    /// The product's tools the person holds a licence for, in the latest
+    /// licence report (empty when none; see `PersonList::licence_day`).
+    pub licences: Vec<String>,
+    /// The last day any of the product's tools saw the person, counted
+    /// use or not.
+    pub last_seen: Option<chrono::NaiveDate>,
 }
 
 /// A person-level list with what it is about.
@@ -155,5 +161,8 @@ pub struct PersonList {
     pub unit_name: String,
     pub product: String,
     pub as_of: chrono::NaiveDate,
+    /// The day of the licence report the licences come from; None when no
+    /// report covers the product's tools (Box has none).
+    pub licence_day: Option<chrono::NaiveDate>,
     pub people: Vec<PersonRow>,
 }

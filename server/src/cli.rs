@@ -793,6 +793,9 @@ async fn sync(store: &Store, source: SyncSource, zone: Tz) -> Result<()> {
                     report.not_published.len()
                 );
             }
+            if let Some(day) = report.licence_day {
+                println!("  licence status stored from the active-user report of {day}");
+            }
         }
         SyncSource::Box {
             box_args,

@@ -15,8 +15,9 @@ use chrono::{Days, NaiveDate};
 use domain::{
     access::Role,
     activity::{ActivityRecord, WriteMode, resolve_batch},
-    catalog::Source,
+    catalog::{Source, ToolId},
     day::last_of_month,
+    licence::LicenceBatch,
     wave::TargetMetric,
 };
 use store::{NewWave, Store};
@@ -153,8 +154,13 @@ pub async fn generate(store: &Store, options: &DemoOptions) -> Result<DemoReport
         bar.set_message(&format!("{activity_rows} rows through {month_end}"));
     }
     bar.finish();
+    let licence_day = force.m365_complete_through();
+    // The standard catalog's Microsoft 365 tools follow `Report::ALL`.
+    let tools: [ToolId; 4] = standard.m365_tools.as_slice().try_into()?;
+    let licences = LicenceBatch::resolve(&resolver, tools, &force.licence_report(licence_day));
+    store.store_licences(licence_day, &licences).await?;
     store
-        .record_sync_success(Source::M365, start, force.m365_complete_through())
+        .record_sync_success(Source::M365, start, licence_day)
         .await?;
     store
         .record_sync_success(Source::Box, start, options.end)

@@ -1,7 +1,8 @@
 //! `uptake import` and uploads: units, roster, generic activity, Graph
-//! report days and Box event exports.
+//! report days, Graph's active-user (licence) report and Box event exports.
 
 use std::{
+    collections::BTreeSet,
     fmt,
     fs::File,
     io::{BufRead, BufReader},
@@ -16,13 +17,13 @@ use domain::{
     box_events,
     catalog::Source,
     formats::{self, FormatError, Reject},
-    graph::{self, Report},
+    graph::{self, LicenceRow, Report},
     wave::TargetMetric,
 };
-use store::{NewWave, Store};
+use store::{LicenceOutcome, NewWave, Store};
 
 use crate::{
-    ingest::{Counted, Sink, SinkReport},
+    ingest::{Counted, LicenceReport, Sink, SinkReport},
     progress::Progress,
 };
 
@@ -42,6 +43,9 @@ pub enum Kind {
     Sharepoint,
     /// Graph's email activity detail for one day (needs --day).
     Exchange,
+    /// Graph's Microsoft 365 active users (licences and last activity per
+    /// tool); the day is its Report Refresh Date, or --day.
+    M365Licences,
     /// A Box events export in JSON: one entry per line, an array, or saved
     /// API pages.
     BoxJson,
@@ -59,6 +63,7 @@ impl Kind {
             Kind::Onedrive => "onedrive",
             Kind::Sharepoint => "sharepoint",
             Kind::Exchange => "exchange",
+            Kind::M365Licences => "m365-licences",
             Kind::BoxJson => "box-json",
             Kind::BoxCsv => "box-csv",
         }
@@ -92,6 +97,8 @@ pub struct ImportReport {
     pub rejects: Vec<Reject>,
     /// What the accepted rows wrote, for activity imports.
     pub written: SinkReport,
+    /// What an active-user report stored.
+    pub licences: Option<LicenceReport>,
 }
 
 impl ImportReport {
@@ -145,6 +152,20 @@ impl fmt::Display for ImportReport {
                     "; {} events seen before were not counted again",
                     w.repeats
                 )?;
+            }
+        }
+        if let Some(l) = &self.licences {
+            match l.outcome {
+                LicenceOutcome::Stored => write!(
+                    f,
+                    "\n  licences as of {}: {} person-tool licences; {} names not on the roster",
+                    l.day, l.licences, l.unmatched
+                )?,
+                LicenceOutcome::Older { latest } => write!(
+                    f,
+                    "\n  the licences of {} stay (that report is newer than {}); only last-seen days were taken",
+                    latest, l.day
+                )?,
             }
         }
         for r in self.rejects.iter().take(20) {
@@ -261,6 +282,12 @@ pub async fn import(
             store.record_sync_success(Source::M365, day, day).await?;
             report.written = sink.finish(false).await?;
         }
+        Kind::M365Licences => {
+            let rows: Vec<_> = report.keep(graph::licences(input).map_err(refused)?);
+            let day = licence_day(name, options.day, &rows)?;
+            let sink = Sink::new(store, options.zone).await?;
+            report.licences = Some(sink.licences(day, &rows).await?);
+        }
         Kind::BoxJson | Kind::BoxCsv => {
             let mut sink = Sink::new(store, options.zone).await?;
             if kind == Kind::BoxJson {
@@ -296,6 +323,24 @@ pub async fn import(
         )
         .await?;
     Ok(report)
+}
+
+/// An active-user report's day: --day, or else its Report Refresh Date,
+/// which every row must agree on.
+fn licence_day(name: &str, day: Option<NaiveDate>, rows: &[LicenceRow]) -> Result<NaiveDate> {
+    if let Some(day) = day {
+        return Ok(day);
+    }
+    let days: BTreeSet<NaiveDate> = rows.iter().filter_map(|r| r.refreshed).collect();
+    match (days.first(), days.len()) {
+        (Some(day), 1) => Ok(*day),
+        (None, _) => anyhow::bail!(
+            "{name}: the report has no Report Refresh Date; give the day it is for (--day YYYY-MM-DD)"
+        ),
+        (Some(first), n) => anyhow::bail!(
+            "{name}: the rows have {n} different Report Refresh Dates (from {first}); a licence report is for one day"
+        ),
+    }
 }
 
 pub async fn add_wave(

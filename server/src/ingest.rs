@@ -14,9 +14,10 @@ use domain::{
     activity::{ActivityRecord, IdentityResolver, WriteMode, is_concealed, resolve_batch},
     box_events::BoxEvent,
     catalog::{BOX, Catalog, Source, ToolId},
-    graph::{Report, ReportRow},
+    graph::{LicenceRow, Report, ReportRow},
+    licence::{LicenceBatch, report_last_seen, report_tools},
 };
-use store::{DayEvent, Store};
+use store::{DayEvent, LicenceOutcome, Store};
 
 use crate::connectors::ConnectorError;
 
@@ -61,6 +62,21 @@ pub struct SinkReport {
     pub days: DaySpan,
 }
 
+fn unregistered(tool: &str) -> String {
+    format!("tool '{tool}' is not registered; an admin can add it with `uptake tool add {tool}`")
+}
+
+/// What storing an active-user report did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LicenceReport {
+    pub day: NaiveDate,
+    pub outcome: LicenceOutcome,
+    /// Person-tool licences among staff.
+    pub licences: u64,
+    /// Rows whose name matches nobody on the roster.
+    pub unmatched: u64,
+}
+
 /// Collects activity (generic records, or Box events) and writes it.
 pub struct Sink<'a> {
     store: &'a Store,
@@ -91,9 +107,10 @@ impl<'a> Sink<'a> {
 
     /// A registered tool by name, or why it cannot be written.
     pub fn tool(&self, name: &str) -> Result<ToolId, String> {
-        self.catalog.tool_by_name(name).map(|t| t.id).ok_or_else(|| {
-            format!("tool '{name}' is not registered; an admin can add it with `uptake tool add {name}`")
-        })
+        self.catalog
+            .tool_by_name(name)
+            .map(|t| t.id)
+            .ok_or_else(|| unregistered(name))
     }
 
     /// The source a tool's activity is written under.
@@ -210,12 +227,32 @@ impl<'a> Sink<'a> {
             })
             .collect();
         let batch = resolve_batch(&self.resolver, &records, WriteMode::Replace);
+        let seen = report_last_seen(&self.resolver, tool, rows);
         let done = self
             .store
-            .replace_day(Source::M365, tool, day, &batch, rows.len() as i64)
+            .replace_day(Source::M365, tool, day, &batch, &seen, rows.len() as i64)
             .await?;
         self.count(&done);
         Ok(())
+    }
+
+    /// Stores one day's active-user report: licence status and last-seen
+    /// dates, never activity. A report whose names are concealed is
+    /// refused whole.
+    pub async fn licences(&self, day: NaiveDate, rows: &[LicenceRow]) -> Result<LicenceReport> {
+        if rows.iter().any(|r| is_concealed(&r.user)) {
+            anyhow::bail!(ConnectorError::Concealed);
+        }
+        let tools = report_tools(|name| self.catalog.tool_by_name(name).map(|t| t.id))
+            .map_err(|r| anyhow::Error::msg(unregistered(r.tool())))?;
+        let batch = LicenceBatch::resolve(&self.resolver, tools, rows);
+        let outcome = self.store.store_licences(day, &batch).await?;
+        Ok(LicenceReport {
+            day,
+            outcome,
+            licences: batch.licences.len() as u64,
+            unmatched: batch.unmatched,
+        })
     }
 
     fn count(&mut self, done: &store::IngestSummary) {

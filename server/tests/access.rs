@@ -231,7 +231,36 @@ async fn a_commander_sees_their_subtree_and_the_force_for_comparison_on_both_bac
         let list: PersonList = list.json();
         assert!(!list.people.is_empty());
         assert!(list.people.iter().all(|p| p.unit_code.starts_with("C01")));
+        assert_eq!(list.licence_day, None, "Box has no licence report");
+        // Microsoft 365's list says who holds no licence, and when each
+        // person was last seen at all.
+        let m365: PersonList = app
+            .get(
+                "/api/not-started?unit=C01&product=Microsoft%20365",
+                &commander,
+            )
+            .await
+            .json();
+        assert!(m365.licence_day.is_some());
+        let unlicensed = m365.people.iter().filter(|p| p.licences.is_empty()).count();
+        assert!(
+            unlicensed > 0 && unlicensed < m365.people.len(),
+            "{unlicensed} of {} hold no licence",
+            m365.people.len()
+        );
+        assert!(m365.people.iter().any(|p| p.last_seen.is_some()));
+        assert!(
+            m365.people.iter().flat_map(|p| &p.licences).all(|t| [
+                "Teams",
+                "OneDrive",
+                "SharePoint",
+                "Exchange"
+            ]
+            .contains(&t.as_str()))
+        );
         let log = app.store.audit_log(5).await.expect("log");
+        assert_eq!(log[1].action, "person_list_viewed");
+        assert_eq!(log[1].scope, "C01");
         assert_eq!(log[0].action, "person_list_viewed");
         assert_eq!(log[0].actor, COMMANDER);
         assert_eq!(log[0].scope, "C01");

@@ -16,7 +16,8 @@ use chrono::NaiveDate;
 use domain::{
     catalog::Source,
     formats::{RosterRecord, UnitRecord},
-    graph::Report,
+    graph::{LICENCE_FUNCTION, Report},
+    health::LicenceHealth,
 };
 use peer::{CLIENT_ID, CLIENT_SECRET, Fault, Peer};
 use server::{
@@ -237,10 +238,16 @@ fn report_csv(report: Report, actions: u32) -> String {
     }
     header.push("Report Period");
     let row = |user: &str, n: u32| {
+        // Bob counts nothing, but every tool saw him on the 22nd.
+        let last_activity = if user.starts_with("bob") {
+            "2026-03-22"
+        } else {
+            ""
+        };
         let mut fields = vec![
             "2026-03-28".to_owned(),
             user.to_owned(),
-            String::new(),
+            last_activity.to_owned(),
             "False".to_owned(),
         ];
         fields.extend(counted.iter().enumerate().map(|(i, _)| {
@@ -266,6 +273,43 @@ fn report_csv(report: Report, actions: u32) -> String {
     )
 }
 
+/// An active-user report: (user, licensed tools as T/O/S/E letters,
+/// Teams and Exchange last activity days).
+fn licence_csv(day: &str, rows: &[(&str, &str, &str, &str)]) -> String {
+    let mut out = String::from(
+        "\u{feff}Report Refresh Date,User Principal Name,Display Name,Is Deleted,Deleted Date,Has Exchange License,Has OneDrive License,Has SharePoint License,Has Skype For Business License,Has Yammer License,Has Teams License,Exchange Last Activity Date,OneDrive Last Activity Date,SharePoint Last Activity Date,Skype For Business Last Activity Date,Yammer Last Activity Date,Teams Last Activity Date,Exchange License Assign Date,OneDrive License Assign Date,SharePoint License Assign Date,Skype For Business License Assign Date,Yammer License Assign Date,Teams License Assign Date,Assigned Products\r\n",
+    );
+    for (user, tools, teams_seen, exchange_seen) in rows {
+        let has = |c: char| if tools.contains(c) { "True" } else { "False" };
+        let since = |c: char| if tools.contains(c) { "2025-06-01" } else { "" };
+        out.push_str(&format!(
+            "{day},{user},{user},False,,{},{},{},False,False,{},{exchange_seen},,,,,{teams_seen},{},{},{},,,{},MICROSOFT 365 E5\r\n",
+            has('E'), has('O'), has('S'), has('T'),
+            since('E'), since('O'), since('S'), since('T'),
+        ));
+    }
+    out
+}
+
+/// (tool, licensed, unlicensed, used without, licensed never used, seen
+/// not using) from the data page's licence figures.
+fn licence_figures(health: &LicenceHealth) -> Vec<(String, i64, i64, i64, i64, i64)> {
+    health
+        .tools
+        .iter()
+        .map(|t| {
+            (
+                t.tool.clone(),
+                t.licensed,
+                t.unlicensed,
+                t.used_unlicensed,
+                t.licensed_never_used,
+                t.seen_not_counted,
+            )
+        })
+        .collect()
+}
+
 fn graph_config(peer: &Peer) -> GraphConfig {
     GraphConfig {
         credentials: credentials(peer, vec![("scope".into(), "test/.default".into())]),
@@ -276,8 +320,27 @@ fn graph_config(peer: &Peer) -> GraphConfig {
 }
 
 /// Publishes every report for 1–26 Mar; 27 and 28 Mar are not out yet.
+/// On the 26th Ann holds every licence, Bob only Exchange (which saw him on
+/// the 20th, though his rows count nothing), Cat none; a name nobody has
+/// holds them all.
 fn publish_march(peer: &Peer) {
     let mut reports = peer.state.reports.lock().expect("reports");
+    reports.insert(
+        format!("{LICENCE_FUNCTION}(date=2026-03-26)"),
+        licence_csv(
+            "2026-03-26",
+            &[
+                (
+                    "ann.smith@force.police.uk",
+                    "TOSE",
+                    "2026-03-26",
+                    "2026-03-26",
+                ),
+                ("Bob.Jones@force.police.uk", "E", "", "2026-03-20"),
+                ("ghost@force.police.uk", "TOSE", "", ""),
+            ],
+        ),
+    );
     for n in 1..=26 {
         for report in Report::ALL {
             reports.insert(
@@ -366,6 +429,29 @@ async fn the_graph_connector_pulls_missing_days_repulls_recent_ones_and_survives
         assert_eq!(state.complete_through, Some(day("2026-03-26")));
         assert_eq!(state.last_error, None);
 
+        // The newest active-user report gives licences and last-seen days:
+        // 28 and 27 Mar were tried first, and are not out yet.
+        assert_eq!(report.licence_day, Some(day("2026-03-26")));
+        assert_eq!(peer.requests(LICENCE_FUNCTION), 3);
+        let licences = store
+            .licence_health()
+            .await
+            .expect("licences")
+            .expect("a licence report");
+        assert_eq!(
+            (licences.day, licences.rows, licences.unmatched),
+            (day("2026-03-26"), 3, 1)
+        );
+        assert_eq!(
+            licence_figures(&licences),
+            vec![
+                ("Teams".into(), 1, 2, 0, 0, 1),
+                ("OneDrive".into(), 1, 2, 0, 0, 1),
+                ("SharePoint".into(), 1, 2, 0, 0, 1),
+                ("Exchange".into(), 2, 1, 0, 1, 1),
+            ]
+        );
+
         // Graph re-publishes 25 Mar with Ann's Teams day now empty, and
         // publishes 27 Mar. The next run pulls the missing days and the last
         // ten again; the re-published day replaces the old one.
@@ -381,16 +467,110 @@ async fn the_graph_connector_pulls_missing_days_repulls_recent_ones_and_survives
                     report_csv(r, 3),
                 );
             }
+            // On the 27th Ann's Teams licence is gone and Cat has one.
+            reports.insert(
+                format!("{LICENCE_FUNCTION}(date=2026-03-27)"),
+                licence_csv(
+                    "2026-03-27",
+                    &[
+                        (
+                            "ann.smith@force.police.uk",
+                            "OSE",
+                            "2026-03-27",
+                            "2026-03-27",
+                        ),
+                        ("bob.jones@force.police.uk", "E", "", "2026-03-20"),
+                        ("cat.brown@force.police.uk", "T", "", ""),
+                    ],
+                ),
+            );
         }
         peer.state
             .token_life
             .store(u32::MAX, std::sync::atomic::Ordering::SeqCst);
-        let before = peer.requests("/v1.0/reports/");
+        let detail_requests = || -> usize {
+            Report::ALL
+                .iter()
+                .map(|r| peer.requests(r.function()))
+                .sum()
+        };
+        let before = (detail_requests(), peer.requests(LICENCE_FUNCTION));
         let again = graph_sync::sync(&store, &config, DEFAULT_ZONE, today)
             .await
             .expect("second sync");
-        assert_eq!(peer.requests("/v1.0/reports/") - before, 4 * 10);
+        assert_eq!(detail_requests() - before.0, 4 * 10);
         assert_eq!(again.days_pulled, 4 * 9);
+        assert_eq!(again.licence_day, Some(day("2026-03-27")));
+        assert_eq!(peer.requests(LICENCE_FUNCTION) - before.1, 2);
+        let licences = store
+            .licence_health()
+            .await
+            .expect("licences")
+            .expect("a licence report");
+        assert_eq!(licences.day, day("2026-03-27"));
+        assert_eq!(
+            licence_figures(&licences)[0],
+            ("Teams".into(), 1, 2, 1, 1, 1),
+            "a newer report replaces the licences: Ann uses Teams without one now"
+        );
+        // An older report imported by hand leaves the newer licences, and
+        // last-seen days never go back.
+        let older = import::import(
+            &store,
+            Kind::M365Licences,
+            "active-users-0320.csv",
+            licence_csv(
+                "2026-03-20",
+                &[("ann.smith@force.police.uk", "TOSE", "2026-03-01", "")],
+            )
+            .as_bytes(),
+            ImportOptions {
+                effective: day("2026-03-29"),
+                day: None,
+                zone: DEFAULT_ZONE,
+            },
+            &Actor::local("test"),
+        )
+        .await
+        .expect("older import");
+        assert!(
+            older
+                .to_string()
+                .contains("the licences of 2026-03-27 stay"),
+            "{older}"
+        );
+        let mixed = format!(
+            "{}{}",
+            licence_csv("2026-03-20", &[("ann.smith@force.police.uk", "T", "", "")]),
+            licence_csv("2026-03-21", &[("bob.jones@force.police.uk", "T", "", "")])
+                .split_once('\n')
+                .expect("header")
+                .1
+        );
+        let refused = import::import(
+            &store,
+            Kind::M365Licences,
+            "mixed.csv",
+            mixed.as_bytes(),
+            ImportOptions {
+                effective: day("2026-03-29"),
+                day: None,
+                zone: DEFAULT_ZONE,
+            },
+            &Actor::local("test"),
+        )
+        .await
+        .expect_err("two days");
+        assert!(
+            refused
+                .to_string()
+                .contains("2 different Report Refresh Dates"),
+            "{refused}"
+        );
+        assert_eq!(
+            licence_figures(&store.licence_health().await.expect("l").expect("l"))[0].1,
+            1
+        );
         let stored = testing::activity(&store).await.expect("activity");
         let ann: Vec<_> = stored
             .iter()

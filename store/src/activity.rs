@@ -10,10 +10,11 @@ use domain::{
         WriteMode, name_spans, resolve_batch,
     },
     catalog::{Source, ToolId},
+    licence::LastSeen,
 };
 use sqlx::QueryBuilder;
 
-use crate::{Store, db::on_db, error::Result};
+use crate::{Store, db::on_db, error::Result, licence::LicenceWrites};
 
 /// What an ingest wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -69,8 +70,8 @@ impl Store {
 
     /// Replaces one report day of one tool: whatever the source held for
     /// that tool and day goes, and the batch takes its place, in one
-    /// transaction that also records the day as pulled (with the report's
-    /// row count). A Graph re-pull uses this, so a re-published day is never
+    /// transaction that also moves the report's last-seen dates forward and
+    /// records the day as pulled (with the report's row count). A Graph re-pull uses this, so a re-published day is never
     /// counted twice and a row that vanished from it goes too.
     pub async fn replace_day(
         &self,
@@ -78,6 +79,7 @@ impl Store {
         tool: ToolId,
         day: NaiveDate,
         batch: &ResolvedBatch,
+        seen: &[LastSeen],
         report_rows: i64,
     ) -> Result<IngestSummary> {
         let source_id = self.source_id(source).await?;
@@ -95,6 +97,7 @@ impl Store {
                 .await?;
             }
             write.run(&mut tx).await?;
+            tx.write_seen(seen).await?;
             sqlx::query(
                 "INSERT INTO report_pull (tool_id, day, rows, pulled_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (tool_id, day) DO UPDATE SET rows = excluded.rows, pulled_at = excluded.pulled_at",

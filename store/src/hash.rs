@@ -84,6 +84,17 @@ const TABLES: &[(&str, &[&str], &str)] = &[
         "staff_id, tool_id",
     ),
     (
+        "person_tool_seen",
+        &["staff_id", "tool_id", "last_seen"],
+        "staff_id, tool_id",
+    ),
+    (
+        "tool_licence",
+        &["staff_id", "tool_id", "assigned_on"],
+        "staff_id, tool_id",
+    ),
+    ("licence_report", &["day", "rows", "unmatched"], "day"),
+    (
         "wave",
         &[
             "id",

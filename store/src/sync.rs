@@ -253,6 +253,7 @@ impl Store {
             unmatched,
             unmatched_total,
             external_total,
+            licences: self.licence_health().await?,
         })
     }
 }

@@ -8,6 +8,7 @@ use domain::{
     bands::{self, BandTable},
     catalog::{Catalog, Subject},
     disclosure::Disclosure,
+    graph::Report,
     metrics::Counts,
     metrics::RETENTION_WEEKS,
     org::UnitId,
@@ -316,8 +317,8 @@ impl Store {
         let (code, name): (String, String) = on_db!(&self.db, pool => sqlx::query_as(
             "SELECT u.code, v.name FROM unit u JOIN unit_version v ON v.unit_id = u.id AND v.valid_to IS NULL WHERE u.id = $1")
             .bind(unit).fetch_one(pool).await?);
-        let rows: Vec<(String, String, String, String)> = on_db!(&self.db, pool => sqlx::query_as(
-            "SELECT s.staff_number, s.sign_in_name, u.code, v.name \
+        let rows: Vec<(i32, String, String, String, String)> = on_db!(&self.db, pool => sqlx::query_as(
+            "SELECT s.id, s.staff_number, s.sign_in_name, u.code, v.name \
              FROM unit_closure c \
              JOIN staff_unit m ON m.unit_id = c.descendant_id AND m.valid_to IS NULL \
              JOIN staff s ON s.id = m.staff_id \
@@ -332,19 +333,54 @@ impl Store {
                                WHERE r.descendant_id = m.unit_id) \
              ORDER BY u.code, s.sign_in_name")
             .bind(unit).bind(as_of).bind(found.id.0).fetch_all(pool).await?);
+        // Licences and last-seen days of the product's tools, for everyone
+        // in the subtree now.
+        let licences: Vec<(i32, String)> = on_db!(&self.db, pool => sqlx::query_as(
+            "SELECT m.staff_id, t.name FROM unit_closure c \
+             JOIN staff_unit m ON m.unit_id = c.descendant_id AND m.valid_to IS NULL \
+             JOIN tool_licence l ON l.staff_id = m.staff_id \
+             JOIN product_tool pt ON pt.tool_id = l.tool_id AND pt.product_id = $2 \
+             JOIN tool t ON t.id = l.tool_id \
+             WHERE c.ancestor_id = $1 ORDER BY t.id")
+            .bind(unit).bind(found.id.0).fetch_all(pool).await?);
+        let seen: Vec<(i32, NaiveDate)> = on_db!(&self.db, pool => sqlx::query_as(
+            "SELECT m.staff_id, MAX(v.last_seen) FROM unit_closure c \
+             JOIN staff_unit m ON m.unit_id = c.descendant_id AND m.valid_to IS NULL \
+             JOIN person_tool_seen v ON v.staff_id = m.staff_id \
+             JOIN product_tool pt ON pt.tool_id = v.tool_id AND pt.product_id = $2 \
+             WHERE c.ancestor_id = $1 GROUP BY m.staff_id")
+            .bind(unit).bind(found.id.0).fetch_all(pool).await?);
+        let mut licensed: HashMap<i32, Vec<String>> = HashMap::new();
+        for (staff, tool) in licences {
+            licensed.entry(staff).or_default().push(tool);
+        }
+        let seen: HashMap<i32, NaiveDate> = seen.into_iter().collect();
+        let licence_day = if found
+            .tools
+            .iter()
+            .filter_map(|t| catalog.tool_index(*t))
+            .any(|i| Report::for_tool(&catalog.tools()[i].name).is_some())
+        {
+            self.licence_day().await?
+        } else {
+            None
+        };
         Ok(PersonList {
             unit_code: code,
             unit_name: name,
             product: found.name.clone(),
             as_of,
+            licence_day,
             people: rows
                 .into_iter()
                 .map(
-                    |(staff_number, sign_in_name, unit_code, unit_name)| PersonRow {
+                    |(id, staff_number, sign_in_name, unit_code, unit_name)| PersonRow {
                         staff_number,
                         sign_in_name,
                         unit_code,
                         unit_name,
+                        licences: licensed.remove(&id).unwrap_or_default(),
+                        last_seen: seen.get(&id).copied(),
                     },
                 )
                 .collect(),

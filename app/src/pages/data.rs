@@ -1,7 +1,7 @@
 use domain::{
     access::Role,
     display::date as display_date,
-    health::{DataHealth, ImportRejects},
+    health::{DataHealth, ImportRejects, LicenceHealth},
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -15,7 +15,7 @@ use crate::{
 };
 
 /// The file kinds an upload may be, as `uptake import` names them.
-const KINDS: [(&str, &str); 9] = [
+const KINDS: [(&str, &str); 10] = [
     ("activity", "Generic activity CSV (tool,user,day,actions)"),
     ("box-json", "Box events export, JSON"),
     ("box-csv", "Box events export, CSV"),
@@ -23,6 +23,10 @@ const KINDS: [(&str, &str); 9] = [
     ("onedrive", "Graph OneDrive activity, one day"),
     ("sharepoint", "Graph SharePoint activity, one day"),
     ("exchange", "Graph email activity, one day"),
+    (
+        "m365-licences",
+        "Graph Microsoft 365 active users (licences)",
+    ),
     ("roster", "Roster (roster.csv)"),
     ("units", "Org tree (units.csv)"),
 ];
@@ -169,6 +173,7 @@ fn HealthTables(health: DataHealth, admin: bool) -> impl IntoView {
                 <tbody>{sources}</tbody>
             </table>
         </section>
+        <Licences licences=health.licences.clone()/>
         <section class="chart">
             <h2>"Imports"</h2>
             <table class="units" data-testid="imports">
@@ -196,6 +201,68 @@ fn HealthTables(health: DataHealth, admin: bool) -> impl IntoView {
             </table>
         </section>
     }
+}
+
+/// Licence status from the latest active-user report, with the checks
+/// against counted use that point at where to help.
+#[component]
+fn Licences(licences: Option<LicenceHealth>) -> impl IntoView {
+    let Some(l) = licences else {
+        return view! {
+            <section class="chart">
+                <h2>"Microsoft 365 licences"</h2>
+                <p class="note" data-testid="licences-none">
+                    "No active-user report is stored yet. The Microsoft 365 sync pulls the latest one; an admin can also import it (kind m365-licences)."
+                </p>
+            </section>
+        }
+        .into_any();
+    };
+    let rows = l
+        .tools
+        .iter()
+        .map(|t| {
+            let used_class = if t.used_unlicensed > 0 {
+                "num warn"
+            } else {
+                "num"
+            };
+            view! {
+                <tr data-tool=t.tool.clone()>
+                    <th scope="row">{t.tool.clone()}</th>
+                    <td class="num">{t.licensed}</td>
+                    <td class="num">{t.unlicensed}</td>
+                    <td class=used_class>{t.used_unlicensed}</td>
+                    <td class="num">{t.licensed_never_used}</td>
+                    <td class="num">{t.seen_not_counted}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="chart">
+            <h2>"Microsoft 365 licences"</h2>
+            <p class="note">
+                {format!(
+                    "From the active-user report of {} (stored {}): {} accounts, {} of them not on the roster. Counts are of staff in post on that day. ",
+                    display_date(l.day),
+                    l.stored_at.format("%d %b %Y %H:%M UTC"),
+                    l.rows,
+                    l.unmatched
+                )}
+                "\"Used without a licence\" is counted use in the 28 days to the report's day or since, with no licence in it: check the sign-in names, or a licence removed since. \"Seen, not using\" is someone the tool saw in those 28 days (its last activity date) with no counted use in them."
+            </p>
+            <table class="units" data-testid="licences">
+                <thead><tr>
+                    <th scope="col">"Tool"</th><th scope="col">"Licensed"</th><th scope="col">"No licence"</th>
+                    <th scope="col">"Used without a licence"</th><th scope="col">"Licensed, never used"</th>
+                    <th scope="col">"Seen, not using"</th>
+                </tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </section>
+    }
+    .into_any()
 }
 
 #[component]

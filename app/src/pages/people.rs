@@ -38,15 +38,37 @@ fn PeopleBody(list: PersonList) -> impl IntoView {
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     let count = list.people.len();
+    let licence_day = list.licence_day;
+    let unlicensed = list.people.iter().filter(|p| p.licences.is_empty()).count();
+    let licence_note = licence_day.map(|d| {
+        format!(
+            "{unlicensed} of them hold no licence for {} in the active-user report of {}: they need one before they can start. ",
+            list.product,
+            display_date(d)
+        )
+    });
     let rows = list
         .people
         .into_iter()
         .map(|p| {
+            let licence = licence_day.map(|_| {
+                if p.licences.is_empty() {
+                    view! { <td class="warn">"None"</td> }.into_any()
+                } else {
+                    view! { <td>{p.licences.join(", ")}</td> }.into_any()
+                }
+            });
+            let seen = p
+                .last_seen
+                .map(display_date)
+                .unwrap_or_else(|| "Never".to_owned());
             view! {
                 <tr>
                     <td>{p.staff_number}</td>
                     <td>{p.sign_in_name}</td>
                     <td>{p.unit_name}</td>
+                    {licence}
+                    <td>{seen}</td>
                 </tr>
             }
         })
@@ -60,11 +82,19 @@ fn PeopleBody(list: PersonList) -> impl IntoView {
                     {format!("{count} people in post on {} who have never used {}. ", display_date(list.as_of), list.product)}
                     <a href=back>"Back to the unit"</a>
                 </p>
-                <p class="note">"This list names individuals. Your view of it is recorded in the audit log."</p>
+                <p class="note">
+                    {licence_note}
+                    "\"Last seen\" is the last day the tool saw them at all, counted use or not: someone seen but never counted has signed in without using it. "
+                    "This list names individuals. Your view of it is recorded in the audit log."
+                </p>
             </header>
             <section class="chart">
                 <table class="units" data-testid="people">
-                    <thead><tr><th scope="col">"Staff number"</th><th scope="col">"Sign-in name"</th><th scope="col">"Unit"</th></tr></thead>
+                    <thead><tr>
+                        <th scope="col">"Staff number"</th><th scope="col">"Sign-in name"</th><th scope="col">"Unit"</th>
+                        {licence_day.map(|_| view! { <th scope="col">"Licensed for"</th> })}
+                        <th scope="col">"Last seen"</th>
+                    </tr></thead>
                     <tbody>{rows}</tbody>
                 </table>
             </section>

@@ -1,5 +1,6 @@
 //! `uptake sync m365`: the per-user detail reports for Teams, OneDrive,
-//! SharePoint and Exchange, one day at a time.
+//! SharePoint and Exchange, one day at a time, and the latest active-user
+//! report for licence status.
 //!
 //! Each run pulls every day within the 28 Graph keeps that has not been
 //! pulled yet, and pulls the latest few again (Graph re-publishes them).
@@ -13,8 +14,8 @@ use chrono::{Days, NaiveDate};
 use chrono_tz::Tz;
 use domain::{
     catalog::Source,
-    formats::Reject,
-    graph::{self, Report, ReportRow},
+    formats::{FormatError, Reject, Rows},
+    graph::{self, LICENCE_FUNCTION, Report},
 };
 use reqwest::StatusCode;
 use serde::Deserialize;
@@ -46,6 +47,9 @@ pub struct GraphSyncReport {
     pub rows_rejected: usize,
     /// Person-days of activity written.
     pub activity_rows: u64,
+    /// The day of the active-user (licence) report stored, when a newer one
+    /// than before was published.
+    pub licence_day: Option<NaiveDate>,
 }
 
 #[derive(Deserialize)]
@@ -121,66 +125,105 @@ async fn pull(
     for (day, kind) in due {
         progress.set_message(&format!("{} {day}", kind.tool()));
         let url = format!("{base}/v1.0/reports/{}(date={day})", kind.function());
-        let body = match api.get(&url).await {
-            Ok(r) => r.bytes().await.map_err(|e| ConnectorError::Unreadable {
-                service: "Microsoft Graph",
-                url: url.clone(),
-                problem: format!("the download broke off: {e}"),
-            })?,
-            Err(ConnectorError::Refused {
-                status: StatusCode::BAD_REQUEST | StatusCode::NOT_FOUND,
-                ..
-            }) => {
-                report.not_published.push((kind, day));
-                progress.inc(1);
-                continue;
+        match fetch(&mut api, &url, |body| graph::rows(kind, body)).await? {
+            Some((rows, rejects)) => {
+                sink.report_day(kind, day, &rows).await?;
+                report.days_pulled += 1;
+                report.rows_read += rows.len() as u64;
+                report.rows_rejected += rejects.len();
+                record_rejects(store, kind.function(), day, rows.len(), &rejects).await?;
             }
-            Err(e) => return Err(e.into()),
-        };
-        let mut rows: Vec<ReportRow> = Vec::new();
-        let mut rejects: Vec<Reject> = Vec::new();
-        let parsed = graph::rows(kind, &body[..]).map_err(|e| ConnectorError::Unreadable {
-            service: "Microsoft Graph",
-            url: url.clone(),
-            problem: e.to_string(),
-        });
-        match parsed {
-            Ok(parsed) => {
-                for row in parsed {
-                    match row {
-                        Ok(row) => rows.push(row),
-                        Err(r) => rejects.push(r),
-                    }
-                }
-            }
-            // A report with no header at all has not been published.
-            Err(ConnectorError::Unreadable { problem, .. }) if body.trim_ascii().is_empty() => {
-                tracing::debug!(%problem, "empty report");
-            }
-            Err(e) => return Err(e.into()),
-        }
-        if rows.is_empty() && rejects.is_empty() {
-            report.not_published.push((kind, day));
-            progress.inc(1);
-            continue;
-        }
-        sink.report_day(kind, day, &rows).await?;
-        report.days_pulled += 1;
-        report.rows_read += rows.len() as u64;
-        if !rejects.is_empty() {
-            report.rows_rejected += rejects.len();
-            store
-                .record_import(
-                    &format!("{}(date={day})", kind.function()),
-                    "m365-sync",
-                    rows.len() as u64,
-                    &rejects,
-                )
-                .await?;
+            None => report.not_published.push((kind, day)),
         }
         progress.inc(1);
     }
     progress.finish();
+    report.licence_day = pull_licences(&mut api, base, store, sink, today).await?;
+    Ok(())
+}
+
+/// Pulls the newest active-user report newer than the one stored, trying
+/// the latest day first: licence status and last-seen dates. Returns the
+/// day stored, if any.
+async fn pull_licences(
+    api: &mut Api,
+    base: &str,
+    store: &Store,
+    sink: &Sink<'_>,
+    today: NaiveDate,
+) -> Result<Option<NaiveDate>> {
+    let stored = store.licence_day().await?;
+    for back in 1..=GRAPH_KEEPS_DAYS {
+        let day = today - Days::new(back);
+        if stored.is_some_and(|s| day <= s) {
+            break;
+        }
+        let url = format!("{base}/v1.0/reports/{LICENCE_FUNCTION}(date={day})");
+        if let Some((rows, rejects)) = fetch(api, &url, |body| graph::licences(body)).await? {
+            sink.licences(day, &rows).await?;
+            record_rejects(store, LICENCE_FUNCTION, day, rows.len(), &rejects).await?;
+            return Ok(Some(day));
+        }
+    }
+    Ok(None)
+}
+
+/// Downloads one report and parses it into rows and rejects; None when
+/// Graph has not published it yet (400 or 404, or an empty report).
+async fn fetch<T>(
+    api: &mut Api,
+    url: &str,
+    parse: impl FnOnce(&[u8]) -> Result<Rows<&[u8], T>, FormatError>,
+) -> Result<Option<(Vec<T>, Vec<Reject>)>> {
+    let body = match api.get(url).await {
+        Ok(r) => r.bytes().await.map_err(|e| ConnectorError::Unreadable {
+            service: "Microsoft Graph",
+            url: url.to_owned(),
+            problem: format!("the download broke off: {e}"),
+        })?,
+        Err(ConnectorError::Refused {
+            status: StatusCode::BAD_REQUEST | StatusCode::NOT_FOUND,
+            ..
+        }) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    // A report with no header at all has not been published.
+    if body.trim_ascii().is_empty() {
+        return Ok(None);
+    }
+    let parsed = parse(&body[..]).map_err(|e| ConnectorError::Unreadable {
+        service: "Microsoft Graph",
+        url: url.to_owned(),
+        problem: e.to_string(),
+    })?;
+    let (mut rows, mut rejects) = (Vec::new(), Vec::new());
+    for row in parsed {
+        match row {
+            Ok(row) => rows.push(row),
+            Err(r) => rejects.push(r),
+        }
+    }
+    Ok((!rows.is_empty() || !rejects.is_empty()).then_some((rows, rejects)))
+}
+
+/// Keeps a pulled report's rejected rows on the data page.
+async fn record_rejects(
+    store: &Store,
+    function: &str,
+    day: NaiveDate,
+    accepted: usize,
+    rejects: &[Reject],
+) -> Result<()> {
+    if !rejects.is_empty() {
+        store
+            .record_import(
+                &format!("{function}(date={day})"),
+                "m365-sync",
+                accepted as u64,
+                rejects,
+            )
+            .await?;
+    }
     Ok(())
 }
 

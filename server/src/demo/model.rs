@@ -3,6 +3,7 @@
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use domain::day::last_of_month;
 use domain::formats::{RosterRecord, UnitRecord};
+use domain::graph::{LicenceRow, Report, ToolStatus};
 
 use domain::rng::Rng;
 
@@ -21,6 +22,8 @@ pub const STALLED_UNIT: &str = "C02-B1";
 /// SharePoint, Exchange), and whether they take to the tool at all.
 const DAILY_USE: [f64; 5] = [0.50, 0.84, 0.50, 0.44, 0.90];
 const TAKES_TOOL: [f64; 5] = [1.0, 0.97, 0.75, 0.70, 0.99];
+/// The random stream each person's licence is drawn from.
+const LICENCE_FORK: u64 = 0x11CE;
 /// Graph publishes its reports a few days late.
 const GRAPH_LAG_DAYS: u64 = 3;
 
@@ -492,6 +495,41 @@ impl Force {
                 emit(0, external, 1 + r.below(6) as i64);
             }
         }
+    }
+
+    /// The active-user report Graph would give for `day`: who holds a
+    /// licence for each Microsoft 365 tool, and the last day Teams and
+    /// Exchange saw them. A third of those who never take to Microsoft 365
+    /// hold no licence, and half of them signed in lately without using it.
+    /// The names nobody on the roster has hold licences too.
+    pub fn licence_report(&self, day: NaiveDate) -> Vec<LicenceRow> {
+        let row =
+            |user: &str, licensed: bool, assigned: NaiveDate, seen: Option<NaiveDate>| LicenceRow {
+                user: user.to_owned(),
+                deleted: false,
+                refreshed: Some(day),
+                tools: Report::ALL.map(|report| ToolStatus {
+                    report,
+                    licensed,
+                    assigned: licensed.then_some(assigned),
+                    last_activity: seen
+                        .filter(|_| matches!(report, Report::Teams | Report::Exchange)),
+                }),
+            };
+        let mut rows: Vec<LicenceRow> = self
+            .people
+            .iter()
+            .filter(|p| p.start <= day && p.leave.is_none_or(|l| l >= day))
+            .map(|p| {
+                let mut r = Rng::new(self.seed ^ p.rng_salt).fork(LICENCE_FORK);
+                let never = p.adopts[1].is_none();
+                let licensed = !(never && r.chance(0.35));
+                let seen = (never && r.chance(0.5)).then(|| day - Days::new(r.below(27)));
+                row(&p.sign_in, licensed, p.start.max(self.start), seen)
+            })
+            .collect();
+        rows.extend(self.ghosts.iter().map(|g| row(g, true, self.start, None)));
+        rows
     }
 
     pub fn waves(&self) -> &[WaveSpec] {

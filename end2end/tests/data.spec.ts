@@ -50,3 +50,39 @@ test('a unit commander has no data page', async ({ page }) => {
   const reply = await page.goto('/data');
   expect(reply?.status()).toBe(403);
 });
+
+test('a licence report shows on the data page and in who has not started', async ({ page }) => {
+  const errors = watchErrors(page);
+  await signIn(page, accounts.admin);
+  await page.goto('/data');
+  await expect(page.getByTestId('licences-none')).toBeVisible();
+  const header =
+    'Report Refresh Date,User Principal Name,Display Name,Is Deleted,Deleted Date,Has Exchange License,Has OneDrive License,' +
+    'Has SharePoint License,Has Skype For Business License,Has Yammer License,Has Teams License,Exchange Last Activity Date,' +
+    'OneDrive Last Activity Date,SharePoint Last Activity Date,Skype For Business Last Activity Date,Yammer Last Activity Date,' +
+    'Teams Last Activity Date,Exchange License Assign Date,OneDrive License Assign Date,SharePoint License Assign Date,' +
+    'Skype For Business License Assign Date,Yammer License Assign Date,Teams License Assign Date,Assigned Products';
+  const row = (user: string, teams: string, seen: string) =>
+    `2026-09-30,${user},${user},False,,True,True,True,False,False,${teams},${seen},,,,,,2026-01-01,2026-01-01,2026-01-01,,,,E3`;
+  await page.getByLabel('Kind').selectOption('m365-licences');
+  await page.getByLabel('File', { exact: true }).setInputFiles({
+    name: 'active-users.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from(
+      [header, row('s01@fixture.police.uk', 'True', ''), row('s02@fixture.police.uk', 'False', '2026-09-29')].join('\r\n') + '\r\n',
+    ),
+  });
+  await page.getByRole('button', { name: 'Import' }).click();
+  await expect(page).toHaveURL(/\/data(\?.*)?$/);
+  const teams = page.getByTestId('licences').locator('tr[data-tool="Teams"] td');
+  await expect(teams.nth(0)).toHaveText('1');
+  const exchange = page.getByTestId('licences').locator('tr[data-tool="Exchange"] td');
+  await expect(exchange.nth(0)).toHaveText('2');
+
+  await page.goto('/units/C1/people?product=Microsoft%20365');
+  await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+  const people = page.getByTestId('people');
+  await expect(people.locator('thead')).toContainText('Licensed for');
+  await expect(people.locator('td', { hasText: 'None' }).first()).toBeVisible();
+  expect(errors).toEqual([]);
+});

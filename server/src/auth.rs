@@ -116,12 +116,21 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
 }
 
 /// Puts the [`Caller`] into the request, or turns an anonymous caller away:
-/// 401 for the API, a redirect to the sign-in page for pages.
+/// 401 for the API, a redirect to the sign-in page for pages. A GET reads
+/// the data version once, with its session (`store::read_only_request`).
 pub async fn authenticate(
     State(state): State<ServerState>,
-    mut request: Request,
+    request: Request,
     next: Next,
 ) -> Response {
+    if matches!(*request.method(), Method::GET | Method::HEAD) {
+        store::read_only_request(admit(state, request, next)).await
+    } else {
+        admit(state, request, next).await
+    }
+}
+
+async fn admit(state: ServerState, mut request: Request, next: Next) -> Response {
     let viewer = match cookie(request.headers(), SESSION_COOKIE) {
         Some(id) => {
             let found = state

@@ -286,3 +286,45 @@ async fn both_backends_publish_identical_figures() {
         assert_eq!(sqlite, postgres);
     }
 }
+
+/// A GET reads the data version once, in the same query as its session,
+/// and still sees a change another process made just before it.
+#[tokio::test]
+async fn a_get_sees_another_processs_change_though_it_reads_the_version_once_on_both_backends() {
+    for db in testing::both().await.expect("databases") {
+        let url = db.url.clone();
+        let app = TestApp::demo(db, AuthConfig::default()).await;
+        let cookie = app.sign_in("admin@uptake.demo").await;
+        let path = "/api/overview?as_of=2026-10-20";
+        let before: domain::overview::Overview = app.get(path, &cookie).await.json();
+        let command = before.children[0].code.clone();
+        let units = app.store.units().await.expect("units");
+        let unit = units.iter().find(|u| u.code == command).expect("command");
+        let parent = units
+            .iter()
+            .find(|u| Some(u.id) == unit.parent)
+            .expect("root");
+        let other = store::Store::connect(&url).await.expect("another process");
+        other
+            .apply_units(
+                &[domain::formats::UnitRecord {
+                    code: command.clone(),
+                    parent_code: Some(parent.code.clone()),
+                    name: "Renamed Command".into(),
+                    kind: "command".into(),
+                    restricted: false,
+                }],
+                "2026-10-01".parse().expect("date"),
+            )
+            .await
+            .expect("rename");
+        other.close().await;
+        let after: domain::overview::Overview = app.get(path, &cookie).await.json();
+        let renamed = after
+            .children
+            .iter()
+            .find(|c| c.code == command)
+            .expect("the command");
+        assert_eq!(renamed.name, "Renamed Command");
+    }
+}

@@ -13,6 +13,7 @@ use crate::{
     Store,
     db::on_db,
     error::{Result, StoreError},
+    meta::note_request_version,
 };
 
 /// An account to create. Usernames are sign-in names and are kept in lower
@@ -54,17 +55,35 @@ pub struct AuditEntry<'a> {
     pub address: Option<&'a str>,
 }
 
-type AccountRow = (
-    i32,
-    String,
-    String,
-    String,
-    bool,
-    bool,
-    bool,
-    bool,
-    DateTime<Utc>,
-);
+/// An account's row.
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    id: i32,
+    username: String,
+    display_name: String,
+    role: String,
+    person_lists: bool,
+    disabled: bool,
+    is_demo: bool,
+    must_change_password: bool,
+    created_at: DateTime<Utc>,
+}
+
+const ACCOUNT_COLUMNS: &str = "a.id, a.username, a.display_name, a.role, a.person_lists, a.disabled, a.is_demo, \
+    a.must_change_password, a.created_at";
+
+/// A session with its account and one of its scope units (none when the
+/// account has no scope).
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    session_created: DateTime<Utc>,
+    session_seen: DateTime<Utc>,
+    #[sqlx(flatten)]
+    account: AccountRow,
+    scope_id: Option<i32>,
+    scope_code: Option<String>,
+    data_version: i64,
+}
 
 impl Store {
     pub async fn create_account(&self, new: &NewAccount) -> Result<i64> {
@@ -111,8 +130,7 @@ impl Store {
 
     pub async fn accounts(&self) -> Result<Vec<Account>> {
         let rows: Vec<AccountRow> = on_db!(&self.db, pool => sqlx::query_as(
-            "SELECT id, username, display_name, role, person_lists, disabled, is_demo, must_change_password, created_at \
-             FROM account ORDER BY username").fetch_all(pool).await?);
+            &format!("SELECT {ACCOUNT_COLUMNS} FROM account a ORDER BY a.username")).fetch_all(pool).await?);
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             out.push(self.account_info(row).await?);
@@ -122,48 +140,16 @@ impl Store {
 
     pub async fn account(&self, username: &str) -> Result<Account> {
         let row: Option<AccountRow> = on_db!(&self.db, pool => sqlx::query_as(
-            "SELECT id, username, display_name, role, person_lists, disabled, is_demo, must_change_password, created_at \
-             FROM account WHERE username = $1").bind(username.trim().to_lowercase()).fetch_optional(pool).await?);
+            &format!("SELECT {ACCOUNT_COLUMNS} FROM account a WHERE a.username = $1")).bind(username.trim().to_lowercase()).fetch_optional(pool).await?);
         let row = row.ok_or_else(|| StoreError::NotFound(format!("account '{username}'")))?;
         self.account_info(row).await
     }
 
     async fn account_info(&self, row: AccountRow) -> Result<Account> {
-        let (
-            id,
-            username,
-            display_name,
-            role,
-            person_lists,
-            disabled,
-            is_demo,
-            must_change_password,
-            created_at,
-        ) = row;
-        let role = Role::parse(&role).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let scope: Vec<(i32, String)> = on_db!(&self.db, pool => sqlx::query_as(
             "SELECT u.id, u.code FROM account_scope s JOIN unit u ON u.id = s.unit_id \
-             WHERE s.account_id = $1 ORDER BY u.code").bind(id).fetch_all(pool).await?);
-        Ok(Account {
-            viewer: Viewer {
-                account: i64::from(id),
-                username,
-                display_name,
-                role,
-                scope: scope
-                    .into_iter()
-                    .map(|(id, code)| ScopeUnit {
-                        id: UnitId(id),
-                        code,
-                    })
-                    .collect(),
-                person_lists,
-                must_change_password,
-            },
-            disabled,
-            is_demo,
-            created_at,
-        })
+             WHERE s.account_id = $1 ORDER BY u.code").bind(row.id).fetch_all(pool).await?);
+        account_with(row, scope)
     }
 
     pub async fn credentials(&self, username: &str) -> Result<Option<Credentials>> {
@@ -259,13 +245,30 @@ impl Store {
         policy: &SessionPolicy,
         now: DateTime<Utc>,
     ) -> Result<Option<Viewer>> {
-        let row: Option<(String, DateTime<Utc>, DateTime<Utc>, bool)> = on_db!(&self.db, pool => sqlx::query_as(
-            "SELECT a.username, s.created_at, s.last_seen_at, a.disabled FROM session s \
-             JOIN account a ON a.id = s.account_id WHERE s.id_hash = $1")
-            .bind(id_hash).fetch_optional(pool).await?);
-        let Some((username, created, last_seen, disabled)) = row else {
+        // One round trip: the session, its account, the account's scope (a
+        // row per unit) and the data version, as every request asks this
+        // first.
+        let rows: Vec<SessionRow> = on_db!(&self.db, pool => sqlx::query_as(
+            &format!("SELECT s.created_at AS session_created, s.last_seen_at AS session_seen, {ACCOUNT_COLUMNS}, \
+                    u.id AS scope_id, u.code AS scope_code, \
+                    (SELECT version FROM meta_version WHERE id = 1) AS data_version \
+             FROM session s JOIN account a ON a.id = s.account_id \
+             LEFT JOIN account_scope sc ON sc.account_id = a.id LEFT JOIN unit u ON u.id = sc.unit_id \
+             WHERE s.id_hash = $1 ORDER BY u.code"))
+            .bind(id_hash).fetch_all(pool).await?);
+        let scope = rows
+            .iter()
+            .filter_map(|r| Some((r.scope_id?, r.scope_code.clone()?)))
+            .collect();
+        let Some(first) = rows.into_iter().next() else {
             return Ok(None);
         };
+        note_request_version(first.data_version);
+        let (created, last_seen, disabled) = (
+            first.session_created,
+            first.session_seen,
+            first.account.disabled,
+        );
         if disabled || !policy.alive(created, last_seen, now) {
             self.end_session(id_hash).await?;
             return Ok(None);
@@ -274,7 +277,7 @@ impl Store {
             on_db!(&self.db, pool => sqlx::query("UPDATE session SET last_seen_at = $1 WHERE id_hash = $2")
                 .bind(now).bind(id_hash).execute(pool).await.map(|_| ())?);
         }
-        Ok(Some(self.account(&username).await?.viewer))
+        Ok(Some(account_with(first.account, scope)?.viewer))
     }
 
     pub async fn end_session(&self, id_hash: &str) -> Result<()> {
@@ -472,4 +475,40 @@ impl Store {
 
 fn account_id(id: i64) -> Result<i32> {
     i32::try_from(id).map_err(|_| StoreError::Invalid(format!("account id {id} is out of range")))
+}
+
+/// An account with its scope, from its row and its scope's (id, code) rows.
+fn account_with(row: AccountRow, scope: Vec<(i32, String)>) -> Result<Account> {
+    let AccountRow {
+        id,
+        username,
+        display_name,
+        role,
+        person_lists,
+        disabled,
+        is_demo,
+        must_change_password,
+        created_at,
+    } = row;
+    let role = Role::parse(&role).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    Ok(Account {
+        viewer: Viewer {
+            account: i64::from(id),
+            username,
+            display_name,
+            role,
+            scope: scope
+                .into_iter()
+                .map(|(id, code)| ScopeUnit {
+                    id: UnitId(id),
+                    code,
+                })
+                .collect(),
+            person_lists,
+            must_change_password,
+        },
+        disabled,
+        is_demo,
+        created_at,
+    })
 }

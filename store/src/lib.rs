@@ -29,6 +29,7 @@ pub use db::{Backend, Store};
 pub use error::StoreError;
 pub use licence::LicenceOutcome;
 pub use lock::{JobHolder, JobLock};
+pub use meta::read_only_request;
 pub use org::UnitInfo;
 pub use rollup::RollupStats;
 pub use sync::{SyncState, UnmatchedIdentity};

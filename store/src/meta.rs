@@ -2,9 +2,11 @@
 //! each tool's data coverage, the rollup horizon and the waves' membership. Each process caches
 //! it, and checks it with one read of `meta_version`, which database
 //! triggers raise on every change to the tables it comes from. So a cache
-//! never outlives a change, whichever process or tool made it.
+//! never outlives a change, whichever process or tool made it. A read-only
+//! request reads the version with its session, once.
 
 use std::{
+    cell::Cell,
     collections::HashMap,
     sync::{Arc, Mutex, PoisonError, RwLock},
 };
@@ -111,12 +113,36 @@ impl Meta {
 #[derive(Debug, Default)]
 pub(crate) struct MetaCache(RwLock<Option<Arc<Meta>>>);
 
+tokio::task_local! {
+    /// The data version read with the session, for the rest of a
+    /// read-only request.
+    static REQUEST_VERSION: Cell<Option<i64>>;
+}
+
+/// Runs a read-only request (a GET) so that it reads `meta_version` once:
+/// the session check reads it in the same query as the session, and every
+/// look at the reference data in the request uses that. The request then
+/// sees the data as of its start, as it would had it run a moment earlier.
+/// Only for requests that change nothing the version covers.
+pub async fn read_only_request<F: Future>(request: F) -> F::Output {
+    REQUEST_VERSION.scope(Cell::new(None), request).await
+}
+
+/// Keeps the version read with the session, inside a read-only request.
+pub(crate) fn note_request_version(version: i64) {
+    // Outside a read-only request there is nothing to keep it for.
+    let _ = REQUEST_VERSION.try_with(|v| v.set(Some(version)));
+}
+
 impl Store {
     /// The reference data, from the cache while `meta_version` is unchanged.
     pub(crate) async fn meta(&self) -> Result<Arc<Meta>> {
         // Read the version first: data read after it is at least as new.
-        let version: i64 = on_db!(&self.db, pool => sqlx::query_scalar(
-            "SELECT version FROM meta_version WHERE id = 1").fetch_one(pool).await?);
+        let version: i64 = match REQUEST_VERSION.try_with(Cell::get).ok().flatten() {
+            Some(version) => version,
+            None => on_db!(&self.db, pool => sqlx::query_scalar(
+                "SELECT version FROM meta_version WHERE id = 1").fetch_one(pool).await?),
+        };
         if let Some(meta) = self
             .meta
             .0

@@ -500,7 +500,8 @@ impl Force {
     /// The active-user report Graph would give for `day`: who holds a
     /// licence for each Microsoft 365 tool, and the last day Teams and
     /// Exchange saw them. A third of those who never take to Microsoft 365
-    /// hold no licence, and half of them signed in lately without using it.
+    /// hold no licence, and half of the rest signed in lately without
+    /// using it.
     /// The names nobody on the roster has hold licences too.
     pub fn licence_report(&self, day: NaiveDate) -> Vec<LicenceRow> {
         let row =
@@ -524,7 +525,8 @@ impl Force {
                 let mut r = Rng::new(self.seed ^ p.rng_salt).fork(LICENCE_FORK);
                 let never = p.adopts[1].is_none();
                 let licensed = !(never && r.chance(0.35));
-                let seen = (never && r.chance(0.5)).then(|| day - Days::new(r.below(27)));
+                let seen =
+                    (licensed && never && r.chance(0.5)).then(|| day - Days::new(r.below(27)));
                 row(&p.sign_in, licensed, p.start.max(self.start), seen)
             })
             .collect();

@@ -210,7 +210,7 @@ pub enum Command {
         #[arg(long, default_value_t = 64)]
         connections: usize,
         /// Seconds the load test runs.
-        #[arg(long, default_value_t = 5)]
+        #[arg(long, default_value_t = 10)]
         load_seconds: u64,
     },
     /// Measure ingestion speed on an empty database: a 50,000-user Graph

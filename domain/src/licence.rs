@@ -95,19 +95,26 @@ impl LicenceBatch {
     }
 }
 
-/// The last-seen dates in one detail report's rows (`Last Activity Date`),
-/// for staff only.
+/// The last-seen dates in one report day's rows (`Last Activity Date`),
+/// for staff only. A row that counts use on the report's day says nothing
+/// new with a date on or before it (its counted use is already the later
+/// day), so only the other rows are kept.
 pub fn report_last_seen(
     resolver: &IdentityResolver,
     tool: ToolId,
+    day: NaiveDate,
     rows: &[ReportRow],
 ) -> Vec<LastSeen> {
     let mut seen = Seen::default();
     for row in rows {
-        if let (Some(day), Identity::Staff(staff)) =
-            (row.last_activity, resolver.resolve(&row.user))
-        {
-            seen.add(staff, tool, day);
+        let Some(last) = row.last_activity else {
+            continue;
+        };
+        if row.actions > 0 && last <= day {
+            continue;
+        }
+        if let Identity::Staff(staff) = resolver.resolve(&row.user) {
+            seen.add(staff, tool, last);
         }
     }
     seen.into_rows()
@@ -268,7 +275,7 @@ mod tests {
     }
 
     #[test]
-    fn detail_reports_give_last_seen_for_staff_only() {
+    fn detail_reports_give_last_seen_for_staff_beyond_their_counted_use() {
         let rows = [
             ReportRow {
                 user: "ann@force.police.uk".into(),
@@ -288,9 +295,16 @@ mod tests {
                 last_activity: None,
                 period_days: Some(1),
             },
+            // Counted use on the day already says as much.
+            ReportRow {
+                user: "bob@force.police.uk".into(),
+                actions: 4,
+                last_activity: Some(day("2026-03-01")),
+                period_days: Some(1),
+            },
         ];
         assert_eq!(
-            report_last_seen(&resolver(), ToolId(2), &rows),
+            report_last_seen(&resolver(), ToolId(2), day("2026-03-01"), &rows),
             vec![LastSeen {
                 staff: StaffId(1),
                 tool: ToolId(2),

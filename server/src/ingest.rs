@@ -227,7 +227,7 @@ impl<'a> Sink<'a> {
             })
             .collect();
         let batch = resolve_batch(&self.resolver, &records, WriteMode::Replace);
-        let seen = report_last_seen(&self.resolver, tool, rows);
+        let seen = report_last_seen(&self.resolver, tool, day, rows);
         let done = self
             .store
             .replace_day(Source::M365, tool, day, &batch, &seen, rows.len() as i64)

@@ -136,8 +136,9 @@ pub(crate) trait LicenceWrites {
     async fn write_licences(&mut self, licences: &[StaffLicence]) -> Result<()>;
 }
 
-const SEEN_CONFLICT: &str = " ON CONFLICT (staff_id, tool_id) DO UPDATE SET last_seen = \
-    CASE WHEN excluded.last_seen > person_tool_seen.last_seen THEN excluded.last_seen ELSE person_tool_seen.last_seen END";
+/// Only a later day is written: an unchanged one costs no row update.
+const SEEN_CONFLICT: &str = " ON CONFLICT (staff_id, tool_id) DO UPDATE SET last_seen = excluded.last_seen \
+    WHERE excluded.last_seen > person_tool_seen.last_seen";
 
 impl LicenceWrites for sqlx::Transaction<'_, sqlx::Sqlite> {
     async fn write_seen(&mut self, seen: &[LastSeen]) -> Result<()> {

@@ -164,5 +164,8 @@ pub struct PersonList {
     /// The day of the licence report the licences come from; None when no
     /// report covers the product's tools (Box has none).
     pub licence_day: Option<chrono::NaiveDate>,
+    /// Whether any of the product's tools reports when it last saw people
+    /// (Graph's do; Box's counted events do not).
+    pub last_seen_known: bool,
     pub people: Vec<PersonRow>,
 }

@@ -796,6 +796,9 @@ async fn sync(store: &Store, source: SyncSource, zone: Tz) -> Result<()> {
             if let Some(day) = report.licence_day {
                 println!("  licence status stored from the active-user report of {day}");
             }
+            if let Some(problem) = &report.licence_error {
+                println!("  the licence report was not stored: {problem}");
+            }
         }
         SyncSource::Box {
             box_args,

@@ -232,6 +232,7 @@ async fn a_commander_sees_their_subtree_and_the_force_for_comparison_on_both_bac
         assert!(!list.people.is_empty());
         assert!(list.people.iter().all(|p| p.unit_code.starts_with("C01")));
         assert_eq!(list.licence_day, None, "Box has no licence report");
+        assert!(!list.last_seen_known, "nor last-seen days");
         // Microsoft 365's list says who holds no licence, and when each
         // person was last seen at all.
         let m365: PersonList = app
@@ -241,7 +242,7 @@ async fn a_commander_sees_their_subtree_and_the_force_for_comparison_on_both_bac
             )
             .await
             .json();
-        assert!(m365.licence_day.is_some());
+        assert!(m365.licence_day.is_some() && m365.last_seen_known);
         let unlicensed = m365.people.iter().filter(|p| p.licences.is_empty()).count();
         assert!(
             unlicensed > 0 && unlicensed < m365.people.len(),

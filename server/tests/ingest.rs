@@ -33,7 +33,7 @@ use server::{
     push::PushReport,
 };
 use store::{
-    Store,
+    Store, SyncState,
     testing::{self, StoredActivity},
 };
 use support::TestApp;
@@ -310,6 +310,16 @@ fn licence_figures(health: &LicenceHealth) -> Vec<(String, i64, i64, i64, i64, i
         .collect()
 }
 
+async fn m365_state(store: &Store) -> SyncState {
+    store
+        .sync_states()
+        .await
+        .expect("states")
+        .into_iter()
+        .find(|s| s.source == Source::M365)
+        .expect("m365")
+}
+
 fn graph_config(peer: &Peer) -> GraphConfig {
     GraphConfig {
         credentials: credentials(peer, vec![("scope".into(), "test/.default".into())]),
@@ -418,13 +428,7 @@ async fn the_graph_connector_pulls_missing_days_repulls_recent_ones_and_survives
                 .iter()
                 .any(|n| n.user == "lawyer@cps.gov.uk" && n.external)
         );
-        let state = store
-            .sync_states()
-            .await
-            .expect("states")
-            .into_iter()
-            .find(|s| s.source == Source::M365)
-            .expect("m365");
+        let state = m365_state(&store).await;
         assert_eq!(state.data_start, Some(day("2026-03-01")));
         assert_eq!(state.complete_through, Some(day("2026-03-26")));
         assert_eq!(state.last_error, None);
@@ -591,6 +595,41 @@ async fn the_graph_connector_pulls_missing_days_repulls_recent_ones_and_survives
             "pulling the same days again changes nothing"
         );
     }
+}
+
+#[tokio::test]
+async fn a_broken_licence_report_is_reported_without_holding_back_the_report_days() {
+    let db = testing::sqlite().await.expect("database");
+    let store = db.store.clone();
+    small_force(&store).await;
+    let peer = Peer::start().await;
+    publish_march(&peer);
+    peer.state.reports.lock().expect("reports").insert(
+        format!("{LICENCE_FUNCTION}(date=2026-03-26)"),
+        "Report Refresh Date,User Principal Name,Has Exchange License\r\n2026-03-26,ann.smith@force.police.uk,True\r\n".into(),
+    );
+    let report = graph_sync::sync(
+        &store,
+        &graph_config(&peer),
+        DEFAULT_ZONE,
+        day("2026-03-29"),
+    )
+    .await
+    .expect("the report days are stored");
+    assert_eq!(report.days_pulled, 4 * 26);
+    assert_eq!(report.licence_day, None);
+    let problem = report.licence_error.expect("the licence report's problem");
+    assert!(problem.contains("Has Teams License"), "{problem}");
+    let state = m365_state(&store).await;
+    assert_eq!(state.complete_through, Some(day("2026-03-26")));
+    let error = state
+        .last_error
+        .expect("the problem is kept for the data page");
+    assert!(
+        error.starts_with("the licence report:") && error.contains("Has Teams License"),
+        "{error}"
+    );
+    assert!(store.licence_health().await.expect("licences").is_none());
 }
 
 #[tokio::test]

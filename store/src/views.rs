@@ -355,12 +355,12 @@ impl Store {
             licensed.entry(staff).or_default().push(tool);
         }
         let seen: HashMap<i32, NaiveDate> = seen.into_iter().collect();
-        let licence_day = if found
+        let graph_tools = found
             .tools
             .iter()
             .filter_map(|t| catalog.tool_index(*t))
-            .any(|i| Report::for_tool(&catalog.tools()[i].name).is_some())
-        {
+            .any(|i| Report::for_tool(&catalog.tools()[i].name).is_some());
+        let licence_day = if graph_tools {
             self.licence_day().await?
         } else {
             None
@@ -371,6 +371,7 @@ impl Store {
             product: found.name.clone(),
             as_of,
             licence_day,
+            last_seen_known: graph_tools,
             people: rows
                 .into_iter()
                 .map(

@@ -39,6 +39,7 @@ fn PeopleBody(list: PersonList) -> impl IntoView {
     Effect::new(move |_| hydrated.set(true));
     let count = list.people.len();
     let licence_day = list.licence_day;
+    let seen_known = list.last_seen_known;
     let unlicensed = list.people.iter().filter(|p| p.licences.is_empty()).count();
     let licence_note = licence_day.map(|d| {
         format!(
@@ -58,17 +59,20 @@ fn PeopleBody(list: PersonList) -> impl IntoView {
                     view! { <td>{p.licences.join(", ")}</td> }.into_any()
                 }
             });
-            let seen = p
-                .last_seen
-                .map(display_date)
-                .unwrap_or_else(|| "Never".to_owned());
+            let seen = seen_known.then(|| {
+                let day = p
+                    .last_seen
+                    .map(display_date)
+                    .unwrap_or_else(|| "Never".to_owned());
+                view! { <td>{day}</td> }
+            });
             view! {
                 <tr>
                     <td>{p.staff_number}</td>
                     <td>{p.sign_in_name}</td>
                     <td>{p.unit_name}</td>
                     {licence}
-                    <td>{seen}</td>
+                    {seen}
                 </tr>
             }
         })
@@ -84,7 +88,7 @@ fn PeopleBody(list: PersonList) -> impl IntoView {
                 </p>
                 <p class="note">
                     {licence_note}
-                    "\"Last seen\" is the last day the tool saw them at all, counted use or not: someone seen but never counted has signed in without using it. "
+                    {seen_known.then_some("\"Last seen\" is the last day the tools saw them at all, counted use or not: someone seen but never counted has signed in without using it. ")}
                     "This list names individuals. Your view of it is recorded in the audit log."
                 </p>
             </header>
@@ -93,7 +97,7 @@ fn PeopleBody(list: PersonList) -> impl IntoView {
                     <thead><tr>
                         <th scope="col">"Staff number"</th><th scope="col">"Sign-in name"</th><th scope="col">"Unit"</th>
                         {licence_day.map(|_| view! { <th scope="col">"Licensed for"</th> })}
-                        <th scope="col">"Last seen"</th>
+                        {seen_known.then(|| view! { <th scope="col">"Last seen"</th> })}
                     </tr></thead>
                     <tbody>{rows}</tbody>
                 </table>

@@ -50,6 +50,9 @@ pub struct GraphSyncReport {
     /// The day of the active-user (licence) report stored, when a newer one
     /// than before was published.
     pub licence_day: Option<NaiveDate>,
+    /// Why the licence report could not be stored, in plain words; the
+    /// report days are stored all the same.
+    pub licence_error: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -84,6 +87,14 @@ pub async fn sync(
     match pulled {
         Ok(()) => {
             record_coverage(store).await?;
+            // The activity is in and its coverage recorded; a licence
+            // report that failed is kept as the source's error until a
+            // later sync succeeds, without holding the activity back.
+            if let Some(problem) = &report.licence_error {
+                store
+                    .record_sync_error(Source::M365, &format!("the licence report: {problem}"))
+                    .await?;
+            }
             Ok(report)
         }
         Err(e) => {
@@ -138,7 +149,10 @@ async fn pull(
         progress.inc(1);
     }
     progress.finish();
-    report.licence_day = pull_licences(&mut api, base, store, sink, today).await?;
+    match pull_licences(&mut api, base, store, sink, today).await {
+        Ok(day) => report.licence_day = day,
+        Err(e) => report.licence_error = Some(format!("{e:#}")),
+    }
     Ok(())
 }
 

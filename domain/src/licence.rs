@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 
 use crate::{
     activity::{Identity, IdentityResolver},
-    catalog::ToolId,
+    catalog::{Catalog, ToolId},
     graph::{LicenceRow, Report, ReportRow},
     people::StaffId,
 };
@@ -122,10 +122,10 @@ pub fn report_last_seen(
 
 /// The registered tools for the four reports, in the order of `Report::ALL`,
 /// or the first report whose tool is missing.
-pub fn report_tools(mut tool: impl FnMut(&str) -> Option<ToolId>) -> Result<[ToolId; 4], Report> {
+pub fn report_tools(catalog: &Catalog) -> Result<[ToolId; 4], Report> {
     let mut out = [ToolId(0); 4];
     for (slot, report) in out.iter_mut().zip(Report::ALL) {
-        *slot = tool(report.tool()).ok_or(report)?;
+        *slot = catalog.tool_by_name(report.tool()).ok_or(report)?.id;
     }
     Ok(out)
 }

@@ -243,8 +243,8 @@ impl<'a> Sink<'a> {
         if rows.iter().any(|r| is_concealed(&r.user)) {
             anyhow::bail!(ConnectorError::Concealed);
         }
-        let tools = report_tools(|name| self.catalog.tool_by_name(name).map(|t| t.id))
-            .map_err(|r| anyhow::Error::msg(unregistered(r.tool())))?;
+        let tools =
+            report_tools(&self.catalog).map_err(|r| anyhow::Error::msg(unregistered(r.tool())))?;
         let batch = LicenceBatch::resolve(&self.resolver, tools, rows);
         let outcome = self.store.store_licences(day, &batch).await?;
         Ok(LicenceReport {

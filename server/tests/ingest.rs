@@ -519,21 +519,15 @@ async fn the_graph_connector_pulls_missing_days_repulls_recent_ones_and_survives
         );
         // An older report imported by hand leaves the newer licences, and
         // last-seen days never go back.
-        let older = import::import(
+        let older = import_text(
             &store,
             Kind::M365Licences,
-            "active-users-0320.csv",
             licence_csv(
                 "2026-03-20",
                 &[("ann.smith@force.police.uk", "TOSE", "2026-03-01", "")],
             )
             .as_bytes(),
-            ImportOptions {
-                effective: day("2026-03-29"),
-                day: None,
-                zone: DEFAULT_ZONE,
-            },
-            &Actor::local("test"),
+            None,
         )
         .await
         .expect("older import");
@@ -551,20 +545,9 @@ async fn the_graph_connector_pulls_missing_days_repulls_recent_ones_and_survives
                 .expect("header")
                 .1
         );
-        let refused = import::import(
-            &store,
-            Kind::M365Licences,
-            "mixed.csv",
-            mixed.as_bytes(),
-            ImportOptions {
-                effective: day("2026-03-29"),
-                day: None,
-                zone: DEFAULT_ZONE,
-            },
-            &Actor::local("test"),
-        )
-        .await
-        .expect_err("two days");
+        let refused = import_text(&store, Kind::M365Licences, mixed.as_bytes(), None)
+            .await
+            .expect_err("two days");
         assert!(
             refused
                 .to_string()

@@ -15,6 +15,9 @@ use crate::{Store, db::on_db, error::Result};
 
 const SQLITE_ROWS_PER_STATEMENT: usize = 8_000;
 
+/// The day of the latest active-user report stored: the licences' day.
+const LATEST_DAY: &str = "SELECT MAX(day) FROM licence_report";
+
 /// What storing an active-user report did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LicenceOutcome {
@@ -28,7 +31,7 @@ pub enum LicenceOutcome {
 impl Store {
     /// The day of the latest active-user report stored.
     pub async fn licence_day(&self) -> Result<Option<NaiveDate>> {
-        let day = on_db!(&self.db, pool => sqlx::query_scalar("SELECT MAX(day) FROM licence_report")
+        let day = on_db!(&self.db, pool => sqlx::query_scalar(LATEST_DAY)
             .fetch_one(pool).await?);
         Ok(day)
     }
@@ -43,7 +46,7 @@ impl Store {
     ) -> Result<LicenceOutcome> {
         let outcome = on_db!(&self.db, pool => {
             let mut tx = pool.begin().await?;
-            let latest: Option<NaiveDate> = sqlx::query_scalar("SELECT MAX(day) FROM licence_report")
+            let latest: Option<NaiveDate> = sqlx::query_scalar(LATEST_DAY)
                 .fetch_one(&mut *tx).await?;
             tx.write_seen(&batch.seen).await?;
             let outcome = match latest {
@@ -80,7 +83,7 @@ impl Store {
             return Ok(None);
         };
         let catalog = self.catalog().await?;
-        let Ok(tools) = report_tools(|name| catalog.tool_by_name(name).map(|t| t.id)) else {
+        let Ok(tools) = report_tools(&catalog) else {
             return Ok(None);
         };
         let window = day - Days::new(27);

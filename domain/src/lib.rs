@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod org;
 pub mod overview;
 pub mod people;
+pub mod publication;
 pub mod rng;
 pub mod rollup;
 pub mod usage;

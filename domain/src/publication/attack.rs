@@ -1,0 +1,391 @@
+//! The attacker the tests set on the publication: given everything one
+//! account can see, bound each cell it must not learn by integer linear
+//! programming, independently of how [`super::Plan`] decided.
+//!
+//! The attacker knows:
+//! - every published (or shown) cell exactly: eligible, active-7,
+//!   active-28 and reached;
+//! - every cell's eligible count, published or not (a commander knows
+//!   their roster), and so every remainder's;
+//! - that a unit is the sum of its visible children and a remainder, that
+//!   all ages is the sum of the bands, that active-7 ≤ active-28 ≤ reached
+//!   ≤ eligible, and that a tool's counts are at most its product's and a
+//!   product's at most all tools'.
+
+use good_lp::{Expression, ProblemVariables, Solution, SolverModel, Variable, microlp, variable};
+
+use super::{SubjectLinks, primary_fails};
+use crate::{metrics::Counts, rollup::BAND_SLOTS};
+
+/// The counts an attacker must not pin down.
+pub const COUNTS: [&str; 3] = ["active-7", "active-28", "reached"];
+
+/// Everything one account knows, over the units it sees.
+#[derive(Debug, Clone)]
+pub struct Knowledge {
+    /// Each visible unit's nearest visible parent, as an index into this
+    /// list.
+    pub parent: Vec<Option<usize>>,
+    /// Per `[unit][slot][subject]`: the published counts, or `None`.
+    pub known: Vec<Option<Counts>>,
+    /// The true counts of every cell, for eligible (which the attacker
+    /// knows) and to decide which remainders need protecting.
+    pub truth: Vec<Counts>,
+    /// Units whose cells this account sees whatever the decision.
+    pub shown: Vec<bool>,
+}
+
+/// A cell an attacker narrows to fewer values than it must keep.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub unit: usize,
+    /// Whether it is the unit's remainder rather than its own cell.
+    pub remainder: bool,
+    pub slot: usize,
+    pub subject: usize,
+    pub count: &'static str,
+    pub min: u32,
+    pub max: u32,
+    pub truth: Counts,
+}
+
+/// The value of one count of one cell: known, or a variable.
+#[derive(Clone, Copy)]
+enum Term {
+    Known(u32),
+    Unknown(Variable),
+}
+
+impl Term {
+    fn expr(self) -> Expression {
+        match self {
+            Term::Known(v) => Expression::from(f64::from(v)),
+            Term::Unknown(v) => v.into(),
+        }
+    }
+}
+
+fn get(c: &Counts, i: usize) -> u32 {
+    [c.active7, c.active28, c.reached][i]
+}
+
+/// `a − b`, field by field.
+fn minus(a: Counts, b: &Counts) -> Counts {
+    Counts {
+        eligible: a.eligible.saturating_sub(b.eligible),
+        active7: a.active7.saturating_sub(b.active7),
+        active28: a.active28.saturating_sub(b.active28),
+        reached: a.reached.saturating_sub(b.reached),
+    }
+}
+
+/// Every cell the account must not learn that it narrows to fewer than
+/// min(2, eligible) + 1 values.
+pub fn attack(
+    knowledge: &Knowledge,
+    links: &SubjectLinks,
+    disclosure: &crate::disclosure::Disclosure,
+) -> Vec<Finding> {
+    let units = knowledge.parent.len();
+    let subjects = links.len();
+    let at = |u: usize, slot: usize, s: usize| (u * BAND_SLOTS + slot) * subjects + s;
+    let children: Vec<Vec<usize>> = (0..units)
+        .map(|u| {
+            (0..units)
+                .filter(|&c| knowledge.parent[c] == Some(u))
+                .collect()
+        })
+        .collect();
+    let remainder_truth = |u: usize, slot: usize, s: usize| {
+        children[u]
+            .iter()
+            .fold(knowledge.truth[at(u, slot, s)], |r, &c| {
+                minus(r, &knowledge.truth[at(c, slot, s)])
+            })
+    };
+    // People of a unit's cell that no shown unit under it holds: a hidden
+    // cell made only of shown people tells the account nothing new.
+    let unseen = |u: usize, slot: usize, s: usize| {
+        let mut seen = 0;
+        let mut stack = children[u].clone();
+        while let Some(c) = stack.pop() {
+            if knowledge.shown[c] {
+                seen += knowledge.truth[at(c, slot, s)].eligible;
+            } else {
+                stack.extend(&children[c]);
+            }
+        }
+        knowledge.truth[at(u, slot, s)]
+            .eligible
+            .saturating_sub(seen)
+    };
+    // Targets: hidden cells and remainders that fail the primary rule,
+    // where the account does not see the unit anyway.
+    let mut targets = Vec::new();
+    for u in (0..units).filter(|&u| !knowledge.shown[u]) {
+        for slot in 0..BAND_SLOTS {
+            for s in 0..subjects {
+                let truth = knowledge.truth[at(u, slot, s)];
+                if knowledge.known[at(u, slot, s)].is_none() && unseen(u, slot, s) > 0 {
+                    targets.push((u, false, slot, s, truth));
+                }
+                let rest = remainder_truth(u, slot, s);
+                if !children[u].is_empty() && rest.eligible > 0 && primary_fails(disclosure, &rest)
+                {
+                    targets.push((u, true, slot, s, rest));
+                }
+            }
+        }
+    }
+    // Each (target, count) with the range it needs and the least and
+    // greatest values seen in any solution so far (the truth is one).
+    let mut goals: Vec<Goal> = Vec::new();
+    for &(u, remainder, slot, s, truth) in &targets {
+        let need = if remainder {
+            truth.eligible.min(2)
+        } else {
+            unseen(u, slot, s).min(2)
+        };
+        for count in 0..COUNTS.len() {
+            let value = get(&truth, count);
+            goals.push(Goal {
+                cell: (u, remainder, slot, s, count),
+                need,
+                low: value,
+                high: value,
+                truth,
+            });
+        }
+    }
+    let open = |goals: &[Goal]| -> Vec<usize> {
+        (0..goals.len())
+            .filter(|&g| goals[g].high - goals[g].low < goals[g].need)
+            .collect()
+    };
+    // Push every open goal up at once, then down, while that clears some;
+    // each solution is a point the attacker cannot rule out.
+    loop {
+        let before = open(&goals);
+        if before.is_empty() {
+            break;
+        }
+        for maximise in [true, false] {
+            let cells: Vec<_> = open(&goals).iter().map(|&g| goals[g].cell).collect();
+            if let Some(values) = optimise(knowledge, links, &children, &cells, maximise, &goals) {
+                for (goal, v) in goals.iter_mut().zip(values) {
+                    goal.low = goal.low.min(v);
+                    goal.high = goal.high.max(v);
+                }
+            }
+        }
+        if open(&goals).len() == before.len() {
+            break;
+        }
+    }
+    // What is left is bounded exactly, one goal at a time.
+    for g in open(&goals) {
+        for maximise in [true, false] {
+            let cell = goals[g].cell;
+            if let Some(values) = optimise(knowledge, links, &children, &[cell], maximise, &goals) {
+                for (goal, v) in goals.iter_mut().zip(values) {
+                    goal.low = goal.low.min(v);
+                    goal.high = goal.high.max(v);
+                }
+            }
+        }
+    }
+    open(&goals)
+        .into_iter()
+        .map(|g| {
+            let goal = &goals[g];
+            let (unit, remainder, slot, subject, count) = goal.cell;
+            Finding {
+                unit,
+                remainder,
+                slot,
+                subject,
+                count: COUNTS[count],
+                min: goal.low,
+                max: goal.high,
+                truth: goal.truth,
+            }
+        })
+        .collect()
+}
+
+/// One count of one cell an attacker must not narrow.
+struct Goal {
+    cell: TargetCell,
+    need: u32,
+    low: u32,
+    high: u32,
+    truth: Counts,
+}
+
+/// (unit, remainder, slot, subject, count).
+type TargetCell = (usize, bool, usize, usize, usize);
+
+/// A solution consistent with everything the account knows that makes the
+/// sum of `objective`'s counts least or greatest, as the values it gives
+/// each goal's count.
+fn optimise(
+    knowledge: &Knowledge,
+    links: &SubjectLinks,
+    children: &[Vec<usize>],
+    objective: &[TargetCell],
+    maximise: bool,
+    goals: &[Goal],
+) -> Option<Vec<u32>> {
+    let units = knowledge.parent.len();
+    let subjects = links.len();
+    let at = |u: usize, slot: usize, s: usize| (u * BAND_SLOTS + slot) * subjects + s;
+    let mut vars = ProblemVariables::new();
+    let mut term = |known: Option<Counts>, eligible: u32| -> [Term; 4] {
+        let mut t = [Term::Known(eligible); 4];
+        for (i, slot) in t.iter_mut().take(3).enumerate() {
+            *slot = match known {
+                Some(c) => Term::Known(get(&c, i)),
+                None => {
+                    Term::Unknown(vars.add(variable().integer().min(0).max(f64::from(eligible))))
+                }
+            };
+        }
+        t
+    };
+    let cells: Vec<[Term; 4]> = (0..units * BAND_SLOTS * subjects)
+        .map(|i| {
+            let u = i / (BAND_SLOTS * subjects);
+            let known = if knowledge.shown[u] {
+                Some(knowledge.truth[i])
+            } else {
+                knowledge.known[i]
+            };
+            term(known, knowledge.truth[i].eligible)
+        })
+        .collect();
+    let row = BAND_SLOTS * subjects;
+    let rests: Vec<Option<[Term; 4]>> = (0..units * row)
+        .map(|i| {
+            let (u, within) = (i / row, i % row);
+            (!children[u].is_empty()).then(|| {
+                let e = children[u]
+                    .iter()
+                    .fold(knowledge.truth[i].eligible, |r, &c| {
+                        r.saturating_sub(knowledge.truth[c * row + within].eligible)
+                    });
+                term(None, e)
+            })
+        })
+        .collect();
+    let term_of = |(unit, remainder, slot, subject, count): TargetCell| {
+        if remainder {
+            rests[at(unit, slot, subject)].map_or(Term::Known(0), |t| t[count])
+        } else {
+            cells[at(unit, slot, subject)][count]
+        }
+    };
+    let objective: Expression = objective
+        .iter()
+        .fold(Expression::from(0.0), |acc, &c| acc + term_of(c).expr());
+    let problem = if maximise {
+        vars.maximise(objective)
+    } else {
+        vars.minimise(objective)
+    };
+    let mut model = problem.using(microlp);
+    let unknown = |terms: &[Term]| terms.iter().any(|t| matches!(t, Term::Unknown(_)));
+    let sum = |terms: &[Term]| {
+        terms
+            .iter()
+            .fold(Expression::from(0.0), |acc, t| acc + t.expr())
+    };
+    // `parts` sum to `total`; added only where something is unknown.
+    let equal =
+        |model: &mut good_lp::solvers::microlp::MicroLpProblem, parts: Vec<Term>, total: Term| {
+            let mut all = parts.clone();
+            all.push(total);
+            if unknown(&all) {
+                model.add_constraint(sum(&parts).eq(total.expr()));
+            }
+        };
+    let at_most = |model: &mut good_lp::solvers::microlp::MicroLpProblem, low: Term, high: Term| {
+        if unknown(&[low, high]) {
+            model.add_constraint(low.expr().leq(high.expr()));
+        }
+    };
+    for u in 0..units {
+        for s in 0..subjects {
+            for i in 0..3 {
+                // All ages is the sum of the bands, for the unit and its
+                // remainder.
+                let bands = |t: &dyn Fn(usize) -> Option<Term>| -> Option<Vec<Term>> {
+                    (0..BAND_SLOTS - 1).map(t).collect()
+                };
+                if let Some(parts) = bands(&|b| Some(cells[at(u, b, s)][i])) {
+                    equal(&mut model, parts, cells[at(u, BAND_SLOTS - 1, s)][i]);
+                }
+                if let (Some(parts), Some(all)) = (
+                    bands(&|b| rests[at(u, b, s)].map(|t| t[i])),
+                    rests[at(u, BAND_SLOTS - 1, s)],
+                ) {
+                    equal(&mut model, parts, all[i]);
+                }
+                // A unit is its visible children plus its remainder.
+                for slot in 0..BAND_SLOTS {
+                    if let Some(rest) = rests[at(u, slot, s)] {
+                        let mut parts = vec![rest[i]];
+                        parts.extend(children[u].iter().map(|&c| cells[at(c, slot, s)][i]));
+                        equal(&mut model, parts, cells[at(u, slot, s)][i]);
+                    }
+                }
+            }
+            for slot in 0..BAND_SLOTS {
+                let own = [Some(cells[at(u, slot, s)]), rests[at(u, slot, s)]];
+                for cell in own.into_iter().flatten() {
+                    // Active-7 ≤ active-28 ≤ reached ≤ eligible.
+                    for i in 0..3 {
+                        at_most(&mut model, cell[i], cell[i + 1]);
+                    }
+                }
+                // A tool ≤ its product ≤ all tools; a one-tool product is
+                // its tool.
+                let twin = links.same_as[s];
+                let pairs = |other: usize| {
+                    [
+                        (Some(cells[at(u, slot, s)]), Some(cells[at(u, slot, other)])),
+                        (rests[at(u, slot, s)], rests[at(u, slot, other)]),
+                    ]
+                };
+                if twin != s {
+                    for (a, b) in pairs(twin) {
+                        if let (Some(a), Some(b)) = (a, b) {
+                            for i in 0..3 {
+                                at_most(&mut model, a[i], b[i]);
+                                at_most(&mut model, b[i], a[i]);
+                            }
+                        }
+                    }
+                }
+                for &above in &links.above[s] {
+                    for (low, high) in pairs(above) {
+                        if let (Some(low), Some(high)) = (low, high) {
+                            for i in 0..3 {
+                                at_most(&mut model, low[i], high[i]);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let solution = model.solve().ok()?;
+    Some(
+        goals
+            .iter()
+            .map(|g| match term_of(g.cell) {
+                Term::Known(v) => v,
+                Term::Unknown(v) => solution.value(v).round().max(0.0) as u32,
+            })
+            .collect(),
+    )
+}

@@ -1,0 +1,333 @@
+use super::attack::{Knowledge, attack};
+use super::*;
+use crate::{
+    catalog::{Product, ProductId, Tool, ToolId},
+    rng::Rng,
+};
+
+/// A small force as cells: a root with direct members, commands, teams of
+/// 4 to 15, one restricted team, bands of 1 to 5 people, and three tools
+/// in two products (Box on its own).
+struct Force {
+    tree: TreeSnapshot,
+    restricted: Vec<bool>,
+    catalog: Catalog,
+    cells: Vec<Counts>,
+}
+
+fn catalog() -> Catalog {
+    let tool = |id, name: &str| Tool {
+        id: ToolId(id),
+        name: name.into(),
+    };
+    Catalog::new(
+        vec![tool(1, "Teams"), tool(2, "OneDrive"), tool(3, "Box")],
+        vec![
+            Product {
+                id: ProductId(1),
+                name: "Microsoft 365".into(),
+                tools: vec![ToolId(1), ToolId(2)],
+            },
+            Product {
+                id: ProductId(2),
+                name: "Box".into(),
+                tools: vec![ToolId(3)],
+            },
+        ],
+    )
+    .expect("catalog")
+}
+
+fn force(seed: u64) -> Force {
+    let mut rng = Rng::new(seed);
+    let catalog = catalog();
+    let subjects = catalog.subjects();
+    // Units: 0 is the root; then commands; then teams under them.
+    let mut parent = vec![None];
+    let commands = 2 + rng.below(2) as usize;
+    for _ in 0..commands {
+        parent.push(Some(0));
+    }
+    for c in 1..=commands {
+        for _ in 0..2 + rng.below(2) {
+            parent.push(Some(c));
+        }
+    }
+    let n = parent.len();
+    let mut restricted = vec![false; n];
+    restricted[n - 1] = true;
+    // Box is live in the first command only.
+    let box_live = |mut u: usize| loop {
+        if u == 1 {
+            return true;
+        }
+        match parent[u] {
+            Some(p) => u = p,
+            None => return false,
+        }
+    };
+    // People: (unit, band, state per tool 0..=4: not reached, reached,
+    // active-28, active-7; 4 means not eligible).
+    let mut people: Vec<(usize, usize, [u8; 3])> = Vec::new();
+    for u in 0..n {
+        let size = match u {
+            0 => rng.below(3) as usize,
+            u if u <= commands => rng.below(4) as usize,
+            _ => 4 + rng.below(12) as usize,
+        };
+        let keen = rng.unit();
+        for _ in 0..size {
+            let band = rng.below(5) as usize;
+            let mut state = [0u8; 3];
+            for (t, s) in state.iter_mut().enumerate() {
+                *s = if t == 2 && !box_live(u) {
+                    4
+                } else {
+                    let r = rng.unit();
+                    if r < keen * 0.5 {
+                        3
+                    } else if r < keen * 0.8 {
+                        2
+                    } else if r < keen {
+                        1
+                    } else {
+                        0
+                    }
+                };
+            }
+            people.push((u, band, state));
+        }
+    }
+    let mut cells = vec![Counts::default(); subjects.len() * n * BAND_SLOTS];
+    for &(unit, band, state) in &people {
+        for (s, &subject) in subjects.iter().enumerate() {
+            let mask = catalog.tool_mask(subject);
+            let tools: Vec<u8> = (0..3)
+                .filter(|t| mask & (1 << t) != 0)
+                .map(|t| state[t])
+                .filter(|&st| st != 4)
+                .collect();
+            let Some(&best) = tools.iter().max() else {
+                continue;
+            };
+            let mut u = Some(unit);
+            while let Some(at) = u {
+                for slot in [band, BAND_SLOTS - 1] {
+                    let c = &mut cells[(s * n + at) * BAND_SLOTS + slot];
+                    c.eligible += 1;
+                    c.reached += u32::from(best >= 1);
+                    c.active28 += u32::from(best >= 2);
+                    c.active7 += u32::from(best >= 3);
+                }
+                u = parent[at];
+            }
+        }
+    }
+    let mut bottom_up: Vec<usize> = (0..n).collect();
+    bottom_up.reverse();
+    Force {
+        tree: TreeSnapshot {
+            parent,
+            exists: vec![true; n],
+            bottom_up,
+        },
+        restricted,
+        catalog,
+        cells,
+    }
+}
+
+/// What one audience knows of a force under a decision.
+fn knowledge(f: &Force, audience: &Audience, hidden: &[bool]) -> Knowledge {
+    let view = View::new(&f.tree, &f.restricted, audience);
+    let n = f.tree.exists.len();
+    let subjects = f.catalog.subjects().len();
+    let position = |u: usize| view.visible.binary_search(&u).expect("visible");
+    let mut known = Vec::new();
+    let mut truth = Vec::new();
+    for &u in &view.visible {
+        for slot in 0..BAND_SLOTS {
+            for s in 0..subjects {
+                let i = (s * n + u) * BAND_SLOTS + slot;
+                truth.push(f.cells[i]);
+                known.push((!hidden[i]).then_some(f.cells[i]));
+            }
+        }
+    }
+    Knowledge {
+        parent: view.parent.iter().map(|p| p.map(position)).collect(),
+        known,
+        truth,
+        shown: view.shown.clone(),
+    }
+}
+
+fn audiences(f: &Force) -> Vec<Audience> {
+    let mut out = vec![Audience {
+        every_unit: true,
+        roots: vec![],
+        person_lists: false,
+    }];
+    // Every command, and one team, with and without person-level lists
+    // (the sweep in `scripts/bench.sh disclosure` takes every unit).
+    let units: Vec<usize> = if seeds() > 2 {
+        (1..f.tree.exists.len()).collect()
+    } else {
+        let commands = f.tree.parent.iter().filter(|p| **p == Some(0)).count();
+        (1..=commands + 1).collect()
+    };
+    for s in units {
+        for person_lists in [false, true] {
+            out.push(Audience {
+                every_unit: false,
+                roots: vec![s],
+                person_lists,
+            });
+        }
+    }
+    // An admin who may see the restricted team, and a two-command scope.
+    out.push(Audience {
+        every_unit: true,
+        roots: vec![f.tree.exists.len() - 1],
+        person_lists: false,
+    });
+    out.push(Audience {
+        every_unit: false,
+        roots: vec![1, 2],
+        person_lists: false,
+    });
+    out
+}
+
+fn decide(f: &Force, extra: &[Audience]) -> Vec<bool> {
+    let mut plan = Plan::new(&f.tree, &f.restricted, extra);
+    plan.decide(
+        &SubjectLinks::of(&f.catalog),
+        &Disclosure::default(),
+        DayCells {
+            nodes: f.tree.exists.len(),
+            cells: &f.cells,
+        },
+    )
+}
+
+#[test]
+fn subjects_bound_each_other_and_a_one_tool_product_is_its_tool() {
+    let links = SubjectLinks::of(&catalog());
+    // All, Microsoft 365, Box, Teams, OneDrive, Box (tool).
+    assert_eq!(links.above[3], vec![0, 1], "Teams ≤ Microsoft 365 ≤ all");
+    assert_eq!(links.below[1], vec![3, 4]);
+    assert_eq!(links.above[5], vec![0], "the Box tool is the Box product");
+    assert_eq!(links.same_as, vec![0, 1, 2, 3, 4, 2]);
+}
+
+#[test]
+fn every_primary_cell_is_hidden_and_twins_share_a_decision() {
+    let f = force(7);
+    let hidden = decide(&f, &[]);
+    let d = Disclosure::default();
+    for (i, c) in f.cells.iter().enumerate() {
+        if primary_fails(&d, c) {
+            assert!(hidden[i], "cell {i} {c:?} fails the primary rule");
+        }
+    }
+    let block = f.tree.exists.len() * BAND_SLOTS;
+    assert_eq!(hidden[2 * block..3 * block], hidden[5 * block..6 * block]);
+}
+
+/// A simple greedy baseline: the primary rule, then, while a relation of
+/// the full view holds exactly one hidden cell, hide its smallest partner.
+fn greedy_baseline(f: &Force) -> usize {
+    let d = Disclosure::default();
+    let n = f.tree.exists.len();
+    let mut hidden: Vec<bool> = f.cells.iter().map(|c| primary_fails(&d, c)).collect();
+    let subjects = f.catalog.subjects().len();
+    let children = |u: usize| (0..n).filter(move |&c| f.tree.parent[c] == Some(u));
+    loop {
+        let mut changed = false;
+        for s in 0..subjects {
+            let at = |u: usize, slot: usize| (s * n + u) * BAND_SLOTS + slot;
+            let mut relations: Vec<Vec<usize>> = Vec::new();
+            for u in 0..n {
+                relations.push((0..BAND_SLOTS).map(|slot| at(u, slot)).collect());
+                if children(u).next().is_some() {
+                    for slot in 0..BAND_SLOTS {
+                        let mut r = vec![at(u, slot)];
+                        r.extend(children(u).map(|c| at(c, slot)));
+                        relations.push(r);
+                    }
+                }
+            }
+            for r in relations {
+                let hid: Vec<&usize> = r.iter().filter(|&&i| hidden[i]).collect();
+                if hid.len() == 1
+                    && let Some(&partner) = r
+                        .iter()
+                        .filter(|&&i| !hidden[i] && f.cells[i].eligible > 0)
+                        .min_by_key(|&&i| f.cells[i].eligible)
+                {
+                    hidden[partner] = true;
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            return hidden.iter().filter(|&&h| h).count();
+        }
+    }
+}
+
+/// Generated forces per test run; `scripts/bench.sh disclosure` sweeps
+/// hundreds (`UPTAKE_ATTACK_SEEDS`).
+fn seeds() -> u64 {
+    std::env::var("UPTAKE_ATTACK_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2)
+}
+
+#[test]
+fn no_account_can_narrow_a_hidden_cell_in_generated_forces() {
+    let seeds = seeds();
+    let links = SubjectLinks::of(&catalog());
+    let d = Disclosure::default();
+    let (mut ours, mut baseline, mut primary) = (0, 0, 0);
+    for seed in 0..seeds {
+        let f = force(seed);
+        let extra = audiences(&f);
+        let hidden = decide(&f, &extra);
+        for audience in &extra {
+            let findings = attack(&knowledge(&f, audience, &hidden), &links, &d);
+            assert!(
+                findings.is_empty(),
+                "seed {seed}, {audience:?}: {findings:#?}"
+            );
+        }
+        ours += hidden.iter().filter(|&&h| h).count();
+        baseline += greedy_baseline(&f);
+        primary += f.cells.iter().filter(|c| primary_fails(&d, c)).count();
+    }
+    // Hiding everything is not a pass: of the cells the greedy baseline
+    // publishes (and leaks through), at most a quarter are hidden too.
+    let cells: usize = (0..seeds).map(|seed| force(seed).cells.len()).sum();
+    println!("cells {cells}, primary {primary}, baseline {baseline}, ours {ours}");
+    assert!(
+        (ours - baseline) * 4 <= cells - baseline,
+        "cells {cells}, primary {primary}, baseline {baseline}, ours {ours}"
+    );
+}
+
+#[test]
+fn the_attacker_finds_what_the_primary_rule_alone_leaks() {
+    // The attacker is only worth its pass if it fails a weak decision.
+    let links = SubjectLinks::of(&catalog());
+    let d = Disclosure::default();
+    let f = force(0);
+    let primary: Vec<bool> = f.cells.iter().map(|c| primary_fails(&d, c)).collect();
+    let everyone = &audiences(&f)[0];
+    let findings = attack(&knowledge(&f, everyone, &primary), &links, &d);
+    assert!(!findings.is_empty());
+    for finding in &findings {
+        assert!(finding.max - finding.min < finding.truth.eligible.min(2));
+    }
+}

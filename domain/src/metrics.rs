@@ -32,6 +32,23 @@ impl Counts {
         self.reached += other.reached;
     }
 
+    /// `self − other`, count by count, never below zero: what a total
+    /// holds besides some of its parts.
+    pub fn saturating_sub(&self, other: &Counts) -> Counts {
+        Counts {
+            eligible: self.eligible.saturating_sub(other.eligible),
+            active7: self.active7.saturating_sub(other.active7),
+            active28: self.active28.saturating_sub(other.active28),
+            reached: self.reached.saturating_sub(other.reached),
+        }
+    }
+
+    /// The counts in their order: active-7 ≤ active-28 ≤ reached ≤
+    /// eligible.
+    pub fn ordered(&self) -> [u32; 4] {
+        [self.active7, self.active28, self.reached, self.eligible]
+    }
+
     /// Adoption rate = active-28 ÷ eligible; none when nobody is eligible.
     pub fn adoption_rate(&self) -> Option<f64> {
         ratio(self.active28, self.eligible)

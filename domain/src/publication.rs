@@ -71,22 +71,18 @@ impl SubjectLinks {
             let (o, i) = (catalog.tool_mask(outer), catalog.tool_mask(inner));
             i != 0 && o != i && o & i == i
         };
-        let above = subjects
-            .iter()
-            .map(|&s| {
-                (0..subjects.len())
-                    .filter(|&o| contains(subjects[o], s))
-                    .collect()
-            })
-            .collect();
-        let below = subjects
-            .iter()
-            .map(|&s| {
-                (0..subjects.len())
-                    .filter(|&i| contains(s, subjects[i]))
-                    .collect()
-            })
-            .collect();
+        let related = |linked: &dyn Fn(Subject, Subject) -> bool| -> Vec<Vec<usize>> {
+            subjects
+                .iter()
+                .map(|&s| {
+                    (0..subjects.len())
+                        .filter(|&o| linked(s, subjects[o]))
+                        .collect()
+                })
+                .collect()
+        };
+        let above = related(&|s, o| contains(o, s));
+        let below = related(&|s, i| contains(s, i));
         let same_as = subjects
             .iter()
             .map(|&s| {
@@ -359,7 +355,9 @@ impl View {
             return true;
         };
         let rest_fails = (0..BAND_SLOTS).any(|slot| {
-            let rest = minus(day.get(subject, top, slot), day.get(subject, root, slot));
+            let rest = day
+                .get(subject, top, slot)
+                .saturating_sub(&day.get(subject, root, slot));
             primary_fails(disclosure, &rest)
         });
         if rest_fails {
@@ -381,16 +379,6 @@ impl View {
     }
 }
 
-/// `a − b`, field by field, never below zero.
-fn minus(a: Counts, b: Counts) -> Counts {
-    Counts {
-        eligible: a.eligible.saturating_sub(b.eligible),
-        active7: a.active7.saturating_sub(b.active7),
-        active28: a.active28.saturating_sub(b.active28),
-        reached: a.reached.saturating_sub(b.reached),
-    }
-}
-
 /// An edge's counts in one subject: a unit's cell, or its remainder.
 fn edge_counts(
     kind: EdgeKind,
@@ -405,7 +393,7 @@ fn edge_counts(
         EdgeKind::Remainder { node, slot } => children[position(node)]
             .iter()
             .fold(day.get(subject, node, slot), |rest, &c| {
-                minus(rest, day.get(subject, visible[c], slot))
+                rest.saturating_sub(&day.get(subject, visible[c], slot))
             }),
     }
 }

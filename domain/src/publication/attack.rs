@@ -65,20 +65,6 @@ impl Term {
     }
 }
 
-fn get(c: &Counts, i: usize) -> u32 {
-    [c.active7, c.active28, c.reached][i]
-}
-
-/// `a − b`, field by field.
-fn minus(a: Counts, b: &Counts) -> Counts {
-    Counts {
-        eligible: a.eligible.saturating_sub(b.eligible),
-        active7: a.active7.saturating_sub(b.active7),
-        active28: a.active28.saturating_sub(b.active28),
-        reached: a.reached.saturating_sub(b.reached),
-    }
-}
-
 /// Every cell the account must not learn that it narrows to fewer than
 /// min(2, eligible) + 1 values.
 pub fn attack(
@@ -100,7 +86,7 @@ pub fn attack(
         children[u]
             .iter()
             .fold(knowledge.truth[at(u, slot, s)], |r, &c| {
-                minus(r, &knowledge.truth[at(c, slot, s)])
+                r.saturating_sub(&knowledge.truth[at(c, slot, s)])
             })
     };
     // People of a unit's cell that no shown unit under it holds: a hidden
@@ -147,7 +133,7 @@ pub fn attack(
             unseen(u, slot, s).min(2)
         };
         for count in 0..COUNTS.len() {
-            let value = get(&truth, count);
+            let value = truth.ordered()[count];
             goals.push(Goal {
                 cell: (u, remainder, slot, s, count),
                 need,
@@ -244,7 +230,7 @@ fn optimise(
         let mut t = [Term::Known(eligible); 4];
         for (i, slot) in t.iter_mut().take(3).enumerate() {
             *slot = match known {
-                Some(c) => Term::Known(get(&c, i)),
+                Some(c) => Term::Known(c.ordered()[i]),
                 None => {
                     Term::Unknown(vars.add(variable().integer().min(0).max(f64::from(eligible))))
                 }

@@ -155,8 +155,7 @@ pub(super) struct EdgeValue {
 
 impl EdgeValue {
     fn value(&self, c: usize) -> u32 {
-        let x = &self.counts;
-        [x.active7, x.active28, x.reached, x.eligible][c]
+        self.counts.ordered()[c]
     }
 
     /// How far the run `first..=last` can rise by itself.

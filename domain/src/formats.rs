@@ -3,7 +3,10 @@
 //! columns are ignored, and each bad row is rejected with its line and
 //! reason while the rest go through.
 
-use std::io::Read;
+use std::{
+    io::Read,
+    sync::{Arc, Mutex, PoisonError},
+};
 
 use chrono::NaiveDate;
 
@@ -24,6 +27,8 @@ pub enum FormatError {
     MissingColumn { missing: String, found: String },
     #[error("the header row cannot be read: {0}")]
     Header(String),
+    #[error("the file is UTF-16 text; save it as UTF-8 (CSV UTF-8 in Excel) and import it again")]
+    Utf16,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,11 +85,42 @@ impl Column {
 
 type RowParser<T> = Box<dyn Fn(&[&str]) -> Result<T, String> + Send + Sync>;
 
+/// The bytes read from a file and not yet released, from byte `base`: a
+/// rejected row keeps its line exactly as the file had it.
+#[derive(Default)]
+struct Seen {
+    base: u64,
+    bytes: Vec<u8>,
+}
+
+/// Reads through to the CSV reader, keeping what it read in [`Seen`].
+struct Tee<R> {
+    inner: R,
+    seen: Arc<Mutex<Seen>>,
+}
+
+impl<R: Read> Read for Tee<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.seen
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .bytes
+            .extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+}
+
 /// A streaming CSV reader that finds its columns by name. An optional
 /// column the file lacks reads as an empty field.
 pub struct Rows<R: Read, T> {
-    reader: csv::Reader<R>,
+    reader: csv::Reader<Tee<R>>,
+    seen: Arc<Mutex<Seen>>,
+    /// The byte range of the row last read.
+    span: (u64, u64),
     columns: Vec<Option<usize>>,
+    /// The name each wanted column goes by, for messages.
+    names: Vec<&'static str>,
     parse: RowParser<T>,
     record: csv::ByteRecord,
     /// The csv reader counts a CRLF header's line end late; this corrects
@@ -97,20 +133,15 @@ impl<R: Read, T> Iterator for Rows<R, T> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
+            self.release();
             let read = self.reader.read_byte_record(&mut self.record);
-            let line = self.record.position().map_or(0, |p| p.line()) + self.line_skew;
+            let start = self.record.position().map_or(self.span.1, |p| p.byte());
+            self.span = (start, self.reader.position().byte());
             match read {
                 Ok(false) => return None,
-                Err(e) => {
-                    return Some(Err(Reject {
-                        line,
-                        reason: format!("the row cannot be read: {e}"),
-                        raw: String::new(),
-                    }));
-                }
+                Err(e) => return Some(Err(self.reject(format!("the row cannot be read: {e}")))),
                 Ok(true) => {}
             }
-            let raw = String::from_utf8_lossy(self.record.as_slice()).into_owned();
             if self
                 .record
                 .iter()
@@ -119,33 +150,53 @@ impl<R: Read, T> Iterator for Rows<R, T> {
                 continue;
             }
             let mut fields = Vec::with_capacity(self.columns.len());
-            for c in &self.columns {
+            for (c, name) in self.columns.iter().zip(&self.names) {
                 let bytes = c.and_then(|c| self.record.get(c)).unwrap_or_default();
                 match std::str::from_utf8(bytes) {
                     Ok(s) => fields.push(s.trim()),
                     Err(_) => {
-                        return Some(Err(Reject {
-                            line,
-                            reason: format!("column {} is not valid UTF-8", c.map_or(0, |c| c + 1)),
-                            raw,
-                        }));
+                        let reason = format!("column '{name}' is not valid UTF-8");
+                        return Some(Err(self.reject(reason)));
                     }
                 }
             }
-            return Some((self.parse)(&fields).map_err(|reason| Reject { line, reason, raw }));
+            return Some((self.parse)(&fields).map_err(|reason| self.reject(reason)));
         }
     }
 }
 
 impl<R: Read, T> Rows<R, T> {
     /// Rejects the row last read, for a reason found after parsing it (an
-    /// unregistered tool, say).
+    /// unregistered tool, say), with its line as the file had it (any
+    /// invalid UTF-8 replaced).
     pub fn reject(&self, reason: String) -> Reject {
+        let seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
+        let at = |byte: u64| {
+            usize::try_from(byte.saturating_sub(seen.base))
+                .unwrap_or(0)
+                .min(seen.bytes.len())
+        };
+        let bytes = &seen.bytes[at(self.span.0)..at(self.span.1)];
+        // The reader may count the line end before a row as its start.
+        let ends = |b: &u8| *b == b'\r' || *b == b'\n';
+        let from = bytes.iter().position(|b| !ends(b)).unwrap_or(bytes.len());
+        let to = bytes.iter().rposition(|b| !ends(b)).map_or(from, |i| i + 1);
+        let line = &bytes[from..to.max(from)];
         Reject {
             line: self.record.position().map_or(0, |p| p.line()) + self.line_skew,
             reason,
-            raw: String::from_utf8_lossy(self.record.as_slice()).into_owned(),
+            raw: String::from_utf8_lossy(line).into_owned(),
         }
+    }
+
+    /// Lets go of the bytes of rows already read.
+    fn release(&mut self) {
+        let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
+        let done = usize::try_from(self.span.1.saturating_sub(seen.base))
+            .unwrap_or(0)
+            .min(seen.bytes.len());
+        seen.bytes.drain(..done);
+        seen.base += done as u64;
     }
 }
 
@@ -156,11 +207,22 @@ pub fn open<R: Read, T>(
     wanted: &[Column],
     parse: impl Fn(&[&str]) -> Result<T, String> + Send + Sync + 'static,
 ) -> Result<Rows<R, T>, FormatError> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let tee = Tee {
+        inner: input,
+        seen: Arc::clone(&seen),
+    };
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(tee);
     let headers = reader
         .byte_headers()
         .map_err(|e| FormatError::Header(e.to_string()))?
         .clone();
+    // UTF-16 (as Excel's "Unicode text" saves) starts with its byte-order
+    // mark, or has a NUL beside every ASCII letter.
+    let first = headers.as_slice();
+    if first.starts_with(&[0xff, 0xfe]) || first.starts_with(&[0xfe, 0xff]) || first.contains(&0) {
+        return Err(FormatError::Utf16);
+    }
     let expected = || {
         wanted
             .iter()
@@ -197,9 +259,13 @@ pub fn open<R: Read, T>(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let line_skew = 2u64.saturating_sub(reader.position().line());
+    let span = (0, reader.position().byte());
     Ok(Rows {
         reader,
+        seen,
+        span,
         columns,
+        names: wanted.iter().map(|w| w.names[0]).collect(),
         parse: Box::new(parse),
         record: csv::ByteRecord::new(),
         line_skew,
@@ -342,6 +408,48 @@ mod tests {
                 .contains("negative")
         );
         assert_eq!(rows[3].as_ref().expect("quoted").tool, "Box");
+        // A rejected row keeps its line as the file had it.
+        assert_eq!(bad_date.raw, "2026-02-30,1,x,Teams,b@force.uk");
+    }
+
+    #[test]
+    fn a_rejected_row_keeps_its_delimiters_quotes_and_bytes() {
+        // Small reads, so rows straddle the reader's buffers.
+        struct Trickle<'a>(&'a [u8]);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.0.len().min(buf.len()).min(7);
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let mut file = b"tool,user,day,actions\r\n\
+Box,ann@force.uk,2026-11-27,1\r\n\
+\"Box\",\"Metropolitan Police Service, \"\"Test\"\"\",2026-11-32,1\r\n\
+Box,"
+            .to_vec();
+        file.extend_from_slice(&[0xc3, 0x28]);
+        file.extend_from_slice(b",2026-11-27,1\nBox,bob@force.uk,2026-11-27,2");
+        let rows: Vec<_> = activity(Trickle(&file)).expect("header").collect();
+        assert_eq!(rows.len(), 4);
+        assert!(rows[0].is_ok() && rows[3].is_ok());
+        let quoted = rows[1].as_ref().expect_err("bad day");
+        assert_eq!(
+            quoted.raw,
+            "\"Box\",\"Metropolitan Police Service, \"\"Test\"\"\",2026-11-32,1"
+        );
+        let bytes = rows[2].as_ref().expect_err("bad bytes");
+        assert_eq!(bytes.raw, "Box,\u{fffd}(,2026-11-27,1");
+        assert_eq!(bytes.reason, "column 'user' is not valid UTF-8");
+    }
+
+    #[test]
+    fn a_utf16_file_is_refused_as_utf16() {
+        let text = "tool,user,day,actions\r\nBox,a,2026-01-01,1\r\n";
+        let mut file = vec![0xff, 0xfe];
+        file.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        assert_eq!(activity(file.as_slice()).err(), Some(FormatError::Utf16));
     }
 
     #[test]

@@ -12,6 +12,32 @@ use chrono::NaiveDate;
 
 use crate::formats::{self, Column, FormatError, Rows};
 
+/// What a source of day-by-day reports covers, from each report's stored
+/// days (oldest first): from the first day any report has, through the last
+/// day that every report has, with every day before it from its own first
+/// day. A day missing from one report is never read as nobody active, so
+/// coverage stops before the first gap; `None` until every report has a day.
+pub fn report_coverage(days: &[Vec<NaiveDate>]) -> Option<(NaiveDate, NaiveDate)> {
+    let mut first: Option<NaiveDate> = None;
+    let mut through: Option<NaiveDate> = None;
+    for report in days {
+        let start = *report.first()?;
+        let mut end = start;
+        for &day in &report[1..] {
+            if day == end {
+                continue;
+            }
+            if Some(day) != end.succ_opt() {
+                break;
+            }
+            end = day;
+        }
+        first = Some(first.map_or(start, |f| f.min(start)));
+        through = Some(through.map_or(end, |t| t.min(end)));
+    }
+    first.zip(through)
+}
+
 /// A per-user detail report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Report {
@@ -281,7 +307,7 @@ fn optional_date(field: &str, column: &str) -> Result<Option<NaiveDate>, String>
 pub const ZERO_USER_ID: &str = "00000000-0000-0000-0000-000000000000";
 
 /// What the admin must do when the tenant conceals user names in reports.
-pub const CONCEALED_ADVICE: &str = "Microsoft 365 is concealing user names in its usage reports, so no row can be matched to the roster and none has been counted. A Global Administrator can turn this off: Microsoft 365 admin centre > Settings > Org settings > Services > Reports, and clear 'Display concealed user, group, and site names in all reports'. Then run the sync again.";
+pub const CONCEALED_ADVICE: &str = "Microsoft 365 is concealing user names in its usage reports, so no row can be matched to the roster and none has been counted. A Global Administrator can turn this off: Microsoft 365 admin centre > Settings > Org settings > Services > Reports, and clear 'Display concealed user, group, and site names in all reports'. Then run the sync again, or download the report again and import it.";
 
 #[cfg(test)]
 mod tests {
@@ -292,6 +318,33 @@ mod tests {
         2026-03-03,6f0c…,Ann.Smith@force.police.uk,2026-03-01,False,,MICROSOFT 365 E5,2,3,0,1,0,1,0,0,0,0,0,0,600,0,0,No,0,1,Force,,0,Yes,1\r\n\
         2026-03-03,7a1d…,bob@force.police.uk,2026-02-20,False,,MICROSOFT 365 E5,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,Yes,0,0,Force,,0,Yes,1\r\n\
         2026-03-03,8b2e…,cat@force.police.uk,,False,,MICROSOFT 365 E5,0,0,0,0,5,5,0,0,0,0,0,0,3600,0,0,No,0,0,Force,,0,Yes,1\r\n";
+
+    #[test]
+    fn coverage_runs_through_the_last_day_every_report_has_without_a_gap() {
+        let d = |s: &str| s.parse::<NaiveDate>().expect("date");
+        let days = |v: &[&str]| v.iter().map(|s| d(s)).collect::<Vec<_>>();
+        // Teams has a file for the 27th but nothing for the 25th and 26th;
+        // the others end on the 24th: coverage ends on the 24th.
+        let reports = [
+            days(&["2026-11-22", "2026-11-23", "2026-11-24", "2026-11-27"]),
+            days(&["2026-11-21", "2026-11-22", "2026-11-23", "2026-11-24"]),
+        ];
+        assert_eq!(
+            report_coverage(&reports),
+            Some((d("2026-11-21"), d("2026-11-24")))
+        );
+        // The gap filled: through the 27th if every report has it.
+        let filled = [
+            days(&["2026-11-24", "2026-11-25", "2026-11-26", "2026-11-27"]),
+            days(&["2026-11-24", "2026-11-25", "2026-11-26", "2026-11-27"]),
+        ];
+        assert_eq!(
+            report_coverage(&filled),
+            Some((d("2026-11-24"), d("2026-11-27")))
+        );
+        // A report with no day yet: no coverage.
+        assert_eq!(report_coverage(&[days(&["2026-11-24"]), vec![]]), None);
+    }
 
     #[test]
     fn teams_rows_sum_the_counted_columns_and_other_action() {

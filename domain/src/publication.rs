@@ -339,10 +339,12 @@ impl View {
 
     /// Whether this view can narrow a cell that the full view does not
     /// already protect. A single-subtree scope without person-level lists
-    /// sees a subset of what admins see, unless its root is hidden (its
-    /// cells then meet the rest of the force instead of their siblings) or
-    /// the rest of the force fails the primary rule. Every other view is
-    /// solved whenever it has anything to protect.
+    /// sees the force, its subtree and the rest of the force: any way the
+    /// full view moves its hidden cells maps onto it, the rest of the force
+    /// taking up what moved outside the subtree (its room is the sum of
+    /// theirs). Only the rest itself, where it fails the primary rule, is
+    /// new to protect. Every other view is solved whenever it has anything
+    /// to protect.
     fn worth_solving(
         &self,
         subject: usize,
@@ -363,19 +365,16 @@ impl View {
         if rest_fails {
             return true;
         }
-        if self.shown.iter().any(|&s| s) {
-            // Shown subtrees pin their cells: the force's hidden cells, and
-            // units above a restricted unit (not shown), must still be
-            // protected.
-            (0..BAND_SLOTS).any(|slot| hidden[at(top, slot)])
+        // Shown subtrees pin their cells: the force's hidden cells, and
+        // units above a restricted unit (not shown), must still be
+        // protected.
+        self.shown.iter().any(|&s| s)
+            && ((0..BAND_SLOTS).any(|slot| hidden[at(top, slot)])
                 || self
                     .visible
                     .iter()
                     .zip(&self.shown)
-                    .any(|(&u, &s)| !s && u != top)
-        } else {
-            (0..BAND_SLOTS).any(|slot| hidden[at(root, slot)])
-        }
+                    .any(|(&u, &s)| !s && u != top))
     }
 }
 

@@ -15,7 +15,6 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 use domain::{
     box_events,
-    catalog::Source,
     formats::{self, FormatError, Reject},
     graph::{self, LicenceRow, Report},
     wave::TargetMetric,
@@ -278,8 +277,18 @@ pub async fn import(
             })?;
             let mut sink = Sink::new(store, options.zone).await?;
             let rows: Vec<_> = report.keep(graph::rows(report_kind, input).map_err(refused)?);
-            sink.report_day(report_kind, day, &rows).await?;
-            store.record_sync_success(Source::M365, day, day).await?;
+            if rows.is_empty() && report.rejects.is_empty() {
+                anyhow::bail!(
+                    "{name}: the file has a header but no rows, as Graph gives a report it has not published yet; the stored {} day {day} is left as it was",
+                    report_kind.tool()
+                );
+            }
+            // A file none of whose rows could be read leaves the day as it
+            // was; its rejected rows say why.
+            if !rows.is_empty() {
+                sink.report_day(report_kind, day, &rows).await?;
+                store.record_report_coverage().await?;
+            }
             report.written = sink.finish(false).await?;
         }
         Kind::M365Licences => {

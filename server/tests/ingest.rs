@@ -953,7 +953,24 @@ Zoom,bob.jones@force.police.uk,2026-03-01,1,\r\n"
         assert_eq!(rejects[2].0, 5);
         assert!(rejects[2].1.contains("uptake tool add Zoom"));
         assert_eq!(rejects[3].0, 6);
-        assert!(rejects[3].1.contains("UTF-8"));
+        assert!(rejects[3].1.contains("'user' is not valid UTF-8"));
+        // Stored as the file had them, delimiters and all.
+        let stored = store.import_rejects(report.id, 10).await.expect("rejects");
+        assert_eq!(stored[0].raw, "Box,bob.jones@force.police.uk,2026-03-32,1,");
+        assert_eq!(stored[3].raw, "Box,\u{fffd}(,2026-03-01,1,");
+        let utf16: Vec<u8> = "tool,user,day,actions\r\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let refused = import_text(
+            &store,
+            Kind::Activity,
+            &[&[0xff, 0xfe][..], &utf16].concat(),
+            None,
+        )
+        .await
+        .expect_err("UTF-16");
+        assert!(refused.to_string().contains("UTF-16"), "{refused}");
         assert_eq!(testing::activity(&store).await.expect("activity").len(), 2);
 
         // A Graph file needs its day, and must be a one-day report.
@@ -1321,4 +1338,164 @@ async fn two_servers_on_one_postgres_run_each_scheduled_sync_once() {
         testing::activity(&db.store).await.expect("activity"),
         expected_box()
     );
+}
+
+/// One day's Graph detail report: the named users each with one counted
+/// action.
+fn graph_day(report: Report, users: &[String]) -> String {
+    let counted = report.counted_columns();
+    let teams = report == Report::Teams;
+    let mut out = format!(
+        "Report Refresh Date,User Principal Name,Last Activity Date,Is Deleted,{}{},Report Period\r\n",
+        counted.join(","),
+        if teams { ",Has Other Action" } else { "" }
+    );
+    for user in users {
+        let zeros = vec!["0"; counted.len() - 1].join(",");
+        let rest = if zeros.is_empty() {
+            String::new()
+        } else {
+            format!(",{zeros}")
+        };
+        let other = if teams { ",No" } else { "" };
+        out.push_str(&format!("2026-03-28,{user},,False,1{rest}{other},1\r\n"));
+    }
+    out
+}
+
+/// Faults 1 and 2 of the ingestion acceptance checks: a Graph file for a
+/// later day does not claim the days between for the whole source, and a
+/// header-only file is refused with the day left as it was.
+#[tokio::test]
+async fn one_graph_file_never_moves_the_whole_source_to_complete() {
+    for db in testing::both().await.expect("databases") {
+        let store = db.store.clone();
+        store.ensure_standard_catalog().await.expect("catalog");
+        let unit = |code: &str, parent: Option<&str>| UnitRecord {
+            code: code.into(),
+            parent_code: parent.map(Into::into),
+            name: format!("Unit {code}"),
+            kind: "team".into(),
+            restricted: false,
+        };
+        store
+            .apply_units(&[unit("F", None), unit("T", Some("F"))], day("2025-01-01"))
+            .await
+            .expect("units");
+        let users: Vec<String> = (0..20).map(|n| format!("p{n}@force.police.uk")).collect();
+        let roster: Vec<RosterRecord> = users
+            .iter()
+            .enumerate()
+            .map(|(n, user)| RosterRecord {
+                staff_number: format!("S{n}"),
+                sign_in_name: user.clone(),
+                unit_code: "T".into(),
+                birth_year: 1980,
+                role: "PC".into(),
+                start_date: day("2020-01-01"),
+                leave_date: None,
+            })
+            .collect();
+        store
+            .apply_roster(&roster, day("2025-01-01"))
+            .await
+            .expect("roster");
+        let catalog = store.catalog().await.expect("catalog");
+        let m365 = catalog
+            .products()
+            .iter()
+            .find(|p| p.name == "Microsoft 365")
+            .expect("Microsoft 365")
+            .id;
+        let root = store.units().await.expect("units")[0].id;
+        store
+            .create_wave(&store::NewWave {
+                name: "All".into(),
+                product: m365,
+                go_live: day("2026-02-01"),
+                target_metric: domain::wave::TargetMetric::AdoptionRate,
+                target_value: 0.8,
+                target_date: day("2026-06-01"),
+                units: vec![root],
+            })
+            .await
+            .expect("wave");
+        // Every report from 20 February through 24 March (so the 28-day
+        // window is whole): 14 of the 20 active each day.
+        let active = &users[..14];
+        let mut on = day("2026-02-20");
+        while on <= day("2026-03-24") {
+            for report in Report::ALL {
+                let kind = match report {
+                    Report::Teams => Kind::Teams,
+                    Report::OneDrive => Kind::Onedrive,
+                    Report::SharePoint => Kind::Sharepoint,
+                    Report::Exchange => Kind::Exchange,
+                };
+                import_text(&store, kind, graph_day(report, active).as_bytes(), Some(on))
+                    .await
+                    .expect("report day");
+            }
+            on = on.succ_opt().expect("next day");
+        }
+        assert_eq!(
+            m365_state(&store).await.complete_through,
+            Some(day("2026-03-24"))
+        );
+        let onedrive = |o: &domain::overview::Overview| {
+            o.kpis
+                .iter()
+                .find(|k| k.label == "OneDrive")
+                .expect("OneDrive")
+                .clone()
+        };
+        let (viewer, grant) = testing::admin_grant(&store, None).await.expect("grant");
+        let before = store
+            .overview(&viewer, &grant, None)
+            .await
+            .expect("overview");
+        assert_eq!(before.as_of, day("2026-03-24"));
+        let kpi = onedrive(&before);
+        assert_eq!(kpi.counts.map(|c| (c.eligible, c.active7)), Some((20, 14)));
+        assert!(!kpi.partial);
+
+        // Teams alone for the 27th: nothing else has the 25th to the 27th.
+        import_text(
+            &store,
+            Kind::Teams,
+            graph_day(Report::Teams, &users[..10]).as_bytes(),
+            Some(day("2026-03-27")),
+        )
+        .await
+        .expect("a later Teams day");
+        assert_eq!(
+            m365_state(&store).await.complete_through,
+            Some(day("2026-03-24"))
+        );
+        let after = store
+            .overview(&viewer, &grant, None)
+            .await
+            .expect("overview");
+        assert_eq!(after.as_of, day("2026-03-24"));
+        assert_eq!(onedrive(&after), kpi, "the published figures stand");
+
+        // A header-only file is what Graph gives for a day not yet
+        // published: refused, and the day it names keeps its rows.
+        let stored = testing::activity(&store).await.expect("activity").len();
+        let header_only = graph_day(Report::Teams, &[]);
+        let refused = import_text(
+            &store,
+            Kind::Teams,
+            header_only.as_bytes(),
+            Some(day("2026-03-24")),
+        )
+        .await
+        .expect_err("header only");
+        assert!(refused.to_string().contains("no rows"), "{refused}");
+        assert!(refused.to_string().contains("left as it was"), "{refused}");
+        assert_eq!(
+            testing::activity(&store).await.expect("activity").len(),
+            stored
+        );
+    }
 }

@@ -76,6 +76,34 @@ impl Store {
 }
 
 impl Store {
+    /// Records Microsoft 365's coverage from the report days stored, by
+    /// sync or by file ([`domain::graph::report_coverage`]): set, not only
+    /// moved on, so one file for a later day never claims the days between.
+    /// Nothing is recorded until every report has a day.
+    pub async fn record_report_coverage(&self) -> Result<()> {
+        let catalog = self.catalog().await?;
+        let mut days = Vec::new();
+        for report in domain::graph::Report::ALL {
+            if let Some(tool) = catalog.tool_by_name(report.tool()) {
+                days.push(self.report_days(tool.id).await?);
+            }
+        }
+        let Some((first, through)) = domain::graph::report_coverage(&days) else {
+            return Ok(());
+        };
+        let id = self.source_id(Source::M365).await?;
+        let now = Utc::now();
+        on_db!(&self.db, pool => {
+            sqlx::query(
+            "UPDATE sync_state SET data_start = $1, complete_through = $2, last_success_at = $3, \
+               last_error = NULL, updated_at = $3 WHERE source_id = $4")
+            .bind(first).bind(through).bind(now).bind(id).execute(pool).await?;
+        });
+        Ok(())
+    }
+}
+
+impl Store {
     /// Keeps a connector's failure, in plain words, for the data health
     /// page; the coverage it had stays as it was.
     pub async fn record_sync_error(&self, source: Source, error: &str) -> Result<()> {

@@ -86,7 +86,7 @@ pub async fn sync(
     report.activity_rows = written.rows;
     match pulled {
         Ok(()) => {
-            record_coverage(store).await?;
+            store.record_report_coverage().await?;
             // The activity is in and its coverage recorded; a licence
             // report that failed is kept as the source's error until a
             // later sync succeeds, without holding the activity back.
@@ -268,31 +268,6 @@ async fn concealment(api: &mut Api, base: &str) -> Result<(), ConnectorError> {
         }
         Err(e) => Err(e),
     }
-}
-
-/// The source's coverage from the days pulled: from the first day any
-/// report has, through the last day every report has.
-async fn record_coverage(store: &Store) -> Result<()> {
-    let catalog = store.catalog().await?;
-    let mut first: Option<NaiveDate> = None;
-    let mut through: Option<NaiveDate> = None;
-    for kind in Report::ALL {
-        let Some(tool) = catalog.tool_by_name(kind.tool()) else {
-            continue;
-        };
-        let days = store.report_days(tool.id).await?;
-        let (Some(a), Some(b)) = (days.first(), days.last()) else {
-            return Ok(());
-        };
-        first = Some(first.map_or(*a, |f| f.min(*a)));
-        through = Some(through.map_or(*b, |t| t.min(*b)));
-    }
-    if let (Some(first), Some(through)) = (first, through) {
-        store
-            .record_sync_success(Source::M365, first, through)
-            .await?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -130,6 +130,53 @@ pub fn is_concealed(name: &str) -> bool {
     name.len() == 32 && name.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// What a run of batches wrote, each person-day and each name counted once
+/// however many batches (pages of events, chunks of a file) it came in.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    person_days: std::collections::HashSet<(ToolId, StaffId, NaiveDate)>,
+    unmatched: std::collections::HashSet<String>,
+    external: std::collections::HashSet<String>,
+}
+
+impl Tally {
+    /// The person-days and names one batch writes.
+    pub fn of(batch: &ResolvedBatch) -> Self {
+        let mut tally = Self::default();
+        tally
+            .person_days
+            .extend(batch.rows.iter().map(|r| (r.tool, r.staff, r.day)));
+        tally
+            .unmatched
+            .extend(batch.unmatched.iter().map(|r| r.user.clone()));
+        tally
+            .external
+            .extend(batch.external.iter().map(|r| r.user.clone()));
+        tally
+    }
+
+    pub fn merge(&mut self, other: Tally) {
+        self.person_days.extend(other.person_days);
+        self.unmatched.extend(other.unmatched);
+        self.external.extend(other.external);
+    }
+
+    /// Distinct staff person-days (per tool) written.
+    pub fn person_days(&self) -> u64 {
+        self.person_days.len() as u64
+    }
+
+    /// Distinct names that match nobody on the roster.
+    pub fn unmatched(&self) -> u64 {
+        self.unmatched.len() as u64
+    }
+
+    /// Distinct external users.
+    pub fn external(&self) -> u64 {
+        self.external.len() as u64
+    }
+}
+
 /// A batch split by identity, with repeated keys merged by the write mode.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ResolvedBatch {

@@ -11,7 +11,7 @@ use anyhow::Result;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use chrono_tz::Tz;
 use domain::{
-    activity::{ActivityRecord, IdentityResolver, WriteMode, is_concealed, resolve_batch},
+    activity::{ActivityRecord, IdentityResolver, Tally, WriteMode, is_concealed, resolve_batch},
     box_events::BoxEvent,
     catalog::{BOX, Catalog, Source, ToolId},
     graph::{LicenceRow, Report, ReportRow},
@@ -53,8 +53,9 @@ pub struct Counted {
 /// What a sink wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SinkReport {
-    /// Activity rows written for staff.
+    /// Distinct person-days (per tool) written for staff.
     pub rows: u64,
+    /// Distinct names that match nobody on the roster, and external users.
     pub unmatched: u64,
     pub external: u64,
     /// Events seen before and not counted again (Box only).
@@ -87,6 +88,7 @@ pub struct Sink<'a> {
     pending: BTreeMap<Source, Vec<Counted>>,
     events: Vec<DayEvent>,
     coverage: BTreeMap<Source, DaySpan>,
+    tally: Tally,
     report: SinkReport,
 }
 
@@ -101,6 +103,7 @@ impl<'a> Sink<'a> {
             pending: BTreeMap::new(),
             events: Vec::new(),
             coverage: BTreeMap::new(),
+            tally: Tally::default(),
             report: SinkReport::default(),
         })
     }
@@ -173,7 +176,7 @@ impl<'a> Sink<'a> {
             .ingest_events(tool, &events, &self.resolver, cursor)
             .await?;
         self.report.repeats += done.repeats;
-        self.count(&done.ingest);
+        self.count(&done.ingest, done.tally);
         Ok(())
     }
 
@@ -192,7 +195,7 @@ impl<'a> Sink<'a> {
             .store
             .ingest(source, WriteMode::Replace, &batch)
             .await?;
-        self.count(&done);
+        self.count(&done, Tally::of(&batch));
         Ok(())
     }
 
@@ -232,7 +235,7 @@ impl<'a> Sink<'a> {
             .store
             .replace_day(Source::M365, tool, day, &batch, &seen, rows.len() as i64)
             .await?;
-        self.count(&done);
+        self.count(&done, Tally::of(&batch));
         Ok(())
     }
 
@@ -255,10 +258,8 @@ impl<'a> Sink<'a> {
         })
     }
 
-    fn count(&mut self, done: &store::IngestSummary) {
-        self.report.rows += done.rows;
-        self.report.unmatched += done.unmatched;
-        self.report.external += done.external;
+    fn count(&mut self, done: &store::IngestSummary, tally: Tally) {
+        self.tally.merge(tally);
         if let Some((a, b)) = done.days {
             self.report.days.add(a);
             self.report.days.add(b);
@@ -285,6 +286,9 @@ impl<'a> Sink<'a> {
         if let Some((from, to)) = self.report.days.get() {
             self.store.refresh_rollups(from, to).await?;
         }
+        self.report.rows = self.tally.person_days();
+        self.report.unmatched = self.tally.unmatched();
+        self.report.external = self.tally.external();
         Ok(self.report)
     }
 }

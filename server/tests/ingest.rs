@@ -779,6 +779,9 @@ async fn the_box_connector_pages_the_stream_counting_each_event_once() {
             .expect("sync");
         assert_eq!(report.events, 9);
         assert_eq!(report.repeats, 2, "e1 and e3 came twice");
+        // Staff person-days written, each once though Ann's 2 March came
+        // on two pages (the ghost and the prosecutor are not staff).
+        assert_eq!(report.activity_rows, 3);
         assert_eq!(
             testing::activity(&store).await.expect("activity"),
             expected_box()

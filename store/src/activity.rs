@@ -6,8 +6,8 @@ use std::collections::HashSet;
 
 use domain::{
     activity::{
-        ActivityRecord, Identity, IdentityResolver, NameSpan, ResolvedBatch, UnmatchedRow, UseSpan,
-        WriteMode, name_spans, resolve_batch,
+        ActivityRecord, Identity, IdentityResolver, NameSpan, ResolvedBatch, Tally, UnmatchedRow,
+        UseSpan, WriteMode, name_spans, resolve_batch,
     },
     catalog::{Source, ToolId},
     licence::LastSeen,
@@ -19,6 +19,8 @@ use crate::{Store, db::on_db, error::Result, licence::LicenceWrites};
 /// What an ingest wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IngestSummary {
+    /// Rows and names in the batch (a person-day in two batches counts in
+    /// each: see [`Tally`] for distinct counts).
     pub rows: u64,
     pub unmatched: u64,
     pub external: u64,
@@ -155,6 +157,7 @@ impl Store {
                 events: events.len() as u64,
                 repeats: (events.len() - records.len()) as u64,
                 ingest: write.summary(),
+                tally: Tally::of(&batch),
             }
         });
         Ok(summary)
@@ -255,6 +258,8 @@ pub struct EventSummary {
     /// Events seen before (in this batch or an earlier one), not counted.
     pub repeats: u64,
     pub ingest: IngestSummary,
+    /// The person-days and names the new events wrote.
+    pub tally: Tally,
 }
 
 /// A resolved batch with the per-person and per-name spans it updates,

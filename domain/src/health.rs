@@ -16,6 +16,9 @@ pub struct SourceHealth {
     pub last_success: Option<DateTime<Utc>>,
     /// The last connector error, in plain words; cleared by a success.
     pub last_error: Option<String>,
+    /// What the last successful sync left undone, in plain words.
+    #[serde(default)]
+    pub last_note: Option<String>,
     /// Days between the last complete day and yesterday.
     pub days_behind: Option<i64>,
 }
@@ -121,6 +124,7 @@ mod tests {
             complete_through: None,
             last_success: None,
             last_error: None,
+            last_note: None,
             days_behind: None,
         };
         assert_eq!(s.freshness(), "no data yet");

@@ -432,6 +432,12 @@ async fn the_graph_connector_pulls_missing_days_repulls_recent_ones_and_survives
         assert_eq!(state.data_start, Some(day("2026-03-01")));
         assert_eq!(state.complete_through, Some(day("2026-03-26")));
         assert_eq!(state.last_error, None);
+        assert!(state.last_success_at.is_some());
+        let note = state.last_note.expect("what the sync left undone");
+        assert!(
+            note.contains("Teams for 27 Mar to 28 Mar 2026 (2 days)"),
+            "{note}"
+        );
 
         // The newest active-user report gives licences and last-seen days:
         // 28 and 27 Mar were tried first, and are not out yet.
@@ -1500,5 +1506,42 @@ async fn one_graph_file_never_moves_the_whole_source_to_complete() {
             testing::activity(&store).await.expect("activity").len(),
             stored
         );
+    }
+}
+
+/// Fault 5: a sync that stores some reports' days while the others are
+/// not yet published records its success, and says what it left undone.
+#[tokio::test]
+async fn a_sync_with_reports_not_yet_published_records_success_and_says_so() {
+    for db in testing::both().await.expect("databases") {
+        let store = db.store.clone();
+        small_force(&store).await;
+        let peer = Peer::start().await;
+        {
+            let mut reports = peer.state.reports.lock().expect("reports");
+            for n in 1..=26 {
+                reports.insert(
+                    format!("{}(date=2026-03-{n:02})", Report::Teams.function()),
+                    report_csv(Report::Teams, 3),
+                );
+            }
+        }
+        let report = graph_sync::sync(
+            &store,
+            &graph_config(&peer),
+            DEFAULT_ZONE,
+            day("2026-03-29"),
+        )
+        .await
+        .expect("sync");
+        assert_eq!(report.days_pulled, 26);
+        let state = m365_state(&store).await;
+        assert!(state.last_success_at.is_some(), "the sync ran to its end");
+        assert_eq!(state.last_error, None);
+        assert_eq!(state.complete_through, None, "no day has every report");
+        let note = state.last_note.expect("a note");
+        for tool in ["OneDrive", "SharePoint", "Exchange"] {
+            assert!(note.contains(&format!("{tool} for")), "{note}");
+        }
     }
 }

@@ -19,37 +19,40 @@ pub struct SyncState {
     pub last_success_at: Option<DateTime<Utc>>,
     /// The last error, in plain words.
     pub last_error: Option<String>,
+    /// What the last successful sync left undone, in plain words.
+    pub last_note: Option<String>,
 }
 
-type StateRow = (
-    String,
-    Option<String>,
-    Option<NaiveDate>,
-    Option<NaiveDate>,
-    Option<DateTime<Utc>>,
-    Option<String>,
-);
+#[derive(sqlx::FromRow)]
+struct StateRow {
+    name: String,
+    cursor: Option<String>,
+    data_start: Option<NaiveDate>,
+    complete_through: Option<NaiveDate>,
+    last_success_at: Option<DateTime<Utc>>,
+    last_error: Option<String>,
+    last_note: Option<String>,
+}
 
 impl Store {
     pub async fn sync_states(&self) -> Result<Vec<SyncState>> {
         let rows: Vec<StateRow> = on_db!(&self.db, pool => sqlx::query_as(
-            "SELECT s.name, st.cursor, st.data_start, st.complete_through, st.last_success_at, st.last_error \
+            "SELECT s.name, st.cursor, st.data_start, st.complete_through, st.last_success_at, st.last_error, st.last_note \
              FROM sync_state st JOIN source s ON s.id = st.source_id ORDER BY s.name"
         ).fetch_all(pool).await?);
         Ok(rows
             .into_iter()
-            .filter_map(
-                |(name, cursor, data_start, complete_through, last_success_at, last_error)| {
-                    Some(SyncState {
-                        source: Source::parse(&name)?,
-                        cursor,
-                        data_start,
-                        complete_through,
-                        last_success_at,
-                        last_error,
-                    })
-                },
-            )
+            .filter_map(|r| {
+                Some(SyncState {
+                    source: Source::parse(&r.name)?,
+                    cursor: r.cursor,
+                    data_start: r.data_start,
+                    complete_through: r.complete_through,
+                    last_success_at: r.last_success_at,
+                    last_error: r.last_error,
+                    last_note: r.last_note,
+                })
+            })
             .collect())
     }
 
@@ -67,7 +70,7 @@ impl Store {
             sqlx::query(
             "UPDATE sync_state SET \
                data_start = CASE WHEN data_start IS NULL OR $1 < data_start THEN $1 ELSE data_start END, \
-               complete_through = CASE WHEN complete_through IS NULL OR $2 > complete_through THEN $2 ELSE complete_through END, last_success_at = $3, last_error = NULL, updated_at = $3 \
+               complete_through = CASE WHEN complete_through IS NULL OR $2 > complete_through THEN $2 ELSE complete_through END, last_success_at = $3, last_error = NULL, last_note = NULL, updated_at = $3 \
              WHERE source_id = $4")
             .bind(data_start).bind(complete_through).bind(now).bind(id).execute(pool).await?;
         });
@@ -79,7 +82,7 @@ impl Store {
     /// Records Microsoft 365's coverage from the report days stored, by
     /// sync or by file ([`domain::graph::report_coverage`]): set, not only
     /// moved on, so one file for a later day never claims the days between.
-    /// Nothing is recorded until every report has a day.
+    /// Nothing changes until every report has a day.
     pub async fn record_report_coverage(&self) -> Result<()> {
         let catalog = self.catalog().await?;
         let mut days = Vec::new();
@@ -92,12 +95,24 @@ impl Store {
             return Ok(());
         };
         let id = self.source_id(Source::M365).await?;
+        on_db!(&self.db, pool => {
+            sqlx::query(
+            "UPDATE sync_state SET data_start = $1, complete_through = $2, updated_at = $3 WHERE source_id = $4")
+            .bind(first).bind(through).bind(Utc::now()).bind(id).execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// Records a sync that ran to its end, with what it left undone (report
+    /// days not yet published, say) when anything.
+    pub async fn record_sync_done(&self, source: Source, note: Option<&str>) -> Result<()> {
+        let id = self.source_id(source).await?;
         let now = Utc::now();
         on_db!(&self.db, pool => {
             sqlx::query(
-            "UPDATE sync_state SET data_start = $1, complete_through = $2, last_success_at = $3, \
-               last_error = NULL, updated_at = $3 WHERE source_id = $4")
-            .bind(first).bind(through).bind(now).bind(id).execute(pool).await?;
+            "UPDATE sync_state SET last_success_at = $1, last_error = NULL, last_note = $2, updated_at = $1 \
+             WHERE source_id = $3")
+            .bind(now).bind(note).bind(id).execute(pool).await?;
         });
         Ok(())
     }
@@ -257,6 +272,7 @@ impl Store {
                 complete_through: s.complete_through,
                 last_success: s.last_success_at,
                 last_error: s.last_error,
+                last_note: s.last_note,
                 days_behind: s.complete_through.map(|c| (yesterday - c).num_days()),
             })
             .collect();

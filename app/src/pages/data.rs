@@ -123,7 +123,10 @@ fn HealthTables(health: DataHealth, admin: bool) -> impl IntoView {
                     <td>{day(s.data_start)}</td>
                     <td>{day(s.complete_through)}</td>
                     <td>{s.freshness()}</td>
-                    <td>{when(s.last_success)}</td>
+                    <td>
+                        {when(s.last_success)}
+                        {s.last_note.clone().map(|note| view! { <br/><small class="note">{note}</small> })}
+                    </td>
                     <td class="error-text">{s.last_error.clone().unwrap_or_default()}</td>
                 </tr>
             }

@@ -87,6 +87,12 @@ pub async fn sync(
     match pulled {
         Ok(()) => {
             store.record_report_coverage().await?;
+            store
+                .record_sync_done(
+                    Source::M365,
+                    not_published_note(&report.not_published).as_deref(),
+                )
+                .await?;
             // The activity is in and its coverage recorded; a licence
             // report that failed is kept as the source's error until a
             // later sync succeeds, without holding the activity back.
@@ -104,6 +110,41 @@ pub async fn sync(
             Err(e)
         }
     }
+}
+
+/// The report days a sync found not yet published, per report: "not yet
+/// published: Teams for 27 Nov 2026; OneDrive for 26 and 27 Nov 2026" in
+/// short.
+fn not_published_note(days: &[(Report, NaiveDate)]) -> Option<String> {
+    if days.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = Report::ALL
+        .iter()
+        .filter_map(|&report| {
+            let mine: Vec<NaiveDate> = days
+                .iter()
+                .filter(|(r, _)| *r == report)
+                .map(|(_, d)| *d)
+                .collect();
+            let (first, last) = (mine.iter().min()?, mine.iter().max()?);
+            let span = if first == last {
+                first.format("%-d %b %Y").to_string()
+            } else {
+                format!(
+                    "{} to {} ({} days)",
+                    first.format("%-d %b"),
+                    last.format("%-d %b %Y"),
+                    mine.len()
+                )
+            };
+            Some(format!("{} for {span}", report.tool()))
+        })
+        .collect();
+    Some(format!(
+        "not yet published by Microsoft, tried again next sync: {}",
+        parts.join("; ")
+    ))
 }
 
 async fn pull(

@@ -1008,6 +1008,22 @@ Zoom,bob.jones@force.police.uk,2026-03-01,1,\r\n"
         .expect("one day");
         assert_eq!((ok.accepted, ok.written.rows), (4, 1));
 
+        // The content hash covers what an import records (fault 7).
+        let before = store.content_hash().await.expect("hash");
+        import_text(
+            &store,
+            Kind::Activity,
+            b"tool,user,day,actions\nBox,nobody,2026-13-01,1\n",
+            None,
+        )
+        .await
+        .expect("a file of one bad row");
+        assert_ne!(
+            store.content_hash().await.expect("hash"),
+            before,
+            "an import recorded"
+        );
+
         // A truncated JSON export keeps its whole entries.
         let export: String = box_stream().iter().map(|e| format!("{e}\n")).collect();
         let cut = &export[..export.len() - 40];
@@ -1037,6 +1053,16 @@ Zoom,bob.jones@force.police.uk,2026-03-01,1,\r\n"
             .find(|a| a.sign_in.starts_with("cat") && a.day == day("2026-03-04"))
             .expect("cat's day");
         assert_eq!(cat.actions, 2);
+        let hash = store.content_hash().await.expect("hash");
+        let other = csv.replace("UPLOAD,7", "UPLOAD,8");
+        import_text(&store, Kind::BoxCsv, other.as_bytes(), None)
+            .await
+            .expect("a new event key");
+        assert_ne!(
+            store.content_hash().await.expect("hash"),
+            hash,
+            "event keys"
+        );
 
         // Every import is on record with its rejects.
         let imports = store.imports(20).await.expect("imports");

@@ -4,10 +4,13 @@ use sha2::{Digest, Sha256};
 
 use crate::{Store, db::on_db, error::Result};
 
-/// Each table the demo writes, with the columns hashed and its order.
-/// Wall-clock stamps and salted password hashes differ between runs by
-/// design and are left out, as are the tables only people write (imports,
-/// sessions, audit log, tokens, board packs, settings).
+/// Every table that holds data, with the columns hashed and its order.
+/// Left out, because they differ between two runs of the same input by
+/// design: wall-clock stamps (when a report was pulled, an import made, an
+/// event key first seen), salted password and token hashes, and the tables
+/// that hold nothing but those or a visit's state: sessions, sign-in
+/// attempts, OIDC sign-ins in flight, job leases, the audit log, the meta
+/// version counter and stored board packs (each stamped when published).
 const TABLES: &[(&str, &[&str], &str)] = &[
     ("unit", &["id", "code", "kind", "restricted"], "id"),
     (
@@ -136,6 +139,42 @@ const TABLES: &[(&str, &[&str], &str)] = &[
         "account_scope",
         &["account_id", "unit_id"],
         "account_id, unit_id",
+    ),
+    ("report_pull", &["tool_id", "day", "rows"], "tool_id, day"),
+    ("box_event_seen", &["event_id"], "event_id"),
+    (
+        "import",
+        &[
+            "id",
+            "file_name",
+            "kind",
+            "rows_accepted",
+            "rows_rejected",
+            "account_id",
+        ],
+        "id",
+    ),
+    (
+        "import_reject",
+        &["import_id", "line", "reason", "raw"],
+        "import_id, line",
+    ),
+    ("setting", &["key", "value"], "key"),
+    (
+        "group_mapping",
+        &["group_id", "role", "person_lists"],
+        "group_id",
+    ),
+    (
+        "group_mapping_scope",
+        &["group_id", "unit_id"],
+        "group_id, unit_id",
+    ),
+    ("api_token", &["id", "name"], "id"),
+    (
+        "api_token_tool",
+        &["token_id", "tool_id"],
+        "token_id, tool_id",
     ),
 ];
 

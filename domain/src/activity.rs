@@ -130,6 +130,31 @@ pub fn is_concealed(name: &str) -> bool {
     name.len() == 32 && name.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// The days activity may fall on: from the earliest day (an admin's
+/// `ingest.earliest_day`, or the roster's first start date) through
+/// tomorrow, which a zone ahead of the server's may already have reached.
+/// A day outside is refused with its reason, so that one stray line never
+/// makes a source's history reach back decades.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayWindow {
+    pub earliest: Option<NaiveDate>,
+    pub today: NaiveDate,
+}
+
+impl DayWindow {
+    pub fn check(&self, day: NaiveDate) -> Result<(), String> {
+        if let Some(earliest) = self.earliest.filter(|e| day < *e) {
+            return Err(format!(
+                "day {day} is before {earliest}, the earliest day activity is taken for (the roster's first start date, unless an admin sets ingest.earliest_day)"
+            ));
+        }
+        if self.today.succ_opt().is_some_and(|tomorrow| day > tomorrow) {
+            return Err(format!("day {day} is in the future"));
+        }
+        Ok(())
+    }
+}
+
 /// What a run of batches wrote, each person-day and each name counted once
 /// however many batches (pages of events, chunks of a file) it came in.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

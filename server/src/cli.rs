@@ -820,8 +820,13 @@ async fn sync(store: &Store, source: SyncSource, zone: Tz) -> Result<()> {
             })
             .await?;
             println!(
-                "Box: {} events in {} pages ({} seen before, {} rejected), {} person-days of activity written",
-                report.events, report.pages, report.repeats, report.rejected, report.activity_rows
+                "Box: {} events in {} pages ({} seen before, {} rejected, {} outside the days taken), {} person-days of activity written",
+                report.events,
+                report.pages,
+                report.repeats,
+                report.rejected,
+                report.outside_window,
+                report.activity_rows
             );
         }
     }

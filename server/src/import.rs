@@ -153,6 +153,13 @@ impl fmt::Display for ImportReport {
                 )?;
             }
         }
+        if w.outside_window > 0 {
+            write!(
+                f,
+                "\n  {} events dated before the earliest day activity is taken for (the roster's first start date, or ingest.earliest_day), or in the future, were not counted",
+                w.outside_window
+            )?;
+        }
         if let Some(l) = &self.licences {
             match l.outcome {
                 LicenceOutcome::Stored => write!(
@@ -253,14 +260,19 @@ pub async fn import(
             let mut sink = Sink::new(store, options.zone).await?;
             let mut rows = formats::activity(input).map_err(refused)?;
             while let Some(row) = rows.next() {
-                let row = row.and_then(|row| match sink.tool(&row.tool) {
-                    Ok(tool) => Ok(Counted {
-                        tool,
-                        user: row.user,
-                        day: row.day,
-                        actions: row.actions,
-                    }),
-                    Err(reason) => Err(rows.reject(reason)),
+                let row = row.and_then(|row| {
+                    match sink.tool(&row.tool).and_then(|tool| {
+                        sink.check_day(row.day)?;
+                        Ok(tool)
+                    }) {
+                        Ok(tool) => Ok(Counted {
+                            tool,
+                            user: row.user,
+                            day: row.day,
+                            actions: row.actions,
+                        }),
+                        Err(reason) => Err(rows.reject(reason)),
+                    }
                 });
                 if let Some(row) = report.take(row) {
                     sink.add(row).await?;

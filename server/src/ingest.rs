@@ -11,7 +11,9 @@ use anyhow::Result;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use chrono_tz::Tz;
 use domain::{
-    activity::{ActivityRecord, IdentityResolver, Tally, WriteMode, is_concealed, resolve_batch},
+    activity::{
+        ActivityRecord, DayWindow, IdentityResolver, Tally, WriteMode, is_concealed, resolve_batch,
+    },
     box_events::BoxEvent,
     catalog::{BOX, Catalog, Source, ToolId},
     graph::{LicenceRow, Report, ReportRow},
@@ -60,6 +62,9 @@ pub struct SinkReport {
     pub external: u64,
     /// Events seen before and not counted again (Box only).
     pub repeats: u64,
+    /// Events dated outside the days activity is taken for, not counted
+    /// (Box only: a line or row outside them is rejected with its reason).
+    pub outside_window: u64,
     pub days: DaySpan,
 }
 
@@ -88,13 +93,19 @@ pub struct Sink<'a> {
     pending: BTreeMap<Source, Vec<Counted>>,
     events: Vec<DayEvent>,
     coverage: BTreeMap<Source, DaySpan>,
+    window: DayWindow,
     tally: Tally,
     report: SinkReport,
 }
 
 impl<'a> Sink<'a> {
     pub async fn new(store: &'a Store, zone: Tz) -> Result<Self> {
+        let window = DayWindow {
+            earliest: store.earliest_activity_day().await?,
+            today: chrono::Utc::now().with_timezone(&zone).date_naive(),
+        };
         Ok(Self {
+            window,
             store,
             catalog: store.catalog().await?,
             sources: store.tool_sources().await?.into_iter().collect(),
@@ -114,6 +125,11 @@ impl<'a> Sink<'a> {
             .tool_by_name(name)
             .map(|t| t.id)
             .ok_or_else(|| unregistered(name))
+    }
+
+    /// Whether activity may be dated `day` ([`DayWindow`]), or why not.
+    pub fn check_day(&self, day: NaiveDate) -> Result<(), String> {
+        self.window.check(day)
     }
 
     /// The source a tool's activity is written under.
@@ -154,6 +170,10 @@ impl<'a> Sink<'a> {
             return Ok(());
         }
         let day = self.day_of(event.created_at);
+        if self.check_day(day).is_err() {
+            self.report.outside_window += 1;
+            return Ok(());
+        }
         self.coverage.entry(Source::Box).or_default().add(day);
         self.events.push(DayEvent {
             key: event.key,

@@ -173,9 +173,7 @@ fn parse(sink: &Sink<'_>, grant: &store::TokenGrant, raw: &[u8]) -> Result<Count
         return Err("user is empty".to_owned());
     }
     let day = domain::formats::date(&line.day, "day")?;
-    if day > chrono::Utc::now().date_naive() + chrono::Days::new(1) {
-        return Err(format!("day {day} is in the future"));
-    }
+    sink.check_day(day)?;
     if line.actions < 0 {
         return Err(format!("actions {} is negative", line.actions));
     }

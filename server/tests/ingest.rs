@@ -151,12 +151,18 @@ this is not json\n\
         body.extend_from_slice(
             b"{\"tool\":\"Slack\",\"user\":\"ghost@force.police.uk\",\"day\":\"2026-03-02\",\"actions\":2}\r\n",
         );
+        // Fault 8: a day before anyone on the roster started, and one in
+        // the future, are refused line by line.
+        body.extend_from_slice(
+            b"{\"tool\":\"Box\",\"user\":\"cat.brown@force.police.uk\",\"day\":\"1900-01-01\",\"actions\":1}\n\
+{\"tool\":\"Box\",\"user\":\"cat.brown@force.police.uk\",\"day\":\"2999-01-01\",\"actions\":1}\n",
+        );
         let reply = push(&app, token, body.clone()).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         let report: PushReport = reply.json();
-        assert_eq!((report.accepted, report.rejected), (2, 6), "{report:?}");
+        assert_eq!((report.accepted, report.rejected), (2, 8), "{report:?}");
         let lines: Vec<u64> = report.rejects.iter().map(|r| r.line).collect();
-        assert_eq!(lines, [2, 3, 4, 5, 6, 8]);
+        assert_eq!(lines, [2, 3, 4, 5, 6, 8, 10, 11]);
         let reason = |line: u64| {
             report
                 .rejects
@@ -174,6 +180,17 @@ this is not json\n\
         assert!(reason(4).contains("2026-02-30"), "{}", reason(4));
         assert!(reason(5).contains("negative"), "{}", reason(5));
         assert!(reason(8).contains("UTF-8"), "{}", reason(8));
+        assert!(
+            reason(10).contains("before 2020-01-01, the earliest day"),
+            "{}",
+            reason(10)
+        );
+        assert!(reason(11).contains("in the future"), "{}", reason(11));
+        let horizon = app.store.rollup_horizon().await.expect("horizon");
+        assert!(
+            horizon.is_some_and(|(first, _)| first >= day("2020-01-01")),
+            "{horizon:?}"
+        );
         assert_eq!((report.rows, report.unmatched), (1, 1));
 
         let stored = testing::activity(&app.store).await.expect("activity");
@@ -196,7 +213,34 @@ this is not json\n\
                 },
             ]
         );
-        let rollups = app.store.content_hash().await.expect("hash");
+        // The rollups and coverage, as a repeat must leave them (the
+        // content hash changes: the repeat is an import on record).
+        let figures = || async {
+            let units: Vec<_> = app
+                .store
+                .units()
+                .await
+                .expect("units")
+                .iter()
+                .map(|u| u.id)
+                .collect();
+            let subjects = app.store.catalog().await.expect("catalog").subjects();
+            let cells = app
+                .store
+                .band_cells_on(&units, &subjects, day("2026-03-02"))
+                .await
+                .expect("cells");
+            let mut cells: Vec<_> = cells
+                .into_iter()
+                .map(|(k, v)| (k.0, k.1.key(), v))
+                .collect();
+            cells.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+            (
+                format!("{cells:?}"),
+                app.store.sync_states().await.expect("states"),
+            )
+        };
+        let rollups = figures().await;
         let again: PushReport = push(&app, token, body).await.json();
         assert_eq!(again.accepted, 2);
         assert_eq!(
@@ -204,10 +248,17 @@ this is not json\n\
             stored,
             "a repeated push replaces, never adds"
         );
+        let after = figures().await;
+        assert_eq!(after.0, rollups.0, "nor do the rollups change");
+        let coverage = |s: &[SyncState]| {
+            s.iter()
+                .map(|s| (s.source, s.data_start, s.complete_through))
+                .collect::<Vec<_>>()
+        };
         assert_eq!(
-            app.store.content_hash().await.expect("hash"),
-            rollups,
-            "nor do the rollups or coverage change"
+            coverage(&after.1),
+            coverage(&rollups.1),
+            "nor does coverage"
         );
 
         for bad in ["", "upt_wrong"] {

@@ -224,6 +224,19 @@ impl Store {
             .collect())
     }
 
+    /// The first day activity is taken for: `ingest.earliest_day` when an
+    /// admin has set it, else the roster's earliest start date.
+    pub async fn earliest_activity_day(&self) -> Result<Option<NaiveDate>> {
+        if let Some(set) = self.setting("ingest.earliest_day").await? {
+            return domain::formats::date(&set, "ingest.earliest_day")
+                .map(Some)
+                .map_err(crate::StoreError::Invalid);
+        }
+        let first: Option<NaiveDate> = on_db!(&self.db, pool => sqlx::query_scalar(
+            "SELECT MIN(start_date) FROM staff").fetch_one(pool).await?);
+        Ok(first)
+    }
+
     pub async fn setting(&self, key: &str) -> Result<Option<String>> {
         let value = on_db!(&self.db, pool => sqlx::query_scalar(
             "SELECT value FROM setting WHERE key = $1").bind(key).fetch_optional(pool).await?);

@@ -48,6 +48,8 @@ pub struct BoxSyncReport {
     pub repeats: u64,
     /// Person-days of activity written or added to.
     pub activity_rows: u64,
+    /// Events dated outside the days activity is taken for, not counted.
+    pub outside_window: u64,
 }
 
 /// Reads events until the stream is caught up (or the backfill range is
@@ -66,6 +68,7 @@ pub async fn sync(
     let written = sink.finish(false).await?;
     report.activity_rows = written.rows;
     report.repeats = written.repeats;
+    report.outside_window = written.outside_window;
     match read {
         Ok(()) => {
             let yesterday = Utc::now().with_timezone(&zone).date_naive() - Days::new(1);
@@ -76,6 +79,13 @@ pub async fn sync(
                 (BoxRange::Backfill { .. }, None) => return Ok(report),
             };
             store.record_sync_success(Source::Box, first, last).await?;
+            if report.outside_window > 0 {
+                let note = format!(
+                    "{} events dated before the earliest day activity is taken for, or in the future, were not counted",
+                    report.outside_window
+                );
+                store.record_sync_done(Source::Box, Some(&note)).await?;
+            }
             Ok(report)
         }
         Err(e) => {

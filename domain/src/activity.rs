@@ -155,6 +155,25 @@ impl DayWindow {
     }
 }
 
+/// The longest gap between two days with activity that still counts as one
+/// run of data: a fortnight's leave or a holiday with no events at all is
+/// still covered history; a lone event years earlier is not.
+pub const MAX_GAP_DAYS: i64 = 14;
+
+/// The first day of the run of data that ends on the latest day: walking
+/// back from it, days with activity at most [`MAX_GAP_DAYS`] apart. `days`
+/// is in order. Days before it are strays, not covered history.
+pub fn run_start(days: &[NaiveDate]) -> Option<NaiveDate> {
+    let mut start = *days.last()?;
+    for &day in days.iter().rev().skip(1) {
+        if (start - day).num_days() > MAX_GAP_DAYS {
+            break;
+        }
+        start = start.min(day);
+    }
+    Some(start)
+}
+
 /// What a run of batches wrote, each person-day and each name counted once
 /// however many batches (pages of events, chunks of a file) it came in.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -355,6 +374,24 @@ fn sorted_unmatched(rows: HashMap<(ToolId, String, NaiveDate), i64>) -> Vec<Unma
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_run_of_data_ends_at_a_gap_of_more_than_a_fortnight() {
+        let d = |s: &str| s.parse::<NaiveDate>().expect("date");
+        let days = [
+            d("2015-12-02"),
+            d("2026-03-01"),
+            d("2026-03-14"),
+            d("2026-03-28"),
+        ];
+        assert_eq!(run_start(&days), Some(d("2026-03-01")));
+        assert_eq!(run_start(&days[..1]), Some(d("2015-12-02")));
+        assert_eq!(
+            run_start(&[d("2026-03-01"), d("2026-03-16")]),
+            Some(d("2026-03-16"))
+        );
+        assert_eq!(run_start(&[]), None);
+    }
 
     fn resolver() -> IdentityResolver {
         IdentityResolver::new([("Ann.Smith@force.police.uk".to_owned(), StaffId(7))])

@@ -300,6 +300,11 @@ impl<'a> Sink<'a> {
             for (source, span) in &self.coverage {
                 if let Some((first, last)) = span.get() {
                     self.store.record_sync_success(*source, first, last).await?;
+                    // A stray old day never starts a source's history
+                    // (Microsoft 365's comes from its report days).
+                    if *source != Source::M365 {
+                        self.store.settle_data_start(*source, None).await?;
+                    }
                 }
             }
         }

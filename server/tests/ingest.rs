@@ -902,7 +902,9 @@ async fn the_box_connector_pages_the_stream_counting_each_event_once() {
         assert_eq!(stored[0].sign_in, "cat.brown@force.police.uk");
         let state = store.sync_states().await.expect("states");
         let boxed = state.iter().find(|s| s.source == Source::Box).expect("box");
-        assert_eq!(boxed.data_start, Some(day("2026-02-10")));
+        // Coverage starts where the backfill asked from: its days with no
+        // events are days of no use, not missing data.
+        assert_eq!(boxed.data_start, Some(day("2026-02-01")));
         assert_eq!(
             boxed.cursor.as_deref(),
             Some("9"),
@@ -1620,5 +1622,39 @@ async fn a_sync_with_reports_not_yet_published_records_success_and_says_so() {
         for tool in ["OneDrive", "SharePoint", "Exchange"] {
             assert!(note.contains(&format!("{tool} for")), "{note}");
         }
+    }
+}
+
+/// Fault 6: one stray old event does not start Box's history; the data
+/// page says where the run of data starts and what lies apart from it.
+#[tokio::test]
+async fn a_stray_old_event_does_not_move_data_start() {
+    for db in testing::both().await.expect("databases") {
+        let store = db.store.clone();
+        small_force(&store).await;
+        let peer = Peer::start().await;
+        {
+            let mut events = peer.state.events.lock().expect("events");
+            events.extend(box_stream());
+            events.push(event(
+                "old",
+                "EDIT",
+                "cat.brown@force.police.uk",
+                "2021-06-01T10:00:00Z",
+            ));
+        }
+        box_sync::sync(&store, &box_config(&peer), DEFAULT_ZONE, BoxRange::Stream)
+            .await
+            .expect("sync");
+        let boxed = store
+            .sync_states()
+            .await
+            .expect("states")
+            .into_iter()
+            .find(|s| s.source == Source::Box)
+            .expect("box");
+        assert_eq!(boxed.data_start, Some(day("2026-03-01")));
+        let note = boxed.last_note.expect("a note");
+        assert!(note.contains("activity on 1 day from 2021-06-01"), "{note}");
     }
 }

@@ -32,7 +32,7 @@ pub use lock::{JobHolder, JobLock};
 pub use meta::read_only_request;
 pub use org::UnitInfo;
 pub use rollup::RollupStats;
-pub use sync::{SyncState, UnmatchedIdentity};
+pub use sync::{StrayDays, SyncState, UnmatchedIdentity};
 pub use token::{TokenGrant, TokenInfo};
 pub use wave::NewWave;
 

@@ -118,6 +118,47 @@ impl Store {
     }
 }
 
+/// Days of a source's activity before its run of data: kept, but not
+/// covered history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StrayDays {
+    pub days: usize,
+    pub earliest: NaiveDate,
+    pub run_start: NaiveDate,
+}
+
+impl Store {
+    /// Sets a source's `data_start` from its stored activity: the first day
+    /// of the run of data that ends on its latest day
+    /// ([`domain::activity::run_start`]), or `asked` (a backfill's first
+    /// day) where that is earlier. Returns the days of activity before it.
+    pub async fn settle_data_start(
+        &self,
+        source: Source,
+        asked: Option<NaiveDate>,
+    ) -> Result<Option<StrayDays>> {
+        let id = self.source_id(source).await?;
+        let days: Vec<NaiveDate> = on_db!(&self.db, pool => sqlx::query_scalar(
+            "SELECT day FROM activity_daily WHERE source_id = $1 \
+             UNION SELECT day FROM activity_unmatched WHERE source_id = $1 ORDER BY 1")
+            .bind(id).fetch_all(pool).await?);
+        let Some(run) = domain::activity::run_start(&days) else {
+            return Ok(None);
+        };
+        let start = asked.map_or(run, |a| a.min(run));
+        on_db!(&self.db, pool => {
+            sqlx::query("UPDATE sync_state SET data_start = $1 WHERE source_id = $2")
+                .bind(start).bind(id).execute(pool).await?;
+        });
+        let strays = days.iter().take_while(|d| **d < start).count();
+        Ok((strays > 0).then(|| StrayDays {
+            days: strays,
+            earliest: days[0],
+            run_start: start,
+        }))
+    }
+}
+
 impl Store {
     /// Keeps a connector's failure, in plain words, for the data health
     /// page; the coverage it had stays as it was.

@@ -79,12 +79,33 @@ pub async fn sync(
                 (BoxRange::Backfill { .. }, None) => return Ok(report),
             };
             store.record_sync_success(Source::Box, first, last).await?;
+            let asked = match range {
+                BoxRange::Backfill { after, .. } => Some(after.with_timezone(&zone).date_naive()),
+                BoxRange::Stream => None,
+            };
+            let strays = store.settle_data_start(Source::Box, asked).await?;
+            let mut notes = Vec::new();
             if report.outside_window > 0 {
-                let note = format!(
+                notes.push(format!(
                     "{} events dated before the earliest day activity is taken for, or in the future, were not counted",
                     report.outside_window
-                );
-                store.record_sync_done(Source::Box, Some(&note)).await?;
+                ));
+            }
+            if let Some(s) = strays {
+                let days = if s.days == 1 {
+                    "1 day".to_owned()
+                } else {
+                    format!("{} days", s.days)
+                };
+                notes.push(format!(
+                    "activity on {days} from {} lies apart from the run of data that starts on {}: it is kept, but coverage starts on {}",
+                    s.earliest, s.run_start, s.run_start
+                ));
+            }
+            if !notes.is_empty() {
+                store
+                    .record_sync_done(Source::Box, Some(&notes.join("; ")))
+                    .await?;
             }
             Ok(report)
         }

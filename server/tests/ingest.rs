@@ -42,24 +42,18 @@ fn day(s: &str) -> NaiveDate {
     s.parse().expect("test date")
 }
 
-/// Force F with teams A and B; Ann and Bob in A, Cat in B.
-async fn small_force(store: &Store) {
-    store.ensure_standard_catalog().await.expect("catalog");
-    let unit = |code: &str, parent: Option<&str>| UnitRecord {
+fn unit(code: &str, parent: Option<&str>) -> UnitRecord {
+    UnitRecord {
         code: code.into(),
         parent_code: parent.map(Into::into),
         name: format!("Unit {code}"),
         kind: "team".into(),
         restricted: false,
-    };
-    store
-        .apply_units(
-            &[unit("F", None), unit("A", Some("F")), unit("B", Some("F"))],
-            day("2025-01-01"),
-        )
-        .await
-        .expect("units");
-    let person = |n: u32, name: &str, unit: &str| RosterRecord {
+    }
+}
+
+fn person(n: usize, name: &str, unit: &str) -> RosterRecord {
+    RosterRecord {
         staff_number: format!("S{n}"),
         sign_in_name: format!("{name}@force.police.uk"),
         unit_code: unit.into(),
@@ -67,7 +61,19 @@ async fn small_force(store: &Store) {
         role: "PC".into(),
         start_date: day("2020-01-01"),
         leave_date: None,
-    };
+    }
+}
+
+/// Force F with teams A and B; Ann and Bob in A, Cat in B.
+async fn small_force(store: &Store) {
+    store.ensure_standard_catalog().await.expect("catalog");
+    store
+        .apply_units(
+            &[unit("F", None), unit("A", Some("F")), unit("B", Some("F"))],
+            day("2025-01-01"),
+        )
+        .await
+        .expect("units");
     store
         .apply_roster(
             &[
@@ -1459,35 +1465,16 @@ async fn one_graph_file_never_moves_the_whole_source_to_complete() {
     for db in testing::both().await.expect("databases") {
         let store = db.store.clone();
         store.ensure_standard_catalog().await.expect("catalog");
-        let unit = |code: &str, parent: Option<&str>| UnitRecord {
-            code: code.into(),
-            parent_code: parent.map(Into::into),
-            name: format!("Unit {code}"),
-            kind: "team".into(),
-            restricted: false,
-        };
         store
             .apply_units(&[unit("F", None), unit("T", Some("F"))], day("2025-01-01"))
             .await
             .expect("units");
-        let users: Vec<String> = (0..20).map(|n| format!("p{n}@force.police.uk")).collect();
-        let roster: Vec<RosterRecord> = users
-            .iter()
-            .enumerate()
-            .map(|(n, user)| RosterRecord {
-                staff_number: format!("S{n}"),
-                sign_in_name: user.clone(),
-                unit_code: "T".into(),
-                birth_year: 1980,
-                role: "PC".into(),
-                start_date: day("2020-01-01"),
-                leave_date: None,
-            })
-            .collect();
+        let roster: Vec<RosterRecord> = (0..20).map(|n| person(n, &format!("p{n}"), "T")).collect();
         store
             .apply_roster(&roster, day("2025-01-01"))
             .await
             .expect("roster");
+        let users: Vec<String> = roster.iter().map(|p| p.sign_in_name.clone()).collect();
         let catalog = store.catalog().await.expect("catalog");
         let m365 = catalog
             .products()

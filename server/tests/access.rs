@@ -280,11 +280,17 @@ async fn a_commander_sees_their_subtree_and_the_force_for_comparison_on_both_bac
             "{:?}",
             c03.children
         );
+        // It answers exactly as an unknown code does, so that no one learns
+        // which restricted codes exist.
+        let restricted = app
+            .get(&format!("/api/overview?unit={RESTRICTED}"), &admin)
+            .await;
+        let unknown = app.get("/api/overview?unit=NO-SUCH-UNIT", &admin).await;
+        assert_eq!(restricted.status, StatusCode::NOT_FOUND);
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND);
         assert_eq!(
-            app.get(&format!("/api/overview?unit={RESTRICTED}"), &admin)
-                .await
-                .status,
-            StatusCode::FORBIDDEN
+            restricted.body.replace(RESTRICTED, "X"),
+            unknown.body.replace("NO-SUCH-UNIT", "X")
         );
         // Small units are published as [c], never as figures.
         for row in &own.children {

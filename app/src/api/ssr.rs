@@ -161,20 +161,22 @@ pub async fn unit(code: Option<&str>) -> Result<(AppState, Caller, Grant), Serve
         Some(c) => c.to_owned(),
         None => state.store.root_code().await.map_err(internal)?,
     };
-    // Only those who see every unit learn whether a code exists.
+    // Only those who see every unit learn whether a code exists, and a
+    // restricted unit they may not see answers as an unknown one.
+    let refused = || {
+        if caller.viewer.role.sees_every_unit() {
+            refuse(StatusCode::NOT_FOUND, format!("there is no unit '{code}'"))
+        } else {
+            denied(Denied::OutOfScope)
+        }
+    };
     let path = state
         .store
         .unit_path(&code)
         .await
         .map_err(internal)?
-        .ok_or_else(|| {
-            if caller.viewer.role.sees_every_unit() {
-                refuse(StatusCode::NOT_FOUND, format!("there is no unit '{code}'"))
-            } else {
-                denied(Denied::OutOfScope)
-            }
-        })?;
-    let grant = caller.viewer.authorize(&path).map_err(denied)?;
+        .ok_or_else(refused)?;
+    let grant = caller.viewer.authorize(&path).map_err(|_| refused())?;
     granted(&format!("unit:{code}"));
     Ok((state, caller, grant))
 }

@@ -8,7 +8,7 @@ use domain::{
     DayNum,
     bands::BandCounts,
     catalog::{Catalog, Subject},
-    day::{DayRange, date_of, day_num},
+    day::{DayRange, date_of, day_num, month_start},
     metrics::{Counts, Detail},
     org::UnitId,
     people::{AgeBand, Person},
@@ -244,9 +244,17 @@ impl Store {
         range: DayRange,
         fresh: bool,
     ) -> Result<usize> {
-        if fresh {
-            self.clear_cells().await?;
-        }
+        // A fresh build overwrites block by block and then drops what it
+        // did not write, so readers meanwhile see the old figures or the
+        // new, never an emptied table.
+        let keep = fresh.then(|| {
+            let nodes: Vec<i32> = (0..loaded.tree.len())
+                .map(|n| loaded.tree.id(n).0)
+                .collect();
+            let subjects: Vec<String> =
+                loaded.catalog.subjects().iter().map(Subject::key).collect();
+            (nodes, subjects)
+        });
         // The stored blocks of months only partly recomputed (at most the
         // first and the last), read before the worker starts and decoded
         // by it.
@@ -322,7 +330,38 @@ impl Store {
             .map_err(|e| StoreError::Invalid(format!("rollup worker failed: {e}")))?;
         computed?;
         saved?;
+        if let Some((nodes, subjects)) = keep {
+            self.drop_blocks_outside(range, &nodes, &subjects).await?;
+        }
         Ok(written)
+    }
+
+    /// Deletes the blocks of months outside `range`, and of nodes and
+    /// subjects no longer in the tree or the catalog.
+    async fn drop_blocks_outside(
+        &self,
+        range: DayRange,
+        nodes: &[i32],
+        subjects: &[String],
+    ) -> Result<()> {
+        let (first, last) = (
+            date_of(month_start(range.first)),
+            date_of(month_start(range.last)),
+        );
+        for table in Table::ALL {
+            on_db!(&self.db, pool => {
+                let mut q = QueryBuilder::new(format!("DELETE FROM {} WHERE month < ", table.name()));
+                q.push_bind(first).push(" OR month > ").push_bind(last).push(" OR node_id NOT IN (");
+                let mut list = q.separated(", ");
+                for n in nodes { list.push_bind(*n); }
+                q.push(") OR subject NOT IN (");
+                let mut list = q.separated(", ");
+                for s in subjects { list.push_bind(s.clone()); }
+                q.push(")");
+                q.build().execute(pool).await?;
+            });
+        }
+        Ok(())
     }
 
     async fn clear_cells(&self) -> Result<()> {

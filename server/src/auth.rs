@@ -131,12 +131,13 @@ pub async fn authenticate(
 }
 
 async fn admit(state: ServerState, mut request: Request, next: Next) -> Response {
-    let viewer = match cookie(request.headers(), SESSION_COOKIE) {
-        Some(id) => {
+    let session = cookie(request.headers(), SESSION_COOKIE).map(|id| token_hash(&id));
+    let viewer = match &session {
+        Some(hash) => {
             let found = state
                 .app
                 .store
-                .session_viewer(&token_hash(&id), &state.auth.session, Utc::now())
+                .session_viewer(hash, &state.auth.session, Utc::now())
                 .await;
             match found {
                 Ok(v) => v,
@@ -167,7 +168,11 @@ async fn admit(state: ServerState, mut request: Request, next: Next) -> Response
         }
         Some(viewer) => {
             let address = client_address(request.extensions());
-            request.extensions_mut().insert(Caller { viewer, address });
+            request.extensions_mut().insert(Caller {
+                viewer,
+                address,
+                session,
+            });
         }
         None if is_public(path) => {}
         None if path.starts_with("/api/") => {
@@ -378,6 +383,9 @@ pub(crate) async fn audit_refusal(
     Ok(())
 }
 
+/// The longest email address (RFC 5321 path limit less its brackets).
+const MAX_USERNAME: usize = 254;
+
 async fn try_sign_in(
     state: &ServerState,
     form: &SignInForm,
@@ -385,7 +393,17 @@ async fn try_sign_in(
 ) -> anyhow::Result<Outcome> {
     let store = &state.app.store;
     let limit = state.auth.sign_in;
-    let username = form.username.trim().to_lowercase();
+    // No account name is longer than the longest email address: a longer
+    // one is cut there, so that a refusal never writes megabytes to the
+    // audit log.
+    let mut username = form.username.trim().to_lowercase();
+    if username.len() > MAX_USERNAME {
+        let cut = (0..=MAX_USERNAME)
+            .rev()
+            .find(|&i| username.is_char_boundary(i))
+            .unwrap_or(0);
+        username.truncate(cut);
+    }
     let since = Utc::now() - limit.window;
     let account_key = format!("account:{username}");
     let address_key = format!("address:{}", address.unwrap_or("unknown"));

@@ -531,6 +531,12 @@ async fn a_new_account_must_replace_its_one_time_password_before_anything_else()
         .sign_in_with("new.viewer@uptake.demo", &one_time, None)
         .await;
     let cookie = session_cookie(&reply).expect("signed in");
+    // A second browser, signed in too: changing the password ends it.
+    let elsewhere = session_cookie(
+        &app.sign_in_with("new.viewer@uptake.demo", &one_time, None)
+            .await,
+    )
+    .expect("signed in elsewhere");
     assert_eq!(
         app.get("/api/overview?unit=C01-B1", &cookie).await.status,
         StatusCode::FORBIDDEN
@@ -577,15 +583,29 @@ async fn a_new_account_must_replace_its_one_time_password_before_anything_else()
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
     let own: Overview = app.get("/api/overview?unit=C01-B1", &cookie).await.json();
     assert_eq!(own.unit_code, "C01-B1");
-    let actions: Vec<String> = app
-        .store
-        .audit_log(3)
-        .await
-        .expect("log")
-        .into_iter()
-        .map(|e| e.action)
-        .collect();
-    assert_eq!(actions, ["password_changed", "sign_in", "account_created"]);
+    assert_eq!(
+        app.get("/api/overview?unit=C01-B1", &elsewhere)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED,
+        "the other session ended"
+    );
+    let log = app.store.audit_log(4).await.expect("log");
+    let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "password_changed",
+            "password_change_failed",
+            "sign_in",
+            "sign_in"
+        ]
+    );
+    assert!(
+        log[0].detail.contains("1 other sessions ended"),
+        "{}",
+        log[0].detail
+    );
     assert_eq!(
         app.sign_in_with("new.viewer@uptake.demo", &one_time, None)
             .await
@@ -593,4 +613,55 @@ async fn a_new_account_must_replace_its_one_time_password_before_anything_else()
         Some("/login?error=failed"),
         "the one-time password is spent"
     );
+}
+
+/// Security findings 2 and 8: wrong current passwords are limited and
+/// audited like sign-in failures, and a huge submitted name is cut to the
+/// longest email address before it reaches the audit log.
+#[tokio::test]
+async fn password_guesses_are_limited_and_names_in_the_audit_log_are_capped() {
+    let app = TestApp::demo(
+        testing::sqlite().await.expect("database"),
+        AuthConfig::default(),
+    )
+    .await;
+    let cookie = app.sign_in(ADMIN).await;
+    let password = app.password(ADMIN);
+    let change = |current: &str| {
+        format!("current={current}&new=a-new-long-passphrase&confirm=a-new-long-passphrase")
+    };
+    for _ in 0..5 {
+        let reply = app
+            .call(
+                "POST",
+                "/api/change-password",
+                Some(&cookie),
+                Some(&change("wrong-guess-here")),
+            )
+            .await;
+        assert!(reply.body.contains("not right"), "{}", reply.body);
+    }
+    let refused = app
+        .call(
+            "POST",
+            "/api/change-password",
+            Some(&cookie),
+            Some(&change(&password)),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.body.contains("too many"), "{}", refused.body);
+    let log = app.store.audit_log(6).await.expect("log");
+    assert_eq!(log[0].action, "password_change_refused");
+    assert!(
+        log[1..]
+            .iter()
+            .all(|e| e.action == "password_change_failed")
+    );
+
+    let huge = "x".repeat(1 << 20);
+    app.sign_in_with(&huge, "whatever it is", None).await;
+    let entry = &app.store.audit_log(1).await.expect("log")[0];
+    assert_eq!(entry.action, "sign_in_failed");
+    assert_eq!(entry.actor.len(), 254);
 }

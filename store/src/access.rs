@@ -280,6 +280,16 @@ impl Store {
         Ok(Some(account_with(first.account, scope)?.viewer))
     }
 
+    /// Ends every session of an account but `keep` (a session id hash).
+    /// Returns how many it ended.
+    pub async fn end_other_sessions(&self, username: &str, keep: Option<&str>) -> Result<u64> {
+        let done = on_db!(&self.db, pool => sqlx::query(
+            "DELETE FROM session WHERE account_id IN (SELECT id FROM account WHERE username = $1) \
+             AND id_hash <> $2")
+            .bind(username.trim().to_lowercase()).bind(keep.unwrap_or("")).execute(pool).await?.rows_affected());
+        Ok(done)
+    }
+
     pub async fn end_session(&self, id_hash: &str) -> Result<()> {
         on_db!(&self.db, pool => sqlx::query("DELETE FROM session WHERE id_hash = $1")
             .bind(id_hash).execute(pool).await.map(|_| ())?);

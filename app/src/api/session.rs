@@ -19,9 +19,17 @@ pub async fn change_password(
 ) -> Result<(), ServerFnError> {
     use super::ssr::{account_failed, accounts, signed_in};
     let (state, caller) = signed_in()?;
-    accounts::change_password(&state.store, &caller.actor(), &current, &new, &confirm)
-        .await
-        .map_err(account_failed)
+    let keep = caller.session.as_deref();
+    accounts::change_password(
+        &state.store,
+        &caller.actor(),
+        keep,
+        &current,
+        &new,
+        &confirm,
+    )
+    .await
+    .map_err(account_failed)
 }
 
 /// How people may sign in here; open to everyone, for the sign-in page.

@@ -70,6 +70,8 @@ pub struct AppState {
 pub struct Caller {
     pub viewer: Viewer,
     pub address: Option<String>,
+    /// The hash of the session the request came with.
+    pub session: Option<String>,
 }
 
 impl Caller {

@@ -18,6 +18,8 @@ pub enum AccountError {
     Unchanged,
     #[error("the current password is not right")]
     WrongPassword,
+    #[error("too many wrong current passwords: try again in a quarter of an hour")]
+    Throttled,
     #[error("the server could not make a password: {0}")]
     Crypto(String),
     #[error(transparent)]
@@ -30,6 +32,7 @@ impl AccountError {
         matches!(
             self,
             AccountError::NoScope(_)
+                | AccountError::Throttled
                 | AccountError::ShortPassword
                 | AccountError::Mismatch
                 | AccountError::Unchanged
@@ -108,11 +111,18 @@ pub async fn add(
     Ok(generated.then_some(password))
 }
 
+/// Wrong current passwords an account may give in [`GUESS_WINDOW`] before
+/// changing its password is refused, as for sign-in.
+const GUESSES: i64 = 5;
+const GUESS_WINDOW: chrono::TimeDelta = chrono::TimeDelta::minutes(15);
+
 /// Sets a new password chosen by the account's owner, after checking the
-/// current one.
+/// current one, and ends the account's other sessions. Wrong current
+/// passwords are audited and limited like sign-in failures.
 pub async fn change_password(
     store: &Store,
     actor: &Actor<'_>,
+    keep_session: Option<&str>,
     current: &str,
     new: &str,
     confirm: &str,
@@ -126,6 +136,18 @@ pub async fn change_password(
     if new == current {
         return Err(AccountError::Unchanged);
     }
+    let key = format!("password-change:{}", actor.name);
+    let since = chrono::Utc::now() - GUESS_WINDOW;
+    if store.sign_in_failures(&key, since).await? >= GUESSES {
+        actor
+            .audit(
+                store,
+                "password_change_refused",
+                "too many wrong current passwords",
+            )
+            .await?;
+        return Err(AccountError::Throttled);
+    }
     let stored = store
         .credentials(actor.name)
         .await?
@@ -136,12 +158,22 @@ pub async fn change_password(
             .await
             .map_err(|e| AccountError::Crypto(e.to_string()))?;
     if !matches {
+        store.note_sign_in_failure(&key, since).await?;
+        actor
+            .audit(store, "password_change_failed", "wrong current password")
+            .await?;
         return Err(AccountError::WrongPassword);
     }
+    store.clear_sign_in_failures(&key).await?;
     let hashed = password::hash_off_thread(new.to_owned()).await?;
     store.set_password_hash(actor.name, &hashed).await?;
+    let ended = store.end_other_sessions(actor.name, keep_session).await?;
     actor
-        .audit(store, "password_changed", "by its owner")
+        .audit(
+            store,
+            "password_changed",
+            &format!("by its owner; {ended} other sessions ended"),
+        )
         .await?;
     Ok(())
 }

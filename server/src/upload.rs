@@ -132,7 +132,12 @@ async fn spool(mut field: axum::extract::multipart::Field<'_>) -> Result<Spool, 
     let tag = crate::auth::random_token().map_err(|e| e.to_string())?;
     let path = std::env::temp_dir().join(format!("uptake-upload-{tag}"));
     let spooled = Spool(path.clone());
-    let mut out = tokio::fs::File::create(&path)
+    let mut open = tokio::fs::OpenOptions::new();
+    open.write(true).create_new(true);
+    #[cfg(unix)]
+    open.mode(0o600);
+    let mut out = open
+        .open(&path)
         .await
         .map_err(|e| format!("the upload cannot be stored: {e}"))?;
     loop {

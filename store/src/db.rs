@@ -54,10 +54,12 @@ impl Store {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(30))
                 .pragma("cache_size", "-65536");
-            if let Some(dir) = Path::new(options.get_filename()).parent()
+            let file = options.get_filename().to_owned();
+            if let Some(dir) = file.parent()
                 && !dir.as_os_str().is_empty()
+                && !dir.exists()
             {
-                std::fs::create_dir_all(dir).map_err(|e| {
+                private_dir(dir).map_err(|e| {
                     StoreError::Invalid(format!("cannot create {}: {e}", dir.display()))
                 })?;
             }
@@ -65,6 +67,13 @@ impl Store {
                 .max_connections(8)
                 .connect_with(options)
                 .await?;
+            // Staff data: readable by this user only. SQLite gives its WAL
+            // and shared-memory files the database file's mode.
+            for suffix in ["", "-wal", "-shm"] {
+                let mut path = file.clone().into_os_string();
+                path.push(suffix);
+                private_file(Path::new(&path));
+            }
             sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
             Db::Sqlite(pool)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
@@ -98,5 +107,25 @@ impl Store {
 
     pub async fn close(&self) {
         on_db!(&self.db, pool => pool.close().await);
+    }
+}
+
+/// Creates a folder (and its parents) readable by this user only.
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Makes an existing file readable by this user only (where it is theirs).
+fn private_file(path: &Path) {
+    #[cfg(unix)]
+    if path.exists() {
+        use std::os::unix::fs::PermissionsExt;
+        if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)) {
+            tracing::warn!(path = %path.display(), error = %e, "cannot make the database file private");
+        }
     }
 }

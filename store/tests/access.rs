@@ -265,3 +265,24 @@ async fn push_tokens_are_kept_as_hashes_scoped_to_tools_and_revocable_on_both_ba
         assert!(store.api_tokens().await.expect("list")[0].revoked);
     }
 }
+
+/// Security finding 10: the SQLite database, its WAL and the folder made
+/// for it are readable by their owner only.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_database_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("data").join("uptake.db");
+    let store = store::Store::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .expect("connect");
+    store.set_setting("probe", "1").await.expect("write");
+    let mode =
+        |p: &std::path::Path| std::fs::metadata(p).expect("file").permissions().mode() & 0o777;
+    assert_eq!(mode(path.parent().expect("folder")), 0o700);
+    assert_eq!(mode(&path), 0o600);
+    let wal = dir.path().join("data").join("uptake.db-wal");
+    assert_eq!(mode(&wal), 0o600);
+    store.close().await;
+}

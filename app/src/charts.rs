@@ -25,6 +25,23 @@ pub fn draw(id: &str, plot: &Plot) {
     }
 }
 
+/// Text for plotly: it renders a subset of HTML (links among it) in names,
+/// titles and hover text, so every text from data (a unit's name, say) is
+/// escaped here, in the one place every chart's text passes through.
+pub fn chart_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 pub fn line_plot(chart: &LineChart) -> Plot {
     let mut plot = Plot::new();
     for s in &chart.series {
@@ -45,7 +62,7 @@ pub fn line_plot(chart: &LineChart) -> Plot {
                     .collect();
                 plot.add_trace(
                     Scatter::new(x, y)
-                        .name(&s.name)
+                        .name(chart_text(&s.name))
                         .mode(Mode::Lines)
                         .line(line),
                 );
@@ -53,7 +70,7 @@ pub fn line_plot(chart: &LineChart) -> Plot {
             XValues::DaysSinceGoLive(days) => {
                 plot.add_trace(
                     Scatter::new(days.clone(), y)
-                        .name(&s.name)
+                        .name(chart_text(&s.name))
                         .mode(Mode::Lines)
                         .line(line),
                 );
@@ -61,7 +78,7 @@ pub fn line_plot(chart: &LineChart) -> Plot {
         }
     }
     let y_axis = Axis::new()
-        .title(Title::with_text(&chart.y_title))
+        .title(Title::with_text(chart_text(&chart.y_title)))
         .zero_line(true);
     let y_axis = match chart.y_format {
         AxisFormat::Percent => y_axis.range(vec![0.0, 100.0]).tick_suffix("%"),
@@ -69,8 +86,8 @@ pub fn line_plot(chart: &LineChart) -> Plot {
     };
     plot.set_layout(
         Layout::new()
-            .title(Title::with_text(&chart.title))
-            .x_axis(Axis::new().title(Title::with_text(&chart.x_title)))
+            .title(Title::with_text(chart_text(&chart.title)))
+            .x_axis(Axis::new().title(Title::with_text(chart_text(&chart.x_title))))
             .y_axis(y_axis)
             .legend(Legend::new())
             .margin(Margin::new().left(60).right(20).top(50).bottom(50))
@@ -115,5 +132,28 @@ mod tests {
         assert!(data[1]["y"][0].is_null());
         assert_eq!(json["layout"]["yaxis"]["title"]["text"], "Adoption (%)");
         assert_eq!(json["layout"]["yaxis"]["ticksuffix"], "%");
+    }
+
+    #[test]
+    fn text_from_data_never_becomes_markup_in_a_chart() {
+        let chart = LineChart {
+            title: "Waves <b>".into(),
+            x_title: "Days".into(),
+            y_title: "Adoption".into(),
+            y_format: AxisFormat::Count,
+            series: vec![Series {
+                name: "<a href=\"https://evil.example/x\">Click</a> & co".into(),
+                colour: "#0072B2".into(),
+                x: XValues::DaysSinceGoLive(vec![0]),
+                y: vec![Some(1.0)],
+            }],
+        };
+        let json: serde_json::Value =
+            serde_json::from_str(&line_plot(&chart).to_json()).expect("plot json");
+        assert_eq!(
+            json["data"][0]["name"],
+            "&lt;a href=&quot;https://evil.example/x&quot;&gt;Click&lt;/a&gt; &amp; co"
+        );
+        assert_eq!(json["layout"]["title"]["text"], "Waves &lt;b&gt;");
     }
 }

@@ -57,10 +57,16 @@ fn error(status: StatusCode, message: &str) -> Response {
     (status, Json(serde_json::json!({ "error": message }))).into_response()
 }
 
+/// Bodies read at once: each may be [`MAX_BODY_BYTES`], so this bounds
+/// what pushes can hold in memory together.
+const CONCURRENT_BODIES: usize = 4;
+
+static READING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(CONCURRENT_BODIES);
+
 pub async fn activity(
     State(state): State<ServerState>,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    body: axum::body::Body,
 ) -> Response {
     let store = &state.app.store;
     let Some(token) = headers
@@ -81,6 +87,25 @@ pub async fn activity(
             return error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "the database is unavailable",
+            );
+        }
+    };
+    // The token is checked before a byte of the body is read.
+    let Ok(_reading) = READING.acquire().await else {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the server is shutting down",
+        );
+    };
+    let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(body) => body,
+        Err(_) => {
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!(
+                    "a push may be at most {} MiB; send it in parts",
+                    MAX_BODY_BYTES >> 20
+                ),
             );
         }
     };

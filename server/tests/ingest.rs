@@ -272,6 +272,11 @@ this is not json\n\
             assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{bad}");
         }
         let huge = vec![b' '; server::push::MAX_BODY_BYTES + 1];
+        // Security finding 5: the token is checked before the body is read.
+        assert_eq!(
+            push(&app, "upt_wrong", huge.clone()).await.status,
+            StatusCode::UNAUTHORIZED
+        );
         assert_eq!(
             push(&app, token, huge).await.status,
             StatusCode::PAYLOAD_TOO_LARGE

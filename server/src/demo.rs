@@ -272,9 +272,11 @@ pub fn write_credentials(path: &std::path::Path, accounts: &[DemoAccount]) -> Re
         file,
         "# Uptake demo accounts: one-time passwords for the demo database only."
     )?;
+    // The address `uptake serve` will listen on, as it will read it.
+    let listen = std::env::var("UPTAKE_LISTEN").unwrap_or_else(|_| "127.0.0.1:3000".to_owned());
     writeln!(
         file,
-        "# Sign in at http://127.0.0.1:3000/login. Disable them with `uptake user disable NAME`."
+        "# Sign in at http://{listen}/login (or wherever `uptake serve --listen` says). Disable them with `uptake user disable NAME`."
     )?;
     for a in accounts {
         let scope = if a.scope.is_empty() {

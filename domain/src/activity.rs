@@ -156,9 +156,9 @@ impl DayWindow {
 }
 
 /// The longest gap between two days with activity that still counts as one
-/// run of data: a fortnight's leave or a holiday with no events at all is
-/// still covered history; a lone event years earlier is not.
-pub const MAX_GAP_DAYS: i64 = 14;
+/// run of data: a small pilot can be quiet for weeks and its days are still
+/// covered history; a lone event a year or more earlier is not.
+pub const MAX_GAP_DAYS: i64 = 90;
 
 /// The first day of the run of data that ends on the latest day: walking
 /// back from it, days with activity at most [`MAX_GAP_DAYS`] apart. `days`
@@ -376,18 +376,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_run_of_data_ends_at_a_gap_of_more_than_a_fortnight() {
+    fn a_run_of_data_ends_at_a_gap_of_more_than_a_quarter() {
         let d = |s: &str| s.parse::<NaiveDate>().expect("date");
         let days = [
             d("2015-12-02"),
-            d("2026-03-01"),
+            d("2026-01-01"),
             d("2026-03-14"),
             d("2026-03-28"),
         ];
-        assert_eq!(run_start(&days), Some(d("2026-03-01")));
+        assert_eq!(run_start(&days), Some(d("2026-01-01")));
         assert_eq!(run_start(&days[..1]), Some(d("2015-12-02")));
         assert_eq!(
-            run_start(&[d("2026-03-01"), d("2026-03-16")]),
+            run_start(&[d("2025-12-01"), d("2026-03-16")]),
             Some(d("2026-03-16"))
         );
         assert_eq!(run_start(&[]), None);

@@ -303,7 +303,7 @@ impl<'a> Sink<'a> {
                     // A stray old day never starts a source's history
                     // (Microsoft 365's comes from its report days).
                     if *source != Source::M365 {
-                        self.store.settle_data_start(*source, None).await?;
+                        self.store.settle_data_start(*source, first, None).await?;
                     }
                 }
             }

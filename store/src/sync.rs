@@ -132,12 +132,25 @@ impl Store {
     /// of the run of data that ends on its latest day
     /// ([`domain::activity::run_start`]), or `asked` (a backfill's first
     /// day) where that is earlier. Returns the days of activity before it.
+    ///
+    /// `written_from` is the first day just written. Only writes that
+    /// reach back to the recorded start can move it, so the others (a
+    /// stream's daily run, a push of recent days) skip the scan of the
+    /// source's days.
     pub async fn settle_data_start(
         &self,
         source: Source,
+        written_from: NaiveDate,
         asked: Option<NaiveDate>,
     ) -> Result<Option<StrayDays>> {
         let id = self.source_id(source).await?;
+        let recorded: Option<NaiveDate> = on_db!(&self.db, pool => sqlx::query_scalar(
+            "SELECT data_start FROM sync_state WHERE source_id = $1")
+            .bind(id).fetch_optional(pool).await?)
+        .flatten();
+        if recorded.is_some_and(|d| d < written_from) {
+            return Ok(None);
+        }
         let days: Vec<NaiveDate> = on_db!(&self.db, pool => sqlx::query_scalar(
             "SELECT day FROM activity_daily WHERE source_id = $1 \
              UNION SELECT day FROM activity_unmatched WHERE source_id = $1 ORDER BY 1")

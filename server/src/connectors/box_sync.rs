@@ -83,7 +83,7 @@ pub async fn sync(
                 BoxRange::Backfill { after, .. } => Some(after.with_timezone(&zone).date_naive()),
                 BoxRange::Stream => None,
             };
-            let strays = store.settle_data_start(Source::Box, asked).await?;
+            let strays = store.settle_data_start(Source::Box, first, asked).await?;
             let mut notes = Vec::new();
             if report.outside_window > 0 {
                 notes.push(format!(

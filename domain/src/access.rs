@@ -383,8 +383,8 @@ impl SessionPolicy {
 /// refused, per account and per address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SignInLimit {
-    pub per_account: i64,
-    pub per_address: i64,
+    pub per_account: i32,
+    pub per_address: i32,
     pub window: Duration,
 }
 

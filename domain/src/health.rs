@@ -108,6 +108,9 @@ pub struct DataHealth {
     pub unmatched: Vec<NameSeen>,
     pub unmatched_total: usize,
     pub external_total: usize,
+    /// The names are person-level: withheld from a caller without the
+    /// person-level list permission (the totals stay).
+    pub names_withheld: bool,
     /// None until a licence report is stored.
     pub licences: Option<LicenceHealth>,
 }

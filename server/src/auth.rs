@@ -407,8 +407,15 @@ async fn try_sign_in(
     let since = Utc::now() - limit.window;
     let account_key = format!("account:{username}");
     let address_key = format!("address:{}", address.unwrap_or("unknown"));
-    if store.sign_in_failures(&account_key, since).await? >= limit.per_account
-        || store.sign_in_failures(&address_key, since).await? >= limit.per_address
+    // Each guess is reserved before the password is checked, in one atomic
+    // step per key, so parallel sign-ins cannot make more guesses than the
+    // limit between them.
+    if !store
+        .reserve_guess(&account_key, since, limit.per_account)
+        .await?
+        || !store
+            .reserve_guess(&address_key, since, limit.per_address)
+            .await?
     {
         audit_refusal(
             store,
@@ -432,8 +439,7 @@ async fn try_sign_in(
             start_session(state, c.account, &username, "password", address).await
         }
         found => {
-            store.note_sign_in_failure(&account_key, since).await?;
-            store.note_sign_in_failure(&address_key, since).await?;
+            // The reserved guesses stand as failures.
             let why = match &found {
                 None => "no such account",
                 Some(c) if c.disabled => "account disabled",

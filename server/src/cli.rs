@@ -410,6 +410,15 @@ pub enum UserCommand {
     Disable { username: String },
     /// Change an account's role.
     SetRole { username: String, role: String },
+    /// Allow (`allow`) or withdraw (`deny`) person-level lists.
+    PersonLists { username: String, allowed: Allowed },
+}
+
+/// A permission given or withdrawn.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Allowed {
+    Allow,
+    Deny,
 }
 
 #[derive(Debug, Subcommand)]
@@ -684,6 +693,18 @@ async fn user(store: &Store, command: UserCommand) -> Result<()> {
         UserCommand::SetRole { username, role } => {
             accounts::set_role(store, &Actor::local("cli"), &username, Role::parse(&role)?).await?;
             println!("{username} is now {role}");
+        }
+        UserCommand::PersonLists { username, allowed } => {
+            let allowed = matches!(allowed, Allowed::Allow);
+            accounts::set_person_lists(store, &Actor::local("cli"), &username, allowed).await?;
+            println!(
+                "{username} {} person-level lists",
+                if allowed {
+                    "may now see"
+                } else {
+                    "may no longer see"
+                }
+            );
         }
     }
     Ok(())

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod http;
 pub mod import;
 pub mod ingest;
+pub mod logging;
 pub mod oidc;
 pub mod progress;
 pub mod push;

@@ -3,7 +3,10 @@
 
 mod support;
 
-use app::{App, api::ssr::ACCESS_HEADER};
+use app::{
+    App,
+    api::ssr::{ACCESS_HEADER, Actor},
+};
 use axum::http::StatusCode;
 use chrono::Duration;
 use domain::{
@@ -342,6 +345,44 @@ async fn sign_in_fails_plainly_is_throttled_and_is_audited() {
     );
 }
 
+/// Security finding 1: thirty sign-ins for one account at once, the right
+/// password fifteenth, make five guesses between them, never more, and none
+/// is turned away as "unavailable" for a lock a retry would clear.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_sign_ins_cannot_pass_the_guess_limit_on_both_backends() {
+    for db in testing::both().await.expect("databases") {
+        let app = TestApp::demo(db, AuthConfig::default()).await;
+        let password = app.password(VIEWER);
+        let attempts = (0..30).map(|i| {
+            let guess = if i == 14 {
+                password.clone()
+            } else {
+                format!("guess number {i}")
+            };
+            let app = &app;
+            async move { app.sign_in_with(VIEWER, &guess, None).await }
+        });
+        let replies = futures::future::join_all(attempts).await;
+        let mut answers: std::collections::BTreeMap<String, usize> = Default::default();
+        for reply in &replies {
+            let answer = match reply.header("location") {
+                Some(l) if l.starts_with("/login?error=") => l.to_owned(),
+                _ if session_cookie(reply).is_some() => "signed in".to_owned(),
+                other => format!("{other:?} {}", reply.status),
+            };
+            *answers.entry(answer).or_default() += 1;
+        }
+        let throttled = answers.get("/login?error=throttled").copied().unwrap_or(0);
+        assert_eq!(throttled, 25, "{answers:?}");
+        let guessed = answers.get("/login?error=failed").copied().unwrap_or(0)
+            + answers.get("signed in").copied().unwrap_or(0);
+        assert_eq!(guessed, 5, "{answers:?}");
+        let log = app.store.audit_log(100).await.expect("log");
+        let failed = log.iter().filter(|e| e.action == "sign_in_failed").count();
+        assert!(failed <= 5, "{failed} failures recorded");
+    }
+}
+
 #[tokio::test]
 async fn sessions_rotate_at_sign_in_end_at_sign_out_and_expire() {
     let auth = AuthConfig {
@@ -664,4 +705,44 @@ async fn password_guesses_are_limited_and_names_in_the_audit_log_are_capped() {
     let entry = &app.store.audit_log(1).await.expect("log")[0];
     assert_eq!(entry.action, "sign_in_failed");
     assert_eq!(entry.actor.len(), 254);
+}
+
+/// Security finding 7: the data page's sign-in names and rejected rows are
+/// person-level. An admin without the person-level list permission gets the
+/// totals, not the names, and no rejected rows; with it, each view is
+/// audited (the browser test signs in as an admin who holds it).
+#[tokio::test]
+async fn the_data_page_withholds_person_level_rows_without_the_permission() {
+    let app = TestApp::demo(
+        testing::sqlite().await.expect("database"),
+        AuthConfig::default(),
+    )
+    .await;
+    let admin = app.sign_in(ADMIN).await;
+    let health = app.get("/api/data/health", &admin).await;
+    assert_eq!(health.status, StatusCode::OK, "{}", health.body);
+    let health: domain::health::DataHealth = health.json();
+    assert!(health.names_withheld);
+    assert!(health.unmatched.is_empty());
+    assert!(health.unmatched_total > 0, "the demo has unmatched names");
+    let rejects = app.get("/api/data/rejects?import=1", &admin).await;
+    assert_eq!(rejects.status, StatusCode::FORBIDDEN, "{}", rejects.body);
+    let log = app.store.audit_log(5).await.expect("log");
+    assert!(log.iter().all(|e| e.action != "person_list_viewed"));
+
+    app::api::ssr::accounts::set_person_lists(&app.store, &Actor::local("test"), ADMIN, true)
+        .await
+        .expect("grant person-level lists");
+    // The session reads the account afresh: no new sign-in is needed.
+    let health: domain::health::DataHealth = app.get("/api/data/health", &admin).await.json();
+    assert!(!health.names_withheld);
+    assert!(!health.unmatched.is_empty());
+    let log = app.store.audit_log(2).await.expect("log");
+    assert_eq!(log[1].action, "account_person_lists_changed");
+    assert_eq!(log[0].action, "person_list_viewed");
+    assert!(
+        log[0].detail.contains("unmatched sign-in names"),
+        "{}",
+        log[0].detail
+    );
 }

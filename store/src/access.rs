@@ -172,6 +172,20 @@ impl Store {
         .await
     }
 
+    /// Allows or withdraws person-level lists. The account's sessions read
+    /// their viewer afresh on each request, so this holds at once.
+    pub async fn set_person_lists(&self, username: &str, allowed: bool) -> Result<()> {
+        let username = username.trim().to_lowercase();
+        let done = on_db!(&self.db, pool => sqlx::query(
+            "UPDATE account SET person_lists = $1 WHERE username = $2")
+            .bind(allowed).bind(&username)
+            .execute(pool).await?.rows_affected());
+        if done == 0 {
+            return Err(StoreError::NotFound(format!("account '{username}'")));
+        }
+        Ok(())
+    }
+
     /// Replaces a password chosen by its owner, which also lifts the
     /// must-change flag of a one-time password.
     pub async fn set_password_hash(&self, username: &str, hash: &str) -> Result<()> {
@@ -296,42 +310,23 @@ impl Store {
         Ok(())
     }
 
-    /// Failed sign-ins for a key (an account or an address) within the
-    /// window that started at most `window` ago.
-    pub async fn sign_in_failures(&self, key: &str, since: DateTime<Utc>) -> Result<i64> {
-        let row: Option<(i32, DateTime<Utc>)> = on_db!(&self.db, pool => sqlx::query_as(
-            "SELECT failures, window_start FROM login_attempt WHERE key = $1")
-            .bind(key).fetch_optional(pool).await?);
-        Ok(row.map_or(
-            0,
-            |(n, start)| if start >= since { i64::from(n) } else { 0 },
-        ))
-    }
-
-    /// Counts one failed sign-in; a window older than `since` starts again.
-    pub async fn note_sign_in_failure(&self, key: &str, since: DateTime<Utc>) -> Result<()> {
-        let now = Utc::now();
-        on_db!(&self.db, pool => {
-            let mut tx = pool.begin().await?;
-            let row: Option<(DateTime<Utc>,)> = sqlx::query_as("SELECT window_start FROM login_attempt WHERE key = $1")
-                .bind(key).fetch_optional(&mut *tx).await?;
-            match row {
-                Some((start,)) if start >= since => {
-                    sqlx::query("UPDATE login_attempt SET failures = failures + 1 WHERE key = $1")
-                        .bind(key).execute(&mut *tx).await?;
-                }
-                Some(_) => {
-                    sqlx::query("UPDATE login_attempt SET failures = 1, window_start = $1 WHERE key = $2")
-                        .bind(now).bind(key).execute(&mut *tx).await?;
-                }
-                None => {
-                    sqlx::query("INSERT INTO login_attempt (key, failures, window_start) VALUES ($1, 1, $2)")
-                        .bind(key).bind(now).execute(&mut *tx).await?;
-                }
-            }
-            tx.commit().await?;
-        });
-        Ok(())
+    /// Reserves one guess for `key` in one atomic step, before the caller
+    /// checks a password: counted as a failure unless the caller clears it
+    /// on success. Returns false, counting nothing, when `limit` guesses
+    /// have been made in the window that started after `since` (a window
+    /// older than that starts again). Parallel callers can never make more
+    /// than `limit` guesses between them.
+    pub async fn reserve_guess(&self, key: &str, since: DateTime<Utc>, limit: i32) -> Result<bool> {
+        let reserved: Option<i32> = on_db!(&self.db, pool => sqlx::query_scalar(
+            "INSERT INTO login_attempt (key, failures, window_start) VALUES ($1, 1, $2) \
+             ON CONFLICT (key) DO UPDATE SET \
+               failures = CASE WHEN login_attempt.window_start < $3 THEN 1 ELSE login_attempt.failures + 1 END, \
+               window_start = CASE WHEN login_attempt.window_start < $3 THEN $2 ELSE login_attempt.window_start END \
+             WHERE login_attempt.window_start < $3 OR login_attempt.failures < $4 \
+             RETURNING failures")
+            .bind(key).bind(Utc::now()).bind(since).bind(limit)
+            .fetch_optional(pool).await?);
+        Ok(reserved.is_some())
     }
 
     pub async fn clear_sign_in_failures(&self, key: &str) -> Result<()> {

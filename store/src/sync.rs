@@ -351,6 +351,7 @@ impl Store {
             unmatched,
             unmatched_total,
             external_total,
+            names_withheld: false,
             licences: self.licence_health().await?,
         })
     }

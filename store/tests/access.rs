@@ -140,52 +140,39 @@ async fn accounts_sessions_and_the_audit_log_on_both_backends() {
             None
         );
 
-        // Sign-in throttling counts within a window and starts again after.
+        // Guesses are reserved up to the limit within a window, and the
+        // window starts again after.
+        let key = "address:10.0.0.1";
         let since = Utc::now() - Duration::minutes(15);
+        let reserve = |since| store.reserve_guess(key, since, 3);
         for _ in 0..3 {
-            store
-                .note_sign_in_failure("addr:10.0.0.1", since)
-                .await
-                .expect("note");
+            assert!(reserve(since).await.expect("reserve"));
         }
-        assert_eq!(
-            store
-                .sign_in_failures("addr:10.0.0.1", since)
-                .await
-                .expect("read"),
-            3
+        assert!(
+            !reserve(since).await.expect("reserve"),
+            "a fourth guess is refused"
         );
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         let fresh = Utc::now();
-        assert_eq!(
-            store
-                .sign_in_failures("addr:10.0.0.1", fresh)
-                .await
-                .expect("read"),
-            0
-        );
-        store
-            .note_sign_in_failure("addr:10.0.0.1", fresh)
-            .await
-            .expect("note");
-        assert_eq!(
-            store
-                .sign_in_failures("addr:10.0.0.1", fresh)
-                .await
-                .expect("read"),
-            1
-        );
-        store
-            .clear_sign_in_failures("addr:10.0.0.1")
-            .await
-            .expect("clear");
-        assert_eq!(
-            store
-                .sign_in_failures("addr:10.0.0.1", since)
-                .await
-                .expect("read"),
-            0
-        );
+        for _ in 0..3 {
+            assert!(reserve(fresh).await.expect("reserve"), "a new window");
+        }
+        assert!(!reserve(fresh).await.expect("reserve"));
+        store.clear_sign_in_failures(key).await.expect("clear");
+        assert!(reserve(fresh).await.expect("reserve"), "cleared");
+
+        // Parallel guesses cannot pass the limit between them.
+        let tasks: Vec<_> = (0..30)
+            .map(|_| {
+                let store = store.clone();
+                tokio::spawn(async move { store.reserve_guess("account:parallel", since, 5).await })
+            })
+            .collect();
+        let mut granted = 0;
+        for t in tasks {
+            granted += usize::from(t.await.expect("task").expect("reserve"));
+        }
+        assert_eq!(granted, 5);
 
         // The audit log takes entries and refuses edits at the schema.
         store

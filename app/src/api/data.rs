@@ -1,5 +1,7 @@
 //! Data health for admins and rollout managers: coverage and syncs, imports
-//! with their rejected rows, and names that match nobody.
+//! with their rejected rows, and names that match nobody. Sign-in names and
+//! rejected rows are person-level: they need the person-level list
+//! permission, and each view of them is audited.
 
 use domain::health::{DataHealth, ImportRejects};
 use leptos::{prelude::*, server_fn::codec::GetUrl};
@@ -17,20 +19,33 @@ const REJECTS_SHOWN: i64 = 1_000;
 #[server(input = GetUrl, endpoint = "data/health")]
 pub async fn get_data_health() -> Result<DataHealth, ServerFnError> {
     use super::ssr::{force_wide, internal};
-    let (state, _) = force_wide()?;
+    let (state, caller) = force_wide()?;
     let today = chrono::Utc::now().date_naive();
-    state
+    let mut health = state
         .store
         .data_health(today, IMPORTS_SHOWN, NAMES_SHOWN)
         .await
-        .map_err(internal)
+        .map_err(internal)?;
+    if !caller.viewer.person_lists {
+        health.unmatched.clear();
+        health.names_withheld = true;
+    } else if !health.unmatched.is_empty() {
+        let detail = format!(
+            "unmatched sign-in names on the data page ({} names)",
+            health.unmatched.len()
+        );
+        caller
+            .audit(&state.store, "person_list_viewed", &detail)
+            .await?;
+    }
+    Ok(health)
 }
 
 /// One import's rejected rows, in line order.
 #[server(input = GetUrl, endpoint = "data/rejects")]
 pub async fn get_import_rejects(import: i32) -> Result<ImportRejects, ServerFnError> {
-    use super::ssr::{force_wide, internal, read_failed};
-    let (state, _) = force_wide()?;
+    use super::ssr::{force_wide_people, internal, read_failed};
+    let (state, caller) = force_wide_people()?;
     let import = state
         .store
         .import_info(import)
@@ -42,5 +57,14 @@ pub async fn get_import_rejects(import: i32) -> Result<ImportRejects, ServerFnEr
         .import_rejects(import.id, REJECTS_SHOWN)
         .await
         .map_err(internal)?;
+    let detail = format!(
+        "rejected rows of import {} ({}, {} rows)",
+        import.id,
+        import.kind,
+        rows.len()
+    );
+    caller
+        .audit(&state.store, "person_list_viewed", &detail)
+        .await?;
     Ok(ImportRejects { import, rows })
 }

@@ -210,6 +210,19 @@ pub fn force_wide() -> Result<(AppState, Caller), ServerFnError> {
     Ok((state, caller))
 }
 
+/// Admins and rollout managers with the person-level list permission:
+/// the data page's person-level rows (sign-in names, rejected roster rows).
+pub fn force_wide_people() -> Result<(AppState, Caller), ServerFnError> {
+    let caller = caller()?;
+    caller.viewer.require_force_wide().map_err(denied)?;
+    if !caller.viewer.person_lists {
+        return Err(denied(Denied::NeedsPersonLists));
+    }
+    let state = state()?;
+    granted("force-wide-people");
+    Ok((state, caller))
+}
+
 /// A request the caller can fix: 400 with the reason in plain words.
 pub fn refused(reason: impl std::fmt::Display) -> ServerFnError {
     refuse(StatusCode::BAD_REQUEST, reason.to_string())

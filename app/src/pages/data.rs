@@ -136,10 +136,15 @@ fn HealthTables(health: DataHealth, admin: bool) -> impl IntoView {
         .imports
         .iter()
         .map(|i| {
-            let rejected = (i.rejected > 0).then(|| {
-                let href = format!("/data?import={}", i.id);
-                view! { <a href=href>{format!("{} rejected", i.rejected)}</a> }
-            });
+            // Rejected rows are person-level: linked only for those who may see them.
+            let rejected = match (i.rejected > 0, health.names_withheld) {
+                (false, _) => None,
+                (true, true) => Some(format!("{} rejected", i.rejected).into_any()),
+                (true, false) => {
+                    let href = format!("/data?import={}", i.id);
+                    Some(view! { <a href=href>{format!("{} rejected", i.rejected)}</a> }.into_any())
+                }
+            };
             view! {
                 <tr>
                     <td>{i.at.format("%d %b %Y %H:%M").to_string()}</td>
@@ -196,6 +201,11 @@ fn HealthTables(health: DataHealth, admin: bool) -> impl IntoView {
                     health.unmatched_total, health.external_total
                 )}
             </p>
+            {health.names_withheld.then(|| view! {
+                <p class="note" data-testid="names-withheld">
+                    "Sign-in names are person-level: they are shown to accounts with the person-level list permission."
+                </p>
+            })}
             <table class="units" data-testid="unmatched">
                 <thead><tr>
                     <th scope="col">"Sign-in name"</th><th scope="col">"First seen"</th><th scope="col">"Last seen"</th><th scope="col">"Events"</th>

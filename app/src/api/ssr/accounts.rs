@@ -113,7 +113,7 @@ pub async fn add(
 
 /// Wrong current passwords an account may give in [`GUESS_WINDOW`] before
 /// changing its password is refused, as for sign-in.
-const GUESSES: i64 = 5;
+const GUESSES: i32 = 5;
 const GUESS_WINDOW: chrono::TimeDelta = chrono::TimeDelta::minutes(15);
 
 /// Sets a new password chosen by the account's owner, after checking the
@@ -138,7 +138,7 @@ pub async fn change_password(
     }
     let key = format!("password-change:{}", actor.name);
     let since = chrono::Utc::now() - GUESS_WINDOW;
-    if store.sign_in_failures(&key, since).await? >= GUESSES {
+    if !store.reserve_guess(&key, since, GUESSES).await? {
         actor
             .audit(
                 store,
@@ -158,7 +158,7 @@ pub async fn change_password(
             .await
             .map_err(|e| AccountError::Crypto(e.to_string()))?;
     if !matches {
-        store.note_sign_in_failure(&key, since).await?;
+        // The reserved guess stands as a failure.
         actor
             .audit(store, "password_change_failed", "wrong current password")
             .await?;
@@ -187,6 +187,28 @@ pub async fn set_role(
     store.set_role(username, role).await?;
     let detail = format!("{} is now {}", username.trim().to_lowercase(), role.key());
     actor.audit(store, "account_role_changed", &detail).await?;
+    Ok(())
+}
+
+pub async fn set_person_lists(
+    store: &Store,
+    actor: &Actor<'_>,
+    username: &str,
+    allowed: bool,
+) -> Result<(), AccountError> {
+    store.set_person_lists(username, allowed).await?;
+    let detail = format!(
+        "{} {} person-level lists",
+        username.trim().to_lowercase(),
+        if allowed {
+            "may now see"
+        } else {
+            "may no longer see"
+        }
+    );
+    actor
+        .audit(store, "account_person_lists_changed", &detail)
+        .await?;
     Ok(())
 }
 

@@ -262,6 +262,15 @@ impl Viewer {
             .ok_or(Denied::ForceWideOnly)
     }
 
+    /// Force-wide person-level rows (the data page's sign-in names and
+    /// rejected rows): force-wide, with the person-level list permission.
+    pub fn require_force_wide_people(&self) -> Result<(), Denied> {
+        self.require_force_wide()?;
+        self.person_lists
+            .then_some(())
+            .ok_or(Denied::NeedsPersonLists)
+    }
+
     pub fn require_wave_editor(&self) -> Result<(), Denied> {
         self.role
             .edits_waves()

@@ -696,15 +696,9 @@ async fn user(store: &Store, command: UserCommand) -> Result<()> {
         }
         UserCommand::PersonLists { username, allowed } => {
             let allowed = matches!(allowed, Allowed::Allow);
-            accounts::set_person_lists(store, &Actor::local("cli"), &username, allowed).await?;
-            println!(
-                "{username} {} person-level lists",
-                if allowed {
-                    "may now see"
-                } else {
-                    "may no longer see"
-                }
-            );
+            let done =
+                accounts::set_person_lists(store, &Actor::local("cli"), &username, allowed).await?;
+            println!("{done}");
         }
     }
     Ok(())

@@ -26,7 +26,7 @@ pub async fn get_data_health() -> Result<DataHealth, ServerFnError> {
         .data_health(today, IMPORTS_SHOWN, NAMES_SHOWN)
         .await
         .map_err(internal)?;
-    if !caller.viewer.person_lists {
+    if caller.viewer.require_force_wide_people().is_err() {
         health.unmatched.clear();
         health.names_withheld = true;
     } else if !health.unmatched.is_empty() {

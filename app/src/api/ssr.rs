@@ -214,10 +214,7 @@ pub fn force_wide() -> Result<(AppState, Caller), ServerFnError> {
 /// the data page's person-level rows (sign-in names, rejected roster rows).
 pub fn force_wide_people() -> Result<(AppState, Caller), ServerFnError> {
     let caller = caller()?;
-    caller.viewer.require_force_wide().map_err(denied)?;
-    if !caller.viewer.person_lists {
-        return Err(denied(Denied::NeedsPersonLists));
-    }
+    caller.viewer.require_force_wide_people().map_err(denied)?;
     let state = state()?;
     granted("force-wide-people");
     Ok((state, caller))

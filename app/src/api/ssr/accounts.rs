@@ -190,12 +190,13 @@ pub async fn set_role(
     Ok(())
 }
 
+/// Gives or withdraws person-level lists; returns what changed, in words.
 pub async fn set_person_lists(
     store: &Store,
     actor: &Actor<'_>,
     username: &str,
     allowed: bool,
-) -> Result<(), AccountError> {
+) -> Result<String, AccountError> {
     store.set_person_lists(username, allowed).await?;
     let detail = format!(
         "{} {} person-level lists",
@@ -209,7 +210,7 @@ pub async fn set_person_lists(
     actor
         .audit(store, "account_person_lists_changed", &detail)
         .await?;
-    Ok(())
+    Ok(detail)
 }
 
 pub async fn disable(store: &Store, actor: &Actor<'_>, username: &str) -> Result<(), AccountError> {

@@ -360,6 +360,9 @@ pub fn map_groups(mappings: &[GroupMapping]) -> Result<MappedAccess, MappingDeni
 pub struct SessionPolicy {
     pub idle: Duration,
     pub absolute: Duration,
+    /// Live sessions one account may hold; a new one ends the least
+    /// recently used beyond it.
+    pub per_account: u32,
 }
 
 impl Default for SessionPolicy {
@@ -367,6 +370,7 @@ impl Default for SessionPolicy {
         Self {
             idle: Duration::minutes(60),
             absolute: Duration::hours(12),
+            per_account: 10,
         }
     }
 }
@@ -392,9 +396,14 @@ impl SessionPolicy {
 /// refused, per account and per address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SignInLimit {
+    /// Failed guesses per account (from browsers it does not know) and
+    /// per trusted browser, in a window.
     pub per_account: i32,
     pub per_address: i32,
     pub window: Duration,
+    /// How long a browser that signed in stays trusted without signing in
+    /// again.
+    pub device_trust: Duration,
 }
 
 impl Default for SignInLimit {
@@ -403,6 +412,7 @@ impl Default for SignInLimit {
             per_account: 5,
             per_address: 20,
             window: Duration::minutes(15),
+            device_trust: Duration::days(90),
         }
     }
 }

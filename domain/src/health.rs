@@ -53,6 +53,8 @@ pub struct ImportSummary {
     pub accepted: i64,
     pub rejected: i64,
     pub at: DateTime<Utc>,
+    /// Why the whole file was refused, when it was.
+    pub refused: Option<String>,
 }
 
 /// One import's rejected rows.

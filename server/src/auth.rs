@@ -30,7 +30,30 @@ use store::{AuditEntry, Store};
 
 use crate::{oidc::Oidc, routes::ServerState};
 
+/// The session cookie over plain HTTP (the local demo).
 pub const SESSION_COOKIE: &str = "uptake_session";
+/// The session cookie over HTTPS: the `__Host-` prefix makes the browser
+/// refuse it unless it is Secure, for this host only and for every path,
+/// so no subdomain or plain-HTTP page can plant or shadow it.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-uptake_session";
+
+/// The session cookie's name for this request: the `__Host-` one whenever
+/// cookies are Secure.
+fn session_cookie_name(auth: &AuthConfig, headers: &HeaderMap) -> &'static str {
+    if https(auth, headers) {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
+
+/// The session id the browser presents, under this request's name.
+fn session_id(auth: &AuthConfig, headers: &HeaderMap) -> Option<String> {
+    cookie(headers, session_cookie_name(auth, headers))
+}
+/// A browser that has signed in to an account before (see
+/// `docs/security.md`, device cookies). Sent only to `/auth`.
+pub const DEVICE_COOKIE: &str = "uptake_device";
 
 /// How sessions and sign-in behave.
 #[derive(Debug, Clone, Default)]
@@ -131,7 +154,7 @@ pub async fn authenticate(
 }
 
 async fn admit(state: ServerState, mut request: Request, next: Next) -> Response {
-    let session = cookie(request.headers(), SESSION_COOKIE).map(|id| token_hash(&id));
+    let session = session_id(&state.auth, request.headers()).map(|id| token_hash(&id));
     let viewer = match &session {
         Some(hash) => {
             let found = state
@@ -189,14 +212,18 @@ async fn admit(state: ServerState, mut request: Request, next: Next) -> Response
 
 /// Refuses state-changing requests that a browser says came from another
 /// site (`Sec-Fetch-Site`), or whose `Origin` (or, failing that, `Referer`)
-/// is not this host. With SameSite=Lax cookies this closes CSRF without a
-/// token in every form.
-pub async fn same_origin(request: Request, next: Next) -> Response {
+/// is not this scheme and host. With SameSite=Lax cookies this closes CSRF
+/// without a token in every form.
+pub async fn same_origin(
+    State(state): State<ServerState>,
+    request: Request,
+    next: Next,
+) -> Response {
     if matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     ) || request.uri().path().starts_with(TOKEN_API)
-        || !cross_site(request.headers())
+        || !cross_site(request.headers(), https(&state.auth, request.headers()))
     {
         return next.run(request).await;
     }
@@ -204,7 +231,7 @@ pub async fn same_origin(request: Request, next: Next) -> Response {
     (StatusCode::FORBIDDEN, "cross-site request refused").into_response()
 }
 
-fn cross_site(headers: &HeaderMap) -> bool {
+fn cross_site(headers: &HeaderMap, https: bool) -> bool {
     let text = |name| {
         headers
             .get(name)
@@ -216,14 +243,18 @@ fn cross_site(headers: &HeaderMap) -> bool {
     let Some(host) = text(header::HOST) else {
         return true;
     };
+    let ours = format!("{}://{host}", if https { "https" } else { "http" });
     let origin = text(header::ORIGIN).or_else(|| text(header::REFERER));
-    origin.is_none_or(|o| authority(o) != Some(host))
+    origin.is_none_or(|o| origin_of(o) != Some(ours.as_str()))
 }
 
-/// `host:port` of an absolute URL.
-fn authority(url: &str) -> Option<&str> {
-    let rest = url.split_once("://")?.1;
-    Some(rest.split(['/', '?', '#']).next().unwrap_or(rest))
+/// `scheme://host:port` of an absolute URL.
+fn origin_of(url: &str) -> Option<&str> {
+    let start = url.find("://")? + 3;
+    let end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    Some(&url[..end])
 }
 
 /// A per-request nonce for the page's inline hydration scripts.
@@ -291,13 +322,18 @@ pub async fn sign_in(
     let Ok(Form(form)) = form else {
         return back_to_sign_in("failed");
     };
-    let outcome = try_sign_in(&state, &form, address.as_deref()).await;
+    let device = cookie(&headers, DEVICE_COOKIE);
+    let outcome = try_sign_in(&state, &form, device.as_deref(), address.as_deref()).await;
     finish_sign_in(&state, &headers, outcome).await
 }
 
 /// How a sign-in attempt ended.
 pub(crate) enum Outcome {
-    SignedIn(String),
+    /// The new session's id, and the device cookie to (re)issue.
+    SignedIn {
+        session: String,
+        device: Option<String>,
+    },
     /// Back to the sign-in page with this `?error=` code.
     Refused(&'static str),
 }
@@ -311,16 +347,19 @@ pub(crate) async fn finish_sign_in(
     outcome: anyhow::Result<Outcome>,
 ) -> Response {
     match outcome {
-        Ok(Outcome::SignedIn(id)) => {
-            if let Some(old) = cookie(headers, SESSION_COOKIE)
+        Ok(Outcome::SignedIn { session, device }) => {
+            if let Some(old) = session_id(&state.auth, headers)
                 && let Err(e) = state.app.store.end_session(&token_hash(&old)).await
             {
                 tracing::warn!(error = %e, "ending the previous session failed");
             }
             let mut response = Redirect::to("/").into_response();
-            let cookie = session_cookie(&id, &state.auth, headers);
-            if let Ok(v) = HeaderValue::from_str(&cookie) {
-                response.headers_mut().insert(header::SET_COOKIE, v);
+            let cookies = std::iter::once(session_cookie(&session, &state.auth, headers))
+                .chain(device.map(|d| device_cookie(&d, &state.auth, headers)));
+            for cookie in cookies {
+                if let Ok(v) = HeaderValue::from_str(&cookie) {
+                    response.headers_mut().append(header::SET_COOKIE, v);
+                }
             }
             response
         }
@@ -357,28 +396,35 @@ pub(crate) async fn start_session(
             address,
         })
         .await?;
-    Ok(Outcome::SignedIn(id))
+    Ok(Outcome::SignedIn {
+        session: id,
+        device: None,
+    })
 }
 
-/// Writes a sign-in event that has no session yet (a refusal, or an
-/// account made at sign-in) to the audit log.
+/// Audits a refusal to sign in. Refusals from one address are folded per
+/// sign-in window (`Store::audit_refusal`), so a flood of them writes two
+/// entries, not one per request.
 pub(crate) async fn audit_refusal(
-    store: &Store,
+    state: &ServerState,
     username: &str,
     action: &str,
     why: &str,
     account: Option<i64>,
     address: Option<&str>,
 ) -> anyhow::Result<()> {
-    store
-        .audit(&AuditEntry {
-            account,
-            actor: username,
-            action,
-            detail: why,
-            scope: "",
-            address,
-        })
+    let entry = AuditEntry {
+        account,
+        actor: username,
+        action,
+        detail: why,
+        scope: "",
+        address,
+    };
+    state
+        .app
+        .store
+        .audit_refusal(&entry, state.auth.sign_in.window)
         .await?;
     Ok(())
 }
@@ -389,6 +435,7 @@ const MAX_USERNAME: usize = 254;
 async fn try_sign_in(
     state: &ServerState,
     form: &SignInForm,
+    device: Option<&str>,
     address: Option<&str>,
 ) -> anyhow::Result<Outcome> {
     let store = &state.app.store;
@@ -404,21 +451,40 @@ async fn try_sign_in(
             .unwrap_or(0);
         username.truncate(cut);
     }
-    let since = Utc::now() - limit.window;
-    let account_key = format!("account:{username}");
+    let now = Utc::now();
+    let since = now - limit.window;
+    let credentials = store.credentials(&username).await?;
+    // A browser that signed in to this account before guesses against its
+    // own count; everyone else against the account's and the address's.
+    // So strangers can lock the account, but not its owner's browser.
+    let device_token = device;
+    let device = device.map(token_hash);
+    let trusted = match (&device, &credentials) {
+        (Some(hash), Some(c)) => {
+            store
+                .device_trusted(hash, c.account, now - limit.device_trust)
+                .await?
+        }
+        _ => false,
+    };
+    let guess_key = match (&device, trusted) {
+        (Some(hash), true) => format!("device:{hash}"),
+        _ => format!("account:{username}"),
+    };
     let address_key = format!("address:{}", address.unwrap_or("unknown"));
     // Each guess is reserved before the password is checked, in one atomic
     // step per key, so parallel sign-ins cannot make more guesses than the
     // limit between them.
     if !store
-        .reserve_guess(&account_key, since, limit.per_account)
+        .reserve_guess(&guess_key, since, limit.per_account)
         .await?
-        || !store
-            .reserve_guess(&address_key, since, limit.per_address)
-            .await?
+        || (!trusted
+            && !store
+                .reserve_guess(&address_key, since, limit.per_address)
+                .await?)
     {
         audit_refusal(
-            store,
+            state,
             &username,
             "sign_in_refused",
             "too many failed attempts",
@@ -428,15 +494,27 @@ async fn try_sign_in(
         .await?;
         return Ok(Outcome::Refused("throttled"));
     }
-    let credentials = store.credentials(&username).await?;
     let stored = credentials.as_ref().and_then(|c| c.password_hash.clone());
     let password = form.password.clone();
     let matches =
         tokio::task::spawn_blocking(move || password::verify(stored.as_deref(), &password)).await?;
     match credentials {
         Some(c) if matches && !c.disabled => {
-            store.clear_sign_in_failures(&account_key).await?;
-            start_session(state, c.account, &username, "password", address).await
+            store.clear_sign_in_failures(&guess_key).await?;
+            // A new device cookie for a stranger's browser; the same one,
+            // its trust renewed, for a known one.
+            let token = match (trusted, device_token) {
+                (true, Some(token)) => token.to_owned(),
+                _ => random_token()?,
+            };
+            store.trust_device(&token_hash(&token), c.account).await?;
+            match start_session(state, c.account, &username, "password", address).await? {
+                Outcome::SignedIn { session, .. } => Ok(Outcome::SignedIn {
+                    session,
+                    device: Some(token),
+                }),
+                refused => Ok(refused),
+            }
         }
         found => {
             // The reserved guesses stand as failures.
@@ -446,7 +524,7 @@ async fn try_sign_in(
                 Some(_) => "wrong password",
             };
             audit_refusal(
-                store,
+                state,
                 &username,
                 "sign_in_failed",
                 why,
@@ -459,23 +537,39 @@ async fn try_sign_in(
     }
 }
 
+/// The device cookie: sent only to the sign-in routes, and kept as long
+/// as the device's trust lasts.
+fn device_cookie(token: &str, auth: &AuthConfig, headers: &HeaderMap) -> String {
+    format!(
+        "{DEVICE_COOKIE}={token}; Path=/auth; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        auth.sign_in.device_trust.num_seconds(),
+        if https(auth, headers) { "; Secure" } else { "" }
+    )
+}
+
 fn session_cookie(id: &str, auth: &AuthConfig, headers: &HeaderMap) -> String {
-    let https = auth.secure_cookies
+    format!(
+        "{}={id}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        session_cookie_name(auth, headers),
+        auth.session.absolute.num_seconds(),
+        if https(auth, headers) { "; Secure" } else { "" }
+    )
+}
+
+/// Whether cookies must be Secure: configured so, or a proxy says the
+/// request came over HTTPS.
+fn https(auth: &AuthConfig, headers: &HeaderMap) -> bool {
+    auth.secure_cookies
         || headers
             .get("x-forwarded-proto")
-            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
-    format!(
-        "{SESSION_COOKIE}={id}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
-        auth.session.absolute.num_seconds(),
-        if https { "; Secure" } else { "" }
-    )
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"))
 }
 
 /// `POST /auth/sign-out`: ends the session on the server, not only in the
 /// browser, so a copied cookie dies with it.
 pub async fn sign_out(State(state): State<ServerState>, request: Request) -> Response {
     let store: &Store = &state.app.store;
-    if let Some(id) = cookie(request.headers(), SESSION_COOKIE) {
+    if let Some(id) = session_id(&state.auth, request.headers()) {
         if let Err(e) = store.end_session(&token_hash(&id)).await {
             tracing::error!(error = %e, "ending the session failed");
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
@@ -495,9 +589,14 @@ pub async fn sign_out(State(state): State<ServerState>, request: Request) -> Res
         }
     }
     let mut response = Redirect::to("/login").into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_static("uptake_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+    let secure = https(&state.auth, request.headers());
+    let clear = format!(
+        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
+        session_cookie_name(&state.auth, request.headers()),
+        if secure { "; Secure" } else { "" }
     );
+    if let Ok(v) = HeaderValue::from_str(&clear) {
+        response.headers_mut().insert(header::SET_COOKIE, v);
+    }
     response
 }

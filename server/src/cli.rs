@@ -478,6 +478,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 session: SessionPolicy {
                     idle: Duration::minutes(session_idle_minutes),
                     absolute: Duration::hours(session_max_hours),
+                    ..SessionPolicy::default()
                 },
                 sign_in: SignInLimit::default(),
                 secure_cookies: secure_cookies || public_url.starts_with("https://"),

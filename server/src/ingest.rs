@@ -297,14 +297,14 @@ impl<'a> Sink<'a> {
             self.flush_events(None).await?;
         }
         if record_coverage {
-            for (source, span) in &self.coverage {
+            // Microsoft 365's coverage comes from its report days alone
+            // (`Store::record_report_coverage`): activity for its tools in a
+            // generic file or a push never claims its days are complete.
+            for (source, span) in self.coverage.iter().filter(|(s, _)| **s != Source::M365) {
                 if let Some((first, last)) = span.get() {
                     self.store.record_sync_success(*source, first, last).await?;
-                    // A stray old day never starts a source's history
-                    // (Microsoft 365's comes from its report days).
-                    if *source != Source::M365 {
-                        self.store.settle_data_start(*source, first, None).await?;
-                    }
+                    // A stray old day never starts a source's history.
+                    self.store.settle_data_start(*source, first, None).await?;
                 }
             }
         }

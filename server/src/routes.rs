@@ -19,7 +19,7 @@ use axum::{
     http::StatusCode,
     middleware,
     response::{IntoResponse, Response},
-    routing::{get, post},
+    routing::{any, get, post},
 };
 use leptos::{nonce::Nonce, prelude::*};
 use leptos_axum::{
@@ -90,6 +90,8 @@ pub fn router(app: AppState, auth_config: AuthConfig, zone: Tz) -> Router {
             "/api/v1/activity",
             post(push::activity).layer(DefaultBodyLimit::max(push::MAX_BODY_BYTES)),
         )
+        .route("/api/v1/", any(no_token_route))
+        .route("/api/v1/{*rest}", any(no_token_route))
         .route("/api/{*fn_name}", get(server_fn).post(server_fn))
         .leptos_routes_with_handler(routes, get(page))
         .fallback_service(ServeDir::new(site_root))
@@ -97,7 +99,10 @@ pub fn router(app: AppState, auth_config: AuthConfig, zone: Tz) -> Router {
             state.clone(),
             auth::authenticate,
         ))
-        .layer(middleware::from_fn(auth::same_origin))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::same_origin,
+        ))
         .layer(middleware::from_fn(auth::security_headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -139,9 +144,39 @@ fn request_context(
     }
 }
 
-async fn server_fn(State(state): State<ServerState>, request: Request<Body>) -> impl IntoResponse {
+/// Runs a server function. Arguments that do not parse are the caller's
+/// fault: 400 with the reason, not the framework's 500.
+async fn server_fn(State(state): State<ServerState>, request: Request<Body>) -> Response {
     let context = request_context(&state, &request);
-    handle_server_fns_with_context(context, request).await
+    let response = handle_server_fns_with_context(context, request)
+        .await
+        .into_response();
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "something went wrong").into_response();
+    };
+    match String::from_utf8_lossy(&bytes).split_once('|') {
+        Some(("Args" | "MissingArg" | "Deserialization", why)) => (
+            StatusCode::BAD_REQUEST,
+            format!("the request's arguments could not be read: {why}"),
+        )
+            .into_response(),
+        _ => Response::from_parts(parts, Body::from(bytes)),
+    }
+}
+
+/// Anything under the token API that is not one of its routes: a plain
+/// 404, before the server-function dispatcher (whose own error text is
+/// not for anonymous callers).
+async fn no_token_route() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        Json(serde_json::json!({ "error": "no such API route" })),
+    )
+        .into_response()
 }
 
 /// Renders a page in its route's SSR mode: data pages render whole

@@ -3,7 +3,9 @@
 //! The file is streamed to a temporary file as it arrives (so any size
 //! goes through in bounded memory), imported exactly as `uptake import`
 //! would, and removed. The page is shown again with the import's rejected
-//! rows, or with the reason the file was refused.
+//! rows, or with the reason the file was refused. The page reads that
+//! reason from the store, by the import's id: the URL carries only ids and
+//! fixed codes, never text to show.
 
 use std::path::PathBuf;
 
@@ -34,19 +36,27 @@ impl Drop for Spool {
     }
 }
 
-fn back(error: Option<&str>, import: Option<i32>) -> Response {
-    let mut query = url::form_urlencoded::Serializer::new(String::new());
-    if let Some(e) = error {
-        query.append_pair("error", e);
-    }
-    if let Some(id) = import {
-        query.append_pair("import", &id.to_string());
-    }
-    let query = query.finish();
-    let to = if query.is_empty() {
-        "/data".to_owned()
-    } else {
-        format!("/data?{query}")
+/// Where the upload sends the browser back to: the data page, with what
+/// became of the upload.
+enum Back {
+    /// Imported; any rejected rows are listed by the import's id.
+    Imported(Option<i32>),
+    /// Refused whole: the reason is stored with the import's id.
+    Refused(i32),
+    /// The form could not be read or lacked a kind or a file
+    /// (`?error=form`).
+    Form,
+    /// The file could not be received or stored (`?error=upload`).
+    Upload,
+}
+
+fn back(to: Back) -> Response {
+    let to = match to {
+        Back::Imported(None) => "/data".to_owned(),
+        Back::Imported(Some(id)) => format!("/data?import={id}"),
+        Back::Refused(id) => format!("/data?refused={id}"),
+        Back::Form => "/data?error=form".to_owned(),
+        Back::Upload => "/data?error=upload".to_owned(),
     };
     Redirect::to(&to).into_response()
 }
@@ -67,19 +77,25 @@ pub async fn upload(
         let field = match form.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(e) => return back(Some(&format!("the upload broke off: {e}")), None),
+            Err(e) => {
+                tracing::warn!(error = %e, "an upload broke off");
+                return back(Back::Upload);
+            }
         };
         let name = field.name().unwrap_or_default().to_owned();
         if name == "file" {
             let file_name = field.file_name().unwrap_or("upload").to_owned();
             match spool(field).await {
                 Ok(path) => file = Some((file_name, path)),
-                Err(e) => return back(Some(&e), None),
+                Err(e) => {
+                    tracing::warn!(error = %e, "an upload could not be received");
+                    return back(Back::Upload);
+                }
             }
             continue;
         }
         let Ok(text) = field.text().await else {
-            return back(Some("the form could not be read"), None);
+            return back(Back::Form);
         };
         let date = |t: &str| {
             (!t.is_empty())
@@ -94,7 +110,7 @@ pub async fn upload(
         }
     }
     let (Some(kind), Some((file_name, spooled))) = (kind, file) else {
-        return back(Some("choose a kind and a file to import"), None);
+        return back(Back::Form);
     };
     let options = ImportOptions {
         effective: effective.unwrap_or_else(|| Utc::now().date_naive()),
@@ -105,10 +121,8 @@ pub async fn upload(
     let input = match opened {
         Ok(f) => std::io::BufReader::with_capacity(1 << 20, f),
         Err(e) => {
-            return back(
-                Some(&format!("the upload could not be read back: {e}")),
-                None,
-            );
+            tracing::warn!(error = %e, "an upload could not be read back");
+            return back(Back::Upload);
         }
     };
     let name = format!("upload: {file_name}");
@@ -122,8 +136,24 @@ pub async fn upload(
     )
     .await
     {
-        Ok(report) => back(None, (!report.rejects.is_empty()).then_some(report.id)),
-        Err(e) => back(Some(&format!("{e:#}")), None),
+        Ok(report) => back(Back::Imported(
+            (!report.rejects.is_empty()).then_some(report.id),
+        )),
+        Err(e) => {
+            let reason = format!("{e:#}");
+            match state
+                .app
+                .store
+                .record_refused_import(&name, kind.key(), &reason)
+                .await
+            {
+                Ok(id) => back(Back::Refused(id)),
+                Err(store) => {
+                    tracing::error!(error = %store, refused = reason, "recording a refused upload failed");
+                    back(Back::Upload)
+                }
+            }
+        }
     }
 }
 

@@ -17,7 +17,10 @@ use domain::{
 };
 use leptos::server_fn::axum::server_fn_paths;
 use leptos_axum::generate_route_list;
-use server::{auth::AuthConfig, routes::REST_ROUTES};
+use server::{
+    auth::{AuthConfig, DEVICE_COOKIE},
+    routes::REST_ROUTES,
+};
 use store::testing;
 use support::{TestApp, session_cookie};
 
@@ -118,6 +121,43 @@ async fn every_route_turns_away_anonymous_callers() {
     // Static files stay open, so the sign-in page can load its script.
     let reply = app.call("GET", "/favicon.svg", None, None).await;
     assert_ne!(reply.status, StatusCode::SEE_OTHER);
+    // The token API's unknown paths are a plain 404, never the server
+    // function dispatcher's own text.
+    for path in ["/api/v1/", "/api/v1/nothing", "/api/v1/get_overview"] {
+        let reply = app.call("GET", path, None, None).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(
+            !reply.body.to_lowercase().contains("server fn"),
+            "{path}: {}",
+            reply.body
+        );
+        assert!(!reply.body.contains("function"), "{path}: {}", reply.body);
+    }
+}
+
+/// Arguments that do not parse are the caller's fault: 400, with no
+/// framework prefix, not 500.
+#[tokio::test]
+async fn bad_query_arguments_answer_400() {
+    let app = TestApp::demo(
+        testing::sqlite().await.expect("database"),
+        AuthConfig::default(),
+    )
+    .await;
+    let cookie = app.sign_in(ADMIN).await;
+    for query in [
+        "/api/overview?unit=C01&as_of=not-a-day",
+        "/api/bands?unit=C01&subject=all&as_of=2026-13-45",
+    ] {
+        let reply = app.get(query, &cookie).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{query}: {}",
+            reply.body
+        );
+        assert!(!reply.body.starts_with("Args|"), "{}", reply.body);
+    }
 }
 
 /// Each server function must either refuse a unit outside the caller's
@@ -324,9 +364,12 @@ async fn sign_in_fails_plainly_is_throttled_and_is_audited() {
         Some("/login?error=failed"),
         "the same answer"
     );
+    // Refusals from one address are folded per kind and window: the first
+    // is written in full, the second only counted (finding 2).
     let log = app.store.audit_log(2).await.expect("log");
     assert_eq!(log[0].action, "sign_in_failed");
-    assert_eq!(log[1].action, "sign_in_failed");
+    assert_eq!(log[0].actor, VIEWER);
+    assert_ne!(log[1].action, "sign_in_failed");
 
     for _ in 0..4 {
         app.sign_in_with(VIEWER, "still wrong", None).await;
@@ -389,6 +432,7 @@ async fn sessions_rotate_at_sign_in_end_at_sign_out_and_expire() {
         session: SessionPolicy {
             idle: Duration::seconds(2),
             absolute: Duration::hours(1),
+            per_account: 3,
         },
         ..AuthConfig::default()
     };
@@ -437,6 +481,20 @@ async fn sessions_rotate_at_sign_in_end_at_sign_out_and_expire() {
         StatusCode::UNAUTHORIZED
     );
 
+    // An account holds at most `per_account` sessions: a fourth sign-in
+    // ends the least recently used (finding: unlimited sessions).
+    let mut cookies = Vec::new();
+    for _ in 0..4 {
+        cookies.push(app.sign_in(VIEWER).await);
+    }
+    assert_eq!(
+        app.get("/api/me", &cookies[0]).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    for c in &cookies[1..] {
+        assert_eq!(app.get("/api/me", c).await.status, StatusCode::OK);
+    }
+
     // Behind an HTTPS proxy the cookie is Secure.
     let request = axum::http::Request::builder()
         .method("POST")
@@ -452,10 +510,33 @@ async fn sessions_rotate_at_sign_in_end_at_sign_out_and_expire() {
         )))
         .expect("request");
     let secure = app.send(request).await;
+    let set = secure.header("set-cookie").expect("a session cookie");
     assert!(
-        secure
-            .header("set-cookie")
-            .is_some_and(|c| c.contains("; Secure"))
+        set.starts_with("__Host-uptake_session=")
+            && set.contains("; Secure")
+            && set.contains("Path=/;"),
+        "{set}"
+    );
+    // Over HTTPS only the `__Host-` cookie opens a session.
+    let id = set.split(';').next().expect("pair");
+    let over_https = |cookie: String| {
+        axum::http::Request::builder()
+            .uri("/api/me")
+            .header("host", support::HOST)
+            .header("x-forwarded-proto", "https")
+            .header("cookie", cookie)
+            .body(axum::body::Body::empty())
+            .expect("request")
+    };
+    assert_eq!(
+        app.send(over_https(id.to_owned())).await.status,
+        StatusCode::OK
+    );
+    let plain = id.replacen("__Host-", "", 1);
+    assert_eq!(
+        app.send(over_https(plain)).await.status,
+        StatusCode::UNAUTHORIZED,
+        "a cookie without the prefix is not taken over HTTPS"
     );
 }
 
@@ -486,6 +567,8 @@ async fn cross_site_posts_are_refused_and_pages_carry_security_headers() {
     for (origin, site) in [
         ("https://evil.example", None),
         ("", None),
+        // The right host over the wrong scheme is another origin.
+        (&*format!("https://{}", support::HOST), None),
         (&*format!("http://{}", support::HOST), Some("cross-site")),
     ] {
         let reply = app.send(forged(origin, site)).await;
@@ -744,5 +827,208 @@ async fn the_data_page_withholds_person_level_rows_without_the_permission() {
         log[0].detail.contains("unmatched sign-in names"),
         "{}",
         log[0].detail
+    );
+}
+
+/// The `name=value` of the device cookie a successful sign-in sets.
+fn device_cookie(reply: &support::Reply) -> Option<String> {
+    reply
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .find(|pair| pair.starts_with(&format!("{DEVICE_COOKIE}=")))
+        .map(str::to_owned)
+}
+
+/// Security finding 4: five wrong guesses from strangers lock an account,
+/// but not a browser that has signed in to it before (device cookies); a
+/// trusted browser's own wrong guesses lock only itself, and another
+/// account's device cookie vouches for nothing.
+#[tokio::test]
+async fn strangers_cannot_lock_out_a_browser_that_signed_in_before_on_both_backends() {
+    for db in testing::both().await.expect("databases") {
+        let app = TestApp::demo(db, AuthConfig::default()).await;
+        let password = app.password(ADMIN);
+        let first = app.sign_in_with(ADMIN, &password, None).await;
+        assert_eq!(first.header("location"), Some("/"));
+        let device = device_cookie(&first).expect("a device cookie");
+        let set = first
+            .headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(DEVICE_COOKIE))
+            .expect("device cookie")
+            .to_owned();
+        assert!(
+            set.contains("Path=/auth")
+                && set.contains("HttpOnly")
+                && set.contains("SameSite=Strict"),
+            "{set}"
+        );
+        let commander = app
+            .sign_in_with(COMMANDER, &app.password(COMMANDER), None)
+            .await;
+        let other_device = device_cookie(&commander).expect("a device cookie");
+
+        for _ in 0..5 {
+            let wrong = app.sign_in_with(ADMIN, "a stranger's guess", None).await;
+            assert_eq!(wrong.header("location"), Some("/login?error=failed"));
+        }
+        let stranger = app.sign_in_with(ADMIN, &password, None).await;
+        assert_eq!(
+            stranger.header("location"),
+            Some("/login?error=throttled"),
+            "strangers are locked out"
+        );
+        let borrowed = app
+            .sign_in_with(ADMIN, &password, Some(&other_device))
+            .await;
+        assert_eq!(
+            borrowed.header("location"),
+            Some("/login?error=throttled"),
+            "another account's device cookie is no exemption"
+        );
+        let owner = app.sign_in_with(ADMIN, &password, Some(&device)).await;
+        assert_eq!(owner.header("location"), Some("/"), "the owner is not");
+        assert_eq!(
+            device_cookie(&owner).as_deref(),
+            Some(device.as_str()),
+            "the same device cookie, renewed"
+        );
+
+        for _ in 0..5 {
+            let wrong = app
+                .sign_in_with(ADMIN, "the owner's typo", Some(&device))
+                .await;
+            assert_eq!(wrong.header("location"), Some("/login?error=failed"));
+        }
+        let locked = app.sign_in_with(ADMIN, &password, Some(&device)).await;
+        assert_eq!(
+            locked.header("location"),
+            Some("/login?error=throttled"),
+            "a trusted browser's own guesses are limited too"
+        );
+        let guessed = app
+            .sign_in_with(
+                ADMIN,
+                "a forged device",
+                Some(&format!("{DEVICE_COOKIE}=forged")),
+            )
+            .await;
+        assert_eq!(guessed.header("location"), Some("/login?error=throttled"));
+    }
+}
+
+/// Security finding 2: a flood of refused sign-ins from one address writes
+/// its first refusal in full and the rest as one entry with their count
+/// when the window closes, not one entry per request.
+#[tokio::test]
+async fn a_flood_of_refused_sign_ins_is_folded_into_one_entry_on_both_backends() {
+    for db in testing::both().await.expect("databases") {
+        let mut auth = AuthConfig::default();
+        auth.sign_in.per_account = 1000;
+        auth.sign_in.per_address = 1000;
+        auth.sign_in.window = chrono::Duration::seconds(2);
+        let app = TestApp::demo(db, auth).await;
+        let before = app.store.audit_log(i64::MAX).await.expect("log").len();
+        let tries = (0..40).map(|i| {
+            let app = &app;
+            async move {
+                app.sign_in_with(&format!("guess{i}@example.org"), "not the password", None)
+                    .await
+            }
+        });
+        for reply in futures::future::join_all(tries).await {
+            assert_eq!(reply.header("location"), Some("/login?error=failed"));
+        }
+        let log = app.store.audit_log(i64::MAX).await.expect("log");
+        assert_eq!(log.len(), before + 1, "only the first refusal, while open");
+        assert_eq!(log[0].action, "sign_in_failed");
+
+        tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+        let log = app.store.audit_log(i64::MAX).await.expect("log");
+        assert_eq!(log.len(), before + 2, "and the count when it has closed");
+        assert_eq!(log[0].action, "sign_in_refusals_folded");
+        assert!(
+            log[0].detail.starts_with("39 more sign_in_failed"),
+            "{}",
+            log[0].detail
+        );
+
+        // The next window starts afresh, with its first refusal in full.
+        app.sign_in_with("another@example.org", "not the password", None)
+            .await;
+        let log = app.store.audit_log(i64::MAX).await.expect("log");
+        assert_eq!(log.len(), before + 3);
+        assert_eq!(log[0].actor, "another@example.org");
+    }
+}
+
+/// The data page shows no text from its URL: an upload's refusal is stored
+/// with the import and named by its id, and `?error=` takes fixed codes
+/// only (finding: `/data?error=<any text>`).
+#[tokio::test]
+async fn the_data_page_shows_no_text_from_its_url() {
+    let app = TestApp::demo(
+        testing::sqlite().await.expect("database"),
+        AuthConfig::default(),
+    )
+    .await;
+    let cookie = app.sign_in(ADMIN).await;
+    let planted = app
+        .get(
+            "/data?error=Your+account+is+locked%2C+call+0800+000+000",
+            &cookie,
+        )
+        .await;
+    assert_eq!(planted.status, StatusCode::OK);
+    assert!(!planted.body.contains("0800"), "the URL's text is shown");
+
+    let boundary = "uptake-test-boundary";
+    let part = |name: &str, extra: &str, body: &str| {
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"{extra}\r\n\r\n{body}\r\n"
+        )
+    };
+    let form = [
+        part("kind", "", "teams"),
+        part("day", "", ""),
+        part(
+            "file",
+            "; filename=\"teams.csv\"",
+            "User Principal Name,Team Chat Message Count\r\na@b.test,1",
+        ),
+        format!("--{boundary}--\r\n"),
+    ]
+    .concat();
+    let request = axum::http::Request::builder()
+        .method("POST")
+        .uri("/data/upload")
+        .header("host", support::HOST)
+        .header("origin", format!("http://{}", support::HOST))
+        .header("cookie", &cookie)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(axum::body::Body::from(form))
+        .expect("request");
+    let reply = app.send(request).await;
+    let to = reply.header("location").expect("back to the data page");
+    assert!(to.starts_with("/data?refused="), "{to}");
+    let page = app.get(to, &cookie).await;
+    assert!(
+        page.body.contains("upload: teams.csv was refused") && page.body.contains("report day"),
+        "the stored reason is shown"
+    );
+    assert!(page.body.contains("Refused whole"));
+    let form_error = app.get("/data?error=form", &cookie).await;
+    assert!(
+        form_error
+            .body
+            .contains("Choose a kind and a file to import.")
     );
 }

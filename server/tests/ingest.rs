@@ -1577,6 +1577,25 @@ async fn one_graph_file_never_moves_the_whole_source_to_complete() {
             testing::activity(&store).await.expect("activity").len(),
             stored
         );
+
+        // Activity for a Microsoft 365 tool in a generic file is counted,
+        // but only report days say Microsoft 365 is complete.
+        let generic = format!("tool,user,day,actions\nTeams,{},2026-03-29,3\n", users[0]);
+        import_text(&store, Kind::Activity, generic.as_bytes(), None)
+            .await
+            .expect("generic activity");
+        assert_eq!(
+            m365_state(&store).await.complete_through,
+            Some(day("2026-03-24"))
+        );
+        assert_eq!(
+            store
+                .overview(&viewer, &grant, None)
+                .await
+                .expect("overview")
+                .as_of,
+            day("2026-03-24")
+        );
     }
 }
 

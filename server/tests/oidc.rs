@@ -346,15 +346,27 @@ async fn entra_id_signs_in_local_accounts_and_mapped_groups_and_refuses_the_rest
 #[tokio::test]
 async fn spoiled_id_tokens_are_refused_with_the_reason_audited() {
     let (app, provider) = app_with_entra().await;
-    for (spoil, reason) in [
+    for (i, (spoil, reason)) in [
         (Spoil::WrongAudience, "meant for another application"),
         (Spoil::WrongIssuer, "comes from another issuer"),
         (Spoil::BadSignature, "signature does not verify"),
         (Spoil::Expired, "has expired"),
         (Spoil::WrongNonce, "nonce"),
-    ] {
+    ]
+    .into_iter()
+    .enumerate()
+    {
         as_user(&provider, "commander@uptake.demo", &[], spoil);
-        let reply = app.call("GET", &to_callback(&app).await, None, None).await;
+        // Each from its own address: refusals from one address are folded
+        // into one entry per window (security finding 2).
+        let address = std::net::SocketAddr::from(([10, 0, 0, i as u8 + 1], 40000));
+        let request = axum::http::Request::builder()
+            .uri(to_callback(&app).await)
+            .header("host", support::HOST)
+            .extension(axum::extract::ConnectInfo(address))
+            .body(axum::body::Body::empty())
+            .expect("request");
+        let reply = app.send(request).await;
         assert_eq!(
             reply.header("location"),
             Some("/login?error=entra"),

@@ -1,7 +1,7 @@
 //! Accounts, sessions, sign-in throttling, the audit log, and the unit
 //! paths that scope checks read.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use domain::{
     access::{
         Account, AuditRecord, GroupMapping, Role, ScopeUnit, SessionPolicy, UnitPath, Viewer,
@@ -15,6 +15,38 @@ use crate::{
     error::{Result, StoreError},
     meta::note_request_version,
 };
+
+/// Within a transaction: writes each closed window of sign-in refusals
+/// that folded more than its first refusal as one audit entry with the
+/// count, and deletes the closed windows.
+macro_rules! close_windows {
+    ($tx:expr, $now:expr) => {{
+        let closed: Vec<(String, String, DateTime<Utc>, DateTime<Utc>, i32)> = sqlx::query_as(
+            "DELETE FROM refusal_tally WHERE closes_at <= $1 \
+             RETURNING address, action, window_start, last_at, refusals",
+        )
+        .bind($now)
+        .fetch_all(&mut *$tx)
+        .await?;
+        for (address, action, start, last, refusals) in closed.into_iter().filter(|c| c.4 > 1) {
+            let detail = format!(
+                "{} more {action} from this address between {} and {} UTC (the first is logged in full)",
+                refusals - 1,
+                start.format("%d %b %Y %H:%M:%S"),
+                last.format("%H:%M:%S"),
+            );
+            sqlx::query(
+                "INSERT INTO audit_log (at, account_id, actor, action, detail, scope, address) \
+                 VALUES ($1, NULL, 'sign-in', 'sign_in_refusals_folded', $2, '', NULLIF($3, 'unknown'))",
+            )
+            .bind($now)
+            .bind(detail)
+            .bind(address)
+            .execute(&mut *$tx)
+            .await?;
+        }
+    }};
+}
 
 /// An account to create. Usernames are sign-in names and are kept in lower
 /// case, so matching is case-insensitive.
@@ -233,7 +265,8 @@ impl Store {
     }
 
     /// Starts a session. The caller hands over only the hash of the id it
-    /// gave the browser.
+    /// gave the browser. Beyond `policy.per_account` live sessions, the
+    /// account's least recently used ones end, in the same transaction.
     pub async fn create_session(
         &self,
         id_hash: &str,
@@ -242,11 +275,22 @@ impl Store {
         address: Option<&str>,
     ) -> Result<()> {
         let now = Utc::now();
-        on_db!(&self.db, pool => sqlx::query(
-            "INSERT INTO session (id_hash, account_id, created_at, last_seen_at, expires_at, address) \
-             VALUES ($1, $2, $3, $3, $4, $5)")
-            .bind(id_hash).bind(account_id(account)?).bind(now).bind(now + policy.absolute).bind(address)
-            .execute(pool).await.map(|_| ())?);
+        let account = account_id(account)?;
+        on_db!(&self.db, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO session (id_hash, account_id, created_at, last_seen_at, expires_at, address) \
+                 VALUES ($1, $2, $3, $3, $4, $5)")
+                .bind(id_hash).bind(account).bind(now).bind(now + policy.absolute).bind(address)
+                .execute(&mut *tx).await?;
+            sqlx::query(
+                "DELETE FROM session WHERE account_id = $1 AND id_hash NOT IN \
+                 (SELECT id_hash FROM session WHERE account_id = $1 \
+                  ORDER BY last_seen_at DESC, created_at DESC LIMIT $2)")
+                .bind(account).bind(i64::from(policy.per_account))
+                .execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
         Ok(())
     }
 
@@ -329,6 +373,37 @@ impl Store {
         Ok(reserved.is_some())
     }
 
+    /// Records a browser that has just signed in to an account, by its
+    /// device cookie's hash.
+    pub async fn trust_device(&self, token_hash: &str, account: i64) -> Result<()> {
+        let now = Utc::now();
+        on_db!(&self.db, pool => sqlx::query(
+            "INSERT INTO trusted_device (token_hash, account_id, created_at, last_used_at) \
+             VALUES ($1, $2, $3, $3) \
+             ON CONFLICT (token_hash) DO UPDATE SET last_used_at = excluded.last_used_at \
+             WHERE trusted_device.account_id = excluded.account_id")
+            .bind(token_hash).bind(account_id(account)?).bind(now)
+            .execute(pool).await.map(|_| ())?);
+        Ok(())
+    }
+
+    /// Whether a device cookie's hash vouches for this account: issued to
+    /// it, and used within `since` (a device unused that long is a
+    /// stranger again).
+    pub async fn device_trusted(
+        &self,
+        token_hash: &str,
+        account: i64,
+        since: DateTime<Utc>,
+    ) -> Result<bool> {
+        let found: Option<i32> = on_db!(&self.db, pool => sqlx::query_scalar(
+            "SELECT account_id FROM trusted_device \
+             WHERE token_hash = $1 AND account_id = $2 AND last_used_at >= $3")
+            .bind(token_hash).bind(account_id(account)?).bind(since)
+            .fetch_optional(pool).await?);
+        Ok(found.is_some())
+    }
+
     pub async fn clear_sign_in_failures(&self, key: &str) -> Result<()> {
         on_db!(&self.db, pool => sqlx::query("DELETE FROM login_attempt WHERE key = $1")
             .bind(key).execute(pool).await.map(|_| ())?);
@@ -347,8 +422,57 @@ impl Store {
         Ok(())
     }
 
-    /// The newest entries first, up to `limit`.
+    /// Audits a refusal to sign in, folded per address, action and window:
+    /// the first refusal of a kind from an address in `window` is written
+    /// in full, later
+    /// ones are only counted, and the count is written as one entry when
+    /// the window has closed (see [`Self::close_refusal_windows`]). One
+    /// transaction, so parallel refusals write one full entry between them.
+    pub async fn audit_refusal(&self, entry: &AuditEntry<'_>, window: Duration) -> Result<()> {
+        let now = Utc::now();
+        let address = entry.address.unwrap_or("unknown");
+        let account = entry.account.map(account_id).transpose()?;
+        on_db!(&self.db, pool => {
+            let mut tx = pool.begin().await?;
+            close_windows!(tx, now);
+            let refusals: i32 = sqlx::query_scalar(
+                "INSERT INTO refusal_tally (address, action, window_start, closes_at, last_at, refusals) \
+                 VALUES ($1, $2, $3, $4, $3, 1) \
+                 ON CONFLICT (address, action) DO UPDATE SET refusals = refusal_tally.refusals + 1, \
+                   last_at = excluded.last_at \
+                 RETURNING refusals")
+                .bind(address).bind(entry.action).bind(now).bind(now + window)
+                .fetch_one(&mut *tx).await?;
+            if refusals == 1 {
+                sqlx::query(
+                    "INSERT INTO audit_log (at, account_id, actor, action, detail, scope, address) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                    .bind(now).bind(account).bind(entry.actor).bind(entry.action)
+                    .bind(entry.detail).bind(entry.scope).bind(entry.address)
+                    .execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Writes the count of every closed window of refusals as one audit
+    /// entry (where more than its first refusal was folded into it), and
+    /// forgets the window.
+    async fn close_refusal_windows(&self) -> Result<()> {
+        let now = Utc::now();
+        on_db!(&self.db, pool => {
+            let mut tx = pool.begin().await?;
+            close_windows!(tx, now);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The newest entries first, up to `limit`, with every closed window of
+    /// sign-in refusals written first (so every reader sees them).
     pub async fn audit_log(&self, limit: i64) -> Result<Vec<AuditRecord>> {
+        self.close_refusal_windows().await?;
         type Row = (
             i32,
             DateTime<Utc>,

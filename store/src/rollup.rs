@@ -316,10 +316,7 @@ impl Store {
         let mut saved = Ok(());
         while let Some((month, counts, details)) = rx.recv().await {
             written += counts.len();
-            saved = self.save_blocks(Table::Counts, month, &counts).await;
-            if saved.is_ok() {
-                saved = self.save_blocks(Table::Detail, month, &details).await;
-            }
+            saved = self.save_month(month, &counts, &details).await;
             if saved.is_err() {
                 break;
             }
@@ -382,42 +379,55 @@ impl Store {
             .bind(date_of(month)).fetch_all(pool).await?))
     }
 
-    async fn save_blocks(&self, table: Table, month: DayNum, blocks: &[StoredBlock]) -> Result<()> {
+    /// Writes one month's count and detail blocks in one transaction, so a
+    /// reader sees the month before or after, never half of it.
+    async fn save_month(
+        &self,
+        month: DayNum,
+        counts: &[StoredBlock],
+        details: &[StoredBlock],
+    ) -> Result<()> {
         let month = date_of(month);
-        let name = table.name();
         const CONFLICT: &str =
             " ON CONFLICT (node_id, subject, month) DO UPDATE SET cells = excluded.cells";
+        let tables = [(Table::Counts, counts), (Table::Detail, details)];
         match &self.db {
             Db::Sqlite(pool) => {
                 let mut tx = pool.begin().await?;
-                for chunk in blocks.chunks(BLOCKS_PER_STATEMENT) {
-                    let mut q = QueryBuilder::new(format!(
-                        "INSERT INTO {name} (node_id, subject, month, cells) "
-                    ));
-                    q.push_values(chunk, |mut b, (node, subject, cells)| {
-                        b.push_bind(node)
-                            .push_bind(subject)
-                            .push_bind(month)
-                            .push_bind(cells);
-                    });
-                    q.push(CONFLICT);
-                    q.build().execute(&mut *tx).await?;
+                for (table, blocks) in tables {
+                    for chunk in blocks.chunks(BLOCKS_PER_STATEMENT) {
+                        let mut q = QueryBuilder::new(format!(
+                            "INSERT INTO {} (node_id, subject, month, cells) ",
+                            table.name()
+                        ));
+                        q.push_values(chunk, |mut b, (node, subject, cells)| {
+                            b.push_bind(node)
+                                .push_bind(subject)
+                                .push_bind(month)
+                                .push_bind(cells);
+                        });
+                        q.push(CONFLICT);
+                        q.build().execute(&mut *tx).await?;
+                    }
                 }
                 tx.commit().await?;
             }
             Db::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
-                for chunk in blocks.chunks(BLOCKS_PER_STATEMENT * 10) {
-                    sqlx::query(&format!(
-                        "INSERT INTO {name} (node_id, subject, month, cells) \
-                         SELECT n, s, $3, c FROM UNNEST($1::int4[], $2::text[], $4::bytea[]) AS x(n, s, c){CONFLICT}"
-                    ))
-                    .bind(chunk.iter().map(|b| b.0).collect::<Vec<_>>())
-                    .bind(chunk.iter().map(|b| b.1.clone()).collect::<Vec<_>>())
-                    .bind(month)
-                    .bind(chunk.iter().map(|b| b.2.clone()).collect::<Vec<_>>())
-                    .execute(&mut *tx)
-                    .await?;
+                for (table, blocks) in tables {
+                    for chunk in blocks.chunks(BLOCKS_PER_STATEMENT * 10) {
+                        sqlx::query(&format!(
+                            "INSERT INTO {} (node_id, subject, month, cells) \
+                             SELECT n, s, $3, c FROM UNNEST($1::int4[], $2::text[], $4::bytea[]) AS x(n, s, c){CONFLICT}",
+                            table.name()
+                        ))
+                        .bind(chunk.iter().map(|b| b.0).collect::<Vec<_>>())
+                        .bind(chunk.iter().map(|b| b.1.clone()).collect::<Vec<_>>())
+                        .bind(month)
+                        .bind(chunk.iter().map(|b| b.2.clone()).collect::<Vec<_>>())
+                        .execute(&mut *tx)
+                        .await?;
+                    }
                 }
                 tx.commit().await?;
             }

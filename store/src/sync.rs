@@ -252,12 +252,24 @@ impl Store {
     }
 }
 
-type ImportRow = (i32, String, String, i64, i64, DateTime<Utc>);
+impl Store {
+    /// Records a file refused whole, with the reason, so the data page can
+    /// say why by the import's id.
+    pub async fn record_refused_import(&self, file: &str, kind: &str, reason: &str) -> Result<i32> {
+        let id = on_db!(&self.db, pool => sqlx::query_scalar(
+            "INSERT INTO import (file_name, kind, created_at, refused) VALUES ($1, $2, $3, $4) RETURNING id")
+            .bind(file).bind(kind).bind(chrono::Utc::now()).bind(reason)
+            .fetch_one(pool).await?);
+        Ok(id)
+    }
+}
+
+type ImportRow = (i32, String, String, i64, i64, DateTime<Utc>, Option<String>);
 
 const IMPORT_SELECT: &str =
-    "SELECT id, file_name, kind, rows_accepted, rows_rejected, created_at FROM import";
+    "SELECT id, file_name, kind, rows_accepted, rows_rejected, created_at, refused FROM import";
 
-fn import_of((id, file, kind, accepted, rejected, at): ImportRow) -> ImportSummary {
+fn import_of((id, file, kind, accepted, rejected, at, refused): ImportRow) -> ImportSummary {
     ImportSummary {
         id,
         file,
@@ -265,6 +277,7 @@ fn import_of((id, file, kind, accepted, rejected, at): ImportRow) -> ImportSumma
         accepted,
         rejected,
         at,
+        refused,
     }
 }
 

@@ -42,8 +42,32 @@ pub fn DataPage() -> impl IntoView {
             .get("import")
             .and_then(|s| s.parse::<i32>().ok())
     };
-    let error = move || query.read().get("error");
+    // The URL names what became of an upload by a fixed code or an
+    // import's id; the words come from here or from the store, never from
+    // the URL, so no link can put its own text on this page.
+    let refused = move || {
+        query
+            .read()
+            .get("refused")
+            .and_then(|s| s.parse::<i32>().ok())
+    };
+    let error = move || match query.read().get("error").as_deref() {
+        Some("form") => Some("Choose a kind and a file to import.".to_owned()),
+        Some("upload") => Some(
+            "The file did not arrive whole, or could not be stored; try the upload again."
+                .to_owned(),
+        ),
+        _ => None,
+    };
     let health = Resource::new(|| (), |()| get_data_health());
+    let refusal = move || {
+        let id = refused()?;
+        let health = health.get()?.ok()?;
+        let import = health.imports.into_iter().find(|i| i.id == id)?;
+        import
+            .refused
+            .map(|why| format!("{} was refused: {why}", import.file))
+    };
     let rejects = Resource::new(import, |id| async move {
         match id {
             Some(id) => get_import_rejects(id).await.map(Some),
@@ -64,6 +88,7 @@ pub fn DataPage() -> impl IntoView {
             </header>
             {move || error().map(|e| view! { <p class="error" role="alert" data-testid="upload-error">{e}</p> })}
             <Suspense fallback=|| view! { <p class="loading">"Loading data health…"</p> }>
+                {move || refusal().map(|e| view! { <p class="error" role="alert" data-testid="upload-error">{e}</p> })}
                 {move || rejects.get().map(|r| match r {
                     Ok(Some(rejects)) => view! { <RejectTable rejects=rejects/> }.into_any(),
                     Ok(None) => ().into_any(),
@@ -144,6 +169,12 @@ fn HealthTables(health: DataHealth, admin: bool) -> impl IntoView {
                     let href = format!("/data?import={}", i.id);
                     Some(view! { <a href=href>{format!("{} rejected", i.rejected)}</a> }.into_any())
                 }
+            };
+            let rejected = match &i.refused {
+                Some(why) => {
+                    Some(view! { <span title=why.clone()>"Refused whole"</span> }.into_any())
+                }
+                None => rejected,
             };
             view! {
                 <tr>

@@ -140,6 +140,7 @@ fn sessions_end_when_idle_or_too_old() {
     let policy = SessionPolicy {
         idle: Duration::minutes(30),
         absolute: Duration::hours(8),
+        per_account: 10,
     };
     let t = |h: u32, m: u32| {
         Utc.with_ymd_and_hms(2026, 11, 25, h, m, 0)

@@ -10,7 +10,7 @@ use axum::{
 use chrono::{Duration, Utc};
 use domain::access::map_groups;
 use serde::Deserialize;
-use store::NewAccount;
+use store::{AuditEntry, NewAccount};
 
 use super::{
     ClientAddress, Outcome, audit_refusal, back_to_sign_in, finish_sign_in, start_session,
@@ -76,7 +76,7 @@ async fn try_callback(
 ) -> anyhow::Result<Outcome> {
     let store = &state.app.store;
     let refuse = |why: String| async move {
-        audit_refusal(store, "entra id", "sign_in_failed", &why, None, address).await?;
+        audit_refusal(state, "entra id", "sign_in_failed", &why, None, address).await?;
         anyhow::Ok(Outcome::Refused("entra"))
     };
     let Some(oidc) = state.auth.oidc.clone() else {
@@ -104,7 +104,7 @@ async fn try_callback(
     match store.credentials(&username).await? {
         Some(c) if c.disabled => {
             audit_refusal(
-                store,
+                state,
                 &username,
                 "sign_in_failed",
                 "account disabled",
@@ -121,7 +121,7 @@ async fn try_callback(
                 Ok(a) => a,
                 Err(denied) => {
                     audit_refusal(
-                        store,
+                        state,
                         &username,
                         "sign_in_failed",
                         &denied.to_string(),
@@ -149,15 +149,16 @@ async fn try_callback(
                 access.role.key(),
                 access.scope.join(" ")
             );
-            audit_refusal(
-                store,
-                &username,
-                "account_created",
-                &detail,
-                Some(account),
-                address,
-            )
-            .await?;
+            store
+                .audit(&AuditEntry {
+                    account: Some(account),
+                    actor: &username,
+                    action: "account_created",
+                    detail: &detail,
+                    scope: "",
+                    address,
+                })
+                .await?;
             start_session(state, account, &username, "entra id", address).await
         }
     }

@@ -55,6 +55,43 @@ pub enum Identity {
     Unmatched,
 }
 
+/// Parses the domain aliases setting: comma-separated `old=new` pairs of
+/// domains (`oldforce.pnn.police.uk=force.police.uk`), lower-cased. One
+/// rule for the command that sets it and the resolver that reads it; a bad
+/// pair is named, never dropped.
+pub fn domain_aliases(text: &str) -> Result<Vec<(String, String)>, String> {
+    let domain = |d: &str, pair: &str| -> Result<String, String> {
+        let d = d.trim().to_lowercase();
+        let ok = d.contains('.')
+            && !d.starts_with('.')
+            && !d.ends_with('.')
+            && d.chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
+        if ok {
+            Ok(d)
+        } else {
+            Err(format!(
+                "domain alias '{pair}': '{}' is not a domain (like force.police.uk)",
+                d
+            ))
+        }
+    };
+    text.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (from, to) = pair.split_once('=').ok_or_else(|| {
+                format!("domain alias '{pair}' is not an old=new pair of domains")
+            })?;
+            let (from, to) = (domain(from, pair)?, domain(to, pair)?);
+            if from == to {
+                return Err(format!("domain alias '{pair}' names the same domain twice"));
+            }
+            Ok((from, to))
+        })
+        .collect()
+}
+
 /// Matches telemetry sign-in names to staff, case-insensitively.
 #[derive(Debug, Clone, Default)]
 pub struct IdentityResolver {
@@ -398,6 +435,26 @@ mod tests {
             .with_domain_alias("oldforce.pnn.police.uk", "force.police.uk")
             .with_external_domain("cps.gov.uk")
             .with_service_account("svc-backup@force.police.uk")
+    }
+
+    #[test]
+    fn domain_aliases_are_pairs_of_domains_and_a_bad_one_is_named() {
+        assert_eq!(
+            domain_aliases(" Old.Police.UK = force.police.uk , a.uk=b.uk,"),
+            Ok(vec![
+                ("old.police.uk".to_owned(), "force.police.uk".to_owned()),
+                ("a.uk".to_owned(), "b.uk".to_owned()),
+            ])
+        );
+        assert_eq!(domain_aliases(""), Ok(vec![]));
+        let missing = domain_aliases("a.uk=b.uk,force.police.uk").expect_err("not a pair");
+        assert!(
+            missing.contains("'force.police.uk' is not an old=new pair"),
+            "{missing}"
+        );
+        let bad = domain_aliases("a.uk=someone@b.uk").expect_err("not a domain");
+        assert!(bad.contains("'someone@b.uk' is not a domain"), "{bad}");
+        assert!(domain_aliases("a.uk=A.uk").is_err());
     }
 
     #[test]

@@ -254,9 +254,41 @@ fn mask_of(indices: impl IntoIterator<Item = usize>) -> u64 {
     indices.into_iter().fold(0, |m, i| m | (1u64 << i))
 }
 
+/// The one rule for a tool's name, wherever a tool is registered: trimmed,
+/// 1 to 64 characters of letters, digits, spaces, '-', '_' or '.'.
+pub fn tool_name(raw: &str) -> Result<&str, String> {
+    let name = raw.trim();
+    if name.is_empty() || name.chars().count() > 64 {
+        return Err("a tool name must be 1 to 64 characters".to_owned());
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_alphanumeric() || " -_.".contains(c))
+    {
+        return Err(format!(
+            "'{name}' is not a tool name: use letters, digits, spaces, '-', '_' or '.'"
+        ));
+    }
+    Ok(name)
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn a_tool_name_is_one_rule_wherever_it_is_registered() {
+        assert_eq!(tool_name("  Zoom Rooms "), Ok("Zoom Rooms"));
+        assert_eq!(tool_name("box.v2_beta-1"), Ok("box.v2_beta-1"));
+        assert!(tool_name("   ").is_err());
+        assert!(tool_name(&"x".repeat(65)).is_err());
+        assert!(tool_name(&"é".repeat(64)).is_ok(), "characters, not bytes");
+        assert!(
+            tool_name("<b>Zoom</b>")
+                .expect_err("markup")
+                .contains("letters, digits")
+        );
+    }
 
     /// Box = {Box}; Microsoft 365 = {Teams, OneDrive, SharePoint, Exchange}.
     pub(crate) fn force_catalog() -> Catalog {

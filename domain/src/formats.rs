@@ -59,6 +59,155 @@ pub struct GenericActivity {
     pub actions: i64,
 }
 
+/// What a file import can be: the one list the command line
+/// (`uptake import KIND FILE`) and the data page's upload both offer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportKind {
+    /// The generic activity.csv: tool,user,day,actions.
+    Activity,
+    /// A Box events export in JSON: one entry per line, an array, or saved
+    /// API pages.
+    BoxJson,
+    /// A Box events export in CSV.
+    BoxCsv,
+    /// Graph's Teams user activity detail for one day (needs its day).
+    Teams,
+    /// Graph's OneDrive activity detail for one day (needs its day).
+    Onedrive,
+    /// Graph's SharePoint activity detail for one day (needs its day).
+    Sharepoint,
+    /// Graph's email activity detail for one day (needs its day).
+    Exchange,
+    /// Graph's Microsoft 365 active users (licences and last activity per
+    /// tool); the day is its Report Refresh Date, or the one given.
+    M365Licences,
+    /// roster.csv: staff and their units.
+    Roster,
+    /// units.csv: the org tree.
+    Units,
+}
+
+impl ImportKind {
+    /// Every kind, in the order the upload form offers them.
+    pub const ALL: [ImportKind; 10] = [
+        ImportKind::Activity,
+        ImportKind::BoxJson,
+        ImportKind::BoxCsv,
+        ImportKind::Teams,
+        ImportKind::Onedrive,
+        ImportKind::Sharepoint,
+        ImportKind::Exchange,
+        ImportKind::M365Licences,
+        ImportKind::Roster,
+        ImportKind::Units,
+    ];
+
+    /// The name `uptake import` and the upload form use.
+    pub fn key(self) -> &'static str {
+        match self {
+            ImportKind::Activity => "activity",
+            ImportKind::BoxJson => "box-json",
+            ImportKind::BoxCsv => "box-csv",
+            ImportKind::Teams => "teams",
+            ImportKind::Onedrive => "onedrive",
+            ImportKind::Sharepoint => "sharepoint",
+            ImportKind::Exchange => "exchange",
+            ImportKind::M365Licences => "m365-licences",
+            ImportKind::Roster => "roster",
+            ImportKind::Units => "units",
+        }
+    }
+
+    /// How the upload form names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            ImportKind::Activity => "Generic activity CSV (tool,user,day,actions)",
+            ImportKind::BoxJson => "Box events export, JSON",
+            ImportKind::BoxCsv => "Box events export, CSV",
+            ImportKind::Teams => "Graph Teams user activity, one day",
+            ImportKind::Onedrive => "Graph OneDrive activity, one day",
+            ImportKind::Sharepoint => "Graph SharePoint activity, one day",
+            ImportKind::Exchange => "Graph email activity, one day",
+            ImportKind::M365Licences => "Graph Microsoft 365 active users (licences)",
+            ImportKind::Roster => "Roster (roster.csv)",
+            ImportKind::Units => "Org tree (units.csv)",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.key() == key)
+    }
+
+    /// The Graph detail report a one-day file holds.
+    pub fn report(self) -> Option<crate::graph::Report> {
+        use crate::graph::Report;
+        match self {
+            ImportKind::Teams => Some(Report::Teams),
+            ImportKind::Onedrive => Some(Report::OneDrive),
+            ImportKind::Sharepoint => Some(Report::SharePoint),
+            ImportKind::Exchange => Some(Report::Exchange),
+            _ => None,
+        }
+    }
+}
+
+impl GenericActivity {
+    /// The one rule for a generic activity record, whether it came as a
+    /// CSV row or a pushed line: tool and user trimmed and not empty, the
+    /// day a calendar date, and actions not below zero.
+    pub fn new(tool: &str, user: &str, day: &str, actions: i64) -> Result<Self, String> {
+        let tool = required(tool.trim(), "tool")?.to_owned();
+        let user = required(user.trim(), "user")?.to_owned();
+        let day = date(day.trim(), "day")?;
+        if actions < 0 {
+            return Err(format!("actions {actions} is negative"));
+        }
+        Ok(Self {
+            tool,
+            user,
+            day,
+            actions,
+        })
+    }
+}
+
+/// Keeps the units of a units file whose parent is known (already stored,
+/// or a kept unit of the same file) and turns the rest away with a reason,
+/// each with its tag (its line, say): one bad parent never aborts the
+/// file, and a unit under a turned-away unit is turned away too.
+pub fn units_with_parents<T>(
+    rows: Vec<(UnitRecord, T)>,
+    stored: &std::collections::HashSet<String>,
+) -> (Vec<UnitRecord>, Vec<(T, String)>) {
+    let mut kept = rows;
+    let mut refused = Vec::new();
+    loop {
+        let known: std::collections::HashSet<String> = stored
+            .iter()
+            .cloned()
+            .chain(kept.iter().map(|(u, _)| u.code.clone()))
+            .collect();
+        let (good, bad): (Vec<_>, Vec<_>) = kept
+            .into_iter()
+            .partition(|(u, _)| u.parent_code.as_deref().is_none_or(|p| known.contains(p)));
+        let done = bad.is_empty();
+        refused.extend(bad.into_iter().map(|(u, tag)| {
+            let parent = u.parent_code.unwrap_or_default();
+            (
+                tag,
+                format!(
+                    "unit {} names parent {parent}, which is not in the unit list",
+                    u.code
+                ),
+            )
+        }));
+        kept = good;
+        if done {
+            return (kept.into_iter().map(|(u, _)| u).collect(), refused);
+        }
+    }
+}
+
 /// A column a reader looks for: the names it may go by (matched without
 /// regard to case), and whether a file without it is refused.
 #[derive(Debug, Clone, Copy)]
@@ -372,13 +521,8 @@ pub fn activity<R: Read>(input: R) -> Result<Rows<R, GenericActivity>, FormatErr
         input,
         &required_columns(&["tool", "user", "day", "actions"]),
         |f| {
-            let actions = count(required(f[3], "actions")?, "actions")?;
-            Ok(GenericActivity {
-                tool: required(f[0], "tool")?.to_owned(),
-                user: required(f[1], "user")?.to_owned(),
-                day: date(f[2], "day")?,
-                actions,
-            })
+            let actions = count(required(f[3].trim(), "actions")?, "actions")?;
+            GenericActivity::new(f[0], f[1], f[2], actions)
         },
     )
 }
@@ -442,6 +586,31 @@ Box,"
         let bytes = rows[2].as_ref().expect_err("bad bytes");
         assert_eq!(bytes.raw, "Box,\u{fffd}(,2026-11-27,1");
         assert_eq!(bytes.reason, "column 'user' is not valid UTF-8");
+    }
+
+    #[test]
+    fn a_unit_with_an_unknown_parent_is_turned_away_and_the_rest_kept() {
+        let unit = |code: &str, parent: Option<&str>| UnitRecord {
+            code: code.into(),
+            parent_code: parent.map(Into::into),
+            name: code.into(),
+            kind: "team".into(),
+            restricted: false,
+        };
+        let rows = vec![
+            (unit("T1", Some("C1")), 2),
+            (unit("C1", Some("F")), 3),
+            (unit("T2", Some("NOPE")), 4),
+            (unit("T3", Some("T2")), 5),
+        ];
+        let stored = ["F".to_owned()].into_iter().collect();
+        let (kept, refused) = units_with_parents(rows, &stored);
+        let codes: Vec<&str> = kept.iter().map(|u| u.code.as_str()).collect();
+        assert_eq!(codes, ["T1", "C1"], "a parent later in the file counts");
+        assert_eq!(refused.len(), 2);
+        assert_eq!(refused[0].0, 4);
+        assert!(refused[0].1.contains("names parent NOPE"));
+        assert_eq!(refused[1].0, 5, "and so does a unit under a refused one");
     }
 
     #[test]

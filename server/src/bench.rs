@@ -14,7 +14,7 @@ use app::{
     AppState,
     api::ssr::{
         Actor,
-        accounts::{self, AddAccount},
+        accounts::{self, AddAccount, Credential},
         password,
     },
 };
@@ -157,7 +157,7 @@ async fn serve(store: &Store, username: &str) -> Result<Served> {
             role: Role::RolloutManager,
             scope: std::slice::from_ref(&root),
             person_lists: false,
-            password: Some(secret.clone()),
+            credential: Credential::Chosen(secret.clone()),
             is_demo: false,
         },
     )
@@ -172,8 +172,9 @@ async fn serve(store: &Store, username: &str) -> Result<Served> {
             .site_pkg_dir("pkg")
             .site_addr(addr)
             .build(),
+        zone: crate::ingest::DEFAULT_ZONE,
     };
-    let app = routes::router(state, AuthConfig::default(), crate::ingest::DEFAULT_ZONE)
+    let app = routes::router(state, AuthConfig::default())
         .into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, app).await });
     let _ = rustls::crypto::ring::default_provider().install_default();

@@ -7,7 +7,7 @@ use app::{
     AppState,
     api::ssr::{
         Actor,
-        accounts::{self, AddAccount},
+        accounts::{self, AddAccount, Credential},
     },
 };
 use chrono::{Days, Duration, NaiveDate, Utc};
@@ -240,7 +240,9 @@ pub enum Command {
     /// Import a file: the org tree, the roster, generic activity, a Graph
     /// report day, or a Box events export.
     Import {
-        #[arg(value_enum)]
+        /// activity, box-json, box-csv, teams, onedrive, sharepoint,
+        /// exchange, m365-licences, roster or units.
+        #[arg(value_parser = import_kind)]
         kind: import::Kind,
         file: PathBuf,
         /// The day the roster or unit changes take effect (default: today).
@@ -501,6 +503,10 @@ pub async fn run(cli: Cli) -> Result<()> {
             service_accounts,
             domain_aliases,
         } => {
+            // A bad alias is refused before anything is stored.
+            if let Some(aliases) = &domain_aliases {
+                domain::activity::domain_aliases(aliases).map_err(anyhow::Error::msg)?;
+            }
             let changes = [
                 ("identity.external_domains", external_domains),
                 ("identity.service_accounts", service_accounts),
@@ -664,10 +670,11 @@ async fn user(store: &Store, command: UserCommand) -> Result<()> {
             person_lists,
             password_stdin,
         } => {
-            let password = password_stdin
-                .then(users::password_from_stdin)
-                .transpose()?;
-            let generated = accounts::add(
+            let credential = match password_stdin {
+                true => Credential::Chosen(users::password_from_stdin()?),
+                false => Credential::Generated,
+            };
+            let added = accounts::add(
                 store,
                 &Actor::local("cli"),
                 AddAccount {
@@ -676,12 +683,12 @@ async fn user(store: &Store, command: UserCommand) -> Result<()> {
                     role: Role::parse(&role)?,
                     scope: &scope,
                     person_lists,
-                    password,
+                    credential,
                     is_demo: false,
                 },
             )
             .await?;
-            match generated {
+            match added.password {
                 Some(p) => println!("created {username}; one-time password: {p}"),
                 None => println!("created {username}"),
             }
@@ -860,14 +867,7 @@ fn start_of(day: NaiveDate, zone: Tz) -> Result<chrono::DateTime<Utc>> {
 async fn tool(store: &Store, command: ToolCommand) -> Result<()> {
     match command {
         ToolCommand::Add { name } => {
-            let name = name.trim();
-            anyhow::ensure!(
-                !name.is_empty()
-                    && name
-                        .chars()
-                        .all(|c| c.is_alphanumeric() || " -_.".contains(c)),
-                "a tool name is letters, digits, spaces, '-', '_' or '.'"
-            );
+            let name = domain::catalog::tool_name(&name).map_err(anyhow::Error::msg)?;
             if let Some(existing) = store.catalog().await?.tool_by_name(name) {
                 anyhow::bail!("tool '{}' is already registered", existing.name);
             }
@@ -925,6 +925,7 @@ async fn serve(
     let state = AppState {
         store,
         leptos_options,
+        zone,
     };
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -932,11 +933,22 @@ async fn serve(
     tracing::info!("Uptake is serving on http://{listen}");
     axum::serve(
         listener,
-        routes::router(state, auth, zone).into_make_service_with_connect_info::<SocketAddr>(),
+        routes::router(state, auth).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await
     .context("serving")
+}
+
+/// An import kind by the name `domain::formats::ImportKind` gives it.
+fn import_kind(key: &str) -> Result<import::Kind, String> {
+    import::Kind::parse(key).ok_or_else(|| {
+        let keys: Vec<&str> = import::Kind::ALL.iter().map(|k| k.key()).collect();
+        format!(
+            "'{key}' is not a kind of import; use one of {}",
+            keys.join(", ")
+        )
+    })
 }

@@ -24,7 +24,7 @@ use store::{NewWave, Store};
 
 use app::api::ssr::{
     Actor,
-    accounts::{self, AddAccount},
+    accounts::{self, AddAccount, Credential},
 };
 
 pub use model::Force;
@@ -237,11 +237,12 @@ async fn demo_accounts(store: &Store) -> Result<Vec<DemoAccount>> {
                 role,
                 scope: &scope,
                 person_lists,
-                password: None,
+                credential: Credential::Generated,
                 is_demo: true,
             },
         )
         .await?
+        .password
         .context("a generated password")?;
         out.push(DemoAccount {
             username: username.to_owned(),

@@ -16,7 +16,7 @@ use chrono_tz::Tz;
 use domain::{
     box_events,
     formats::{self, FormatError, Reject},
-    graph::{self, LicenceRow, Report},
+    graph::{self, LicenceRow},
     wave::TargetMetric,
 };
 use store::{LicenceOutcome, NewWave, Store};
@@ -26,65 +26,8 @@ use crate::{
     progress::Progress,
 };
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Kind {
-    /// units.csv: the org tree.
-    Units,
-    /// roster.csv: staff and their units.
-    Roster,
-    /// The generic activity.csv: tool,user,day,actions.
-    Activity,
-    /// Graph's Teams user activity detail for one day (needs --day).
-    Teams,
-    /// Graph's OneDrive activity detail for one day (needs --day).
-    Onedrive,
-    /// Graph's SharePoint activity detail for one day (needs --day).
-    Sharepoint,
-    /// Graph's email activity detail for one day (needs --day).
-    Exchange,
-    /// Graph's Microsoft 365 active users (licences and last activity per
-    /// tool); the day is its Report Refresh Date, or --day.
-    M365Licences,
-    /// A Box events export in JSON: one entry per line, an array, or saved
-    /// API pages.
-    BoxJson,
-    /// A Box events export in CSV.
-    BoxCsv,
-}
-
-impl Kind {
-    pub fn key(self) -> &'static str {
-        match self {
-            Kind::Units => "units",
-            Kind::Roster => "roster",
-            Kind::Activity => "activity",
-            Kind::Teams => "teams",
-            Kind::Onedrive => "onedrive",
-            Kind::Sharepoint => "sharepoint",
-            Kind::Exchange => "exchange",
-            Kind::M365Licences => "m365-licences",
-            Kind::BoxJson => "box-json",
-            Kind::BoxCsv => "box-csv",
-        }
-    }
-
-    pub fn parse(key: &str) -> Option<Self> {
-        <Self as clap::ValueEnum>::value_variants()
-            .iter()
-            .copied()
-            .find(|k| k.key() == key)
-    }
-
-    fn report(self) -> Option<Report> {
-        match self {
-            Kind::Teams => Some(Report::Teams),
-            Kind::Onedrive => Some(Report::OneDrive),
-            Kind::Sharepoint => Some(Report::SharePoint),
-            Kind::Exchange => Some(Report::Exchange),
-            _ => None,
-        }
-    }
-}
+/// The kinds of file an import takes: one list, in `domain`.
+pub use domain::formats::ImportKind as Kind;
 
 /// What an import accepted and rejected.
 #[derive(Debug, Clone, Default)]
@@ -240,12 +183,49 @@ pub async fn import(
     let refused = |e: FormatError| anyhow::anyhow!("{name}: {e}");
     match kind {
         Kind::Units => {
-            let rows = report.keep(formats::units(input).map_err(refused)?);
-            store.apply_units(&rows, options.effective).await?;
+            // A unit whose parent is neither stored nor in the file is a
+            // rejected row, with its line; the rest go in.
+            let mut rows = formats::units(input).map_err(refused)?;
+            let mut parsed = Vec::new();
+            while let Some(row) = rows.next() {
+                match row {
+                    Ok(unit) => parsed.push((unit, rows.reject(String::new()))),
+                    Err(reject) => report.rejects.push(reject),
+                }
+            }
+            let (units, orphans) = formats::units_with_parents(parsed, &store.unit_codes().await?);
+            report.accepted += units.len() as u64;
+            report.rejects.extend(
+                orphans
+                    .into_iter()
+                    .map(|(at, reason)| Reject { reason, ..at }),
+            );
+            report.rejects.sort_by_key(|r| r.line);
+            store.apply_units(&units, options.effective).await?;
+            // What the rollups read has changed: units move between parents.
+            store.rebuild_rollups().await?;
         }
         Kind::Roster => {
-            let rows = report.keep(formats::roster(input).map_err(refused)?);
-            store.apply_roster(&rows, options.effective).await?;
+            // A person in a unit that is not stored is a rejected row.
+            let known = store.unit_codes().await?;
+            let mut rows = formats::roster(input).map_err(refused)?;
+            let mut roster = Vec::new();
+            while let Some(row) = rows.next() {
+                let row = row.and_then(|r| {
+                    if known.contains(&r.unit_code) {
+                        Ok(r)
+                    } else {
+                        Err(rows.reject(format!(
+                            "staff {} is in unit {}, which is not in the unit list",
+                            r.staff_number, r.unit_code
+                        )))
+                    }
+                });
+                if let Some(r) = report.take(row) {
+                    roster.push(r);
+                }
+            }
+            store.apply_roster(&roster, options.effective).await?;
             let resolver = store.identity_resolver().await?;
             let attached = store.attach_unmatched(&resolver).await?;
             if attached > 0 {

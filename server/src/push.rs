@@ -14,6 +14,7 @@ use axum::{
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
+use domain::formats::GenericActivity;
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -190,22 +191,17 @@ fn parse(sink: &Sink<'_>, grant: &store::TokenGrant, raw: &[u8]) -> Result<Count
     let line: Line = serde_json::from_str(text).map_err(|e| {
         format!("the line is not a {{\"tool\",\"user\",\"day\",\"actions\"}} record: {e}")
     })?;
-    let tool = sink.tool(&line.tool)?;
+    // The same rule as a generic activity file's row.
+    let record = GenericActivity::new(&line.tool, &line.user, &line.day, line.actions)?;
+    let tool = sink.tool(&record.tool)?;
     if !grant.tools.contains(&tool) {
-        return Err(format!("this token may not write tool '{}'", line.tool));
+        return Err(format!("this token may not write tool '{}'", record.tool));
     }
-    if line.user.trim().is_empty() {
-        return Err("user is empty".to_owned());
-    }
-    let day = domain::formats::date(&line.day, "day")?;
-    sink.check_day(day)?;
-    if line.actions < 0 {
-        return Err(format!("actions {} is negative", line.actions));
-    }
+    sink.check_day(record.day)?;
     Ok(Counted {
         tool,
-        user: line.user.trim().to_owned(),
-        day,
-        actions: line.actions,
+        user: record.user,
+        day: record.day,
+        actions: record.actions,
     })
 }

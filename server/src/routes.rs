@@ -66,13 +66,13 @@ pub const REST_ROUTES: &[(&str, &str)] = &[
     ("POST", "/data/upload"),
 ];
 
-pub fn router(app: AppState, auth_config: AuthConfig, zone: Tz) -> Router {
+pub fn router(app: AppState, auth_config: AuthConfig) -> Router {
     let site_root = app.leptos_options.site_root.to_string();
     let routes = generate_route_list(App);
     let state = ServerState {
+        zone: app.zone,
         app,
         auth: auth_config,
-        zone,
         pages: Arc::new(routes.clone()),
     };
     Router::new()

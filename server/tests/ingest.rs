@@ -1669,3 +1669,53 @@ async fn a_stray_old_event_does_not_move_data_start() {
         assert!(note.contains("activity on 1 day from 2021-06-01"), "{note}");
     }
 }
+
+/// Seams §3: a unit naming a parent that is nowhere, or a person in a unit
+/// that is nowhere, is a rejected row with its line; the rest of the file
+/// goes in, on both backends.
+#[tokio::test]
+async fn a_unit_or_person_in_an_unknown_place_is_a_rejected_row() {
+    for db in testing::both().await.expect("databases") {
+        let store = db.store.clone();
+        let units = "unit_code,parent_code,name,kind,restricted\n\
+                     T1,C1,Team one,team,false\n\
+                     F,,Force,force,false\n\
+                     C1,F,Command one,command,false\n\
+                     T2,GONE,Team two,team,false\n\
+                     T3,T2,Team three,team,false\n";
+        let report = import_text(&store, Kind::Units, units.as_bytes(), None)
+            .await
+            .expect("units");
+        assert_eq!(report.accepted, 3);
+        let lines: Vec<u64> = report.rejects.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [5, 6]);
+        assert!(report.rejects[0].reason.contains("names parent GONE"));
+        assert_eq!(report.rejects[0].raw, "T2,GONE,Team two,team,false");
+        let mut codes: Vec<String> = store
+            .units()
+            .await
+            .expect("units")
+            .iter()
+            .map(|u| u.code.clone())
+            .collect();
+        codes.sort();
+        assert_eq!(codes, ["C1", "F", "T1"]);
+
+        let roster = "staff_number,sign_in_name,unit_code,birth_year,role,start_date,leave_date\n\
+                      S1,ann@force.police.uk,T1,1980,PC,2020-01-01,\n\
+                      S2,bob@force.police.uk,T2,1980,PC,2020-01-01,\n\
+                      S3,cat@force.police.uk,C1,1990,PCSO,2021-01-01,\n";
+        let report = import_text(&store, Kind::Roster, roster.as_bytes(), None)
+            .await
+            .expect("roster");
+        assert_eq!(report.accepted, 2);
+        assert_eq!(report.rejects.len(), 1);
+        assert_eq!(report.rejects[0].line, 3);
+        assert!(
+            report.rejects[0]
+                .reason
+                .contains("staff S2 is in unit T2, which is not in the unit list")
+        );
+        assert_eq!(store.staff_count().await.expect("staff"), 2);
+    }
+}

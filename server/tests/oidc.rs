@@ -322,6 +322,31 @@ async fn entra_id_signs_in_local_accounts_and_mapped_groups_and_refuses_the_rest
         .await
         .expect("account");
     assert_eq!(created.viewer.role, Role::Viewer);
+    // Made and audited the one way every account is (`accounts::add`),
+    // with no password.
+    let made = app
+        .store
+        .audit_log(i64::MAX)
+        .await
+        .expect("log")
+        .into_iter()
+        .find(|e| e.action == "account_created" && e.detail.contains("new.officer"))
+        .expect("audited");
+    assert_eq!(made.actor, "entra id");
+    assert!(
+        made.detail.contains("signing in through Entra ID"),
+        "{}",
+        made.detail
+    );
+    assert!(
+        app.store
+            .credentials("new.officer@uptake.demo")
+            .await
+            .expect("credentials")
+            .expect("account")
+            .password_hash
+            .is_none()
+    );
 
     // A mapping with no scope denies; so does having no mapped group.
     for (user, groups) in [

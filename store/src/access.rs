@@ -48,6 +48,38 @@ macro_rules! close_windows {
     }};
 }
 
+/// Within a transaction: appends `$entry` to the audit log, so a change
+/// and the row that records it commit together or not at all.
+macro_rules! audit_in {
+    ($tx:expr, $entry:expr) => {{
+        let entry: &AuditEntry<'_> = $entry;
+        let account = entry.account.map(account_id).transpose()?;
+        sqlx::query(
+            "INSERT INTO audit_log (at, account_id, actor, action, detail, scope, address) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(Utc::now())
+        .bind(account)
+        .bind(entry.actor)
+        .bind(entry.action)
+        .bind(entry.detail)
+        .bind(entry.scope)
+        .bind(entry.address)
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+
+/// Which of an account's sessions a change ends.
+#[derive(Debug, Clone, Copy)]
+enum EndSessions<'a> {
+    None,
+    All,
+    /// Every session but this one (by its hash), noting in the audit how
+    /// many ended.
+    AllBut(&'a str),
+}
+
 /// An account to create. Usernames are sign-in names and are kept in lower
 /// case, so matching is case-insensitive.
 #[derive(Debug, Clone)]
@@ -118,7 +150,8 @@ struct SessionRow {
 }
 
 impl Store {
-    pub async fn create_account(&self, new: &NewAccount) -> Result<i64> {
+    /// Creates an account and writes `audit` in the same transaction.
+    pub async fn create_account(&self, new: &NewAccount, audit: &AuditEntry<'_>) -> Result<i64> {
         let username = new.username.trim().to_lowercase();
         if username.is_empty() {
             return Err(StoreError::Invalid("a username is needed".into()));
@@ -142,6 +175,7 @@ impl Store {
                 sqlx::query("INSERT INTO account_scope (account_id, unit_id) VALUES ($1, $2)")
                     .bind(id).bind(unit.0).execute(&mut *tx).await?;
             }
+            audit_in!(tx, audit);
             tx.commit().await?;
             Ok(i64::from(id))
         })
@@ -195,66 +229,114 @@ impl Store {
         }))
     }
 
-    pub async fn set_role(&self, username: &str, role: Role) -> Result<()> {
-        self.update_account(
+    /// Sets an account's role, audited in the same transaction.
+    pub async fn set_role(&self, username: &str, role: Role, audit: &AuditEntry<'_>) -> Result<()> {
+        self.change_account(
             username,
             "UPDATE account SET role = $1 WHERE username = $2",
-            role.key(),
+            Some(role.key()),
+            EndSessions::None,
+            audit,
         )
         .await
+        .map(|_| ())
     }
 
-    /// Allows or withdraws person-level lists. The account's sessions read
-    /// their viewer afresh on each request, so this holds at once.
-    pub async fn set_person_lists(&self, username: &str, allowed: bool) -> Result<()> {
-        let username = username.trim().to_lowercase();
-        let done = on_db!(&self.db, pool => sqlx::query(
-            "UPDATE account SET person_lists = $1 WHERE username = $2")
-            .bind(allowed).bind(&username)
-            .execute(pool).await?.rows_affected());
-        if done == 0 {
-            return Err(StoreError::NotFound(format!("account '{username}'")));
-        }
-        Ok(())
+    /// Allows or withdraws person-level lists, audited in the same
+    /// transaction. The account's sessions read their viewer afresh on each
+    /// request, so this holds at once.
+    pub async fn set_person_lists(
+        &self,
+        username: &str,
+        allowed: bool,
+        audit: &AuditEntry<'_>,
+    ) -> Result<()> {
+        let sql = if allowed {
+            "UPDATE account SET person_lists = TRUE WHERE username = $1"
+        } else {
+            "UPDATE account SET person_lists = FALSE WHERE username = $1"
+        };
+        self.change_account(username, sql, None, EndSessions::None, audit)
+            .await
+            .map(|_| ())
     }
 
-    /// Replaces a password chosen by its owner, which also lifts the
-    /// must-change flag of a one-time password.
-    pub async fn set_password_hash(&self, username: &str, hash: &str) -> Result<()> {
-        self.update_account(
+    /// Replaces a password chosen by its owner (which also lifts the
+    /// must-change flag of a one-time password) and ends the account's
+    /// other sessions but `keep`; audited in the same transaction, with
+    /// "; N other sessions ended" added to the audit's detail. Returns N.
+    pub async fn set_own_password(
+        &self,
+        username: &str,
+        hash: &str,
+        keep: Option<&str>,
+        audit: &AuditEntry<'_>,
+    ) -> Result<u64> {
+        self.change_account(
             username,
             "UPDATE account SET password_hash = $1, must_change_password = FALSE WHERE username = $2",
-            hash,
+            Some(hash),
+            EndSessions::AllBut(keep.unwrap_or("")),
+            audit,
         )
         .await
     }
 
-    /// Disables an account and ends its sessions at once.
-    pub async fn disable_account(&self, username: &str) -> Result<()> {
-        let username = username.trim().to_lowercase();
-        let done = on_db!(&self.db, pool => {
-            let mut tx = pool.begin().await?;
-            let done = sqlx::query("UPDATE account SET disabled = TRUE WHERE username = $1")
-                .bind(&username).execute(&mut *tx).await?.rows_affected();
-            sqlx::query("DELETE FROM session WHERE account_id IN (SELECT id FROM account WHERE username = $1)")
-                .bind(&username).execute(&mut *tx).await?;
-            tx.commit().await?;
-            done
-        });
-        if done == 0 {
-            return Err(StoreError::NotFound(format!("account '{username}'")));
-        }
-        Ok(())
+    /// Disables an account and ends its sessions at once, audited in the
+    /// same transaction.
+    pub async fn disable_account(&self, username: &str, audit: &AuditEntry<'_>) -> Result<()> {
+        self.change_account(
+            username,
+            "UPDATE account SET disabled = TRUE WHERE username = $1",
+            None,
+            EndSessions::All,
+            audit,
+        )
+        .await
+        .map(|_| ())
     }
 
-    async fn update_account(&self, username: &str, sql: &str, value: &str) -> Result<()> {
+    /// One change to an account in one transaction: `sql` (binding `value`
+    /// first when given, then the username), then ending sessions as
+    /// `end` says, then the audit entry. Returns how many sessions ended.
+    async fn change_account(
+        &self,
+        username: &str,
+        sql: &str,
+        value: Option<&str>,
+        end: EndSessions<'_>,
+        audit: &AuditEntry<'_>,
+    ) -> Result<u64> {
         let username = username.trim().to_lowercase();
-        let done = on_db!(&self.db, pool => sqlx::query(sql).bind(value).bind(&username)
-            .execute(pool).await?.rows_affected());
-        if done == 0 {
-            return Err(StoreError::NotFound(format!("account '{username}'")));
-        }
-        Ok(())
+        on_db!(&self.db, pool => {
+            let mut tx = pool.begin().await?;
+            let mut q = sqlx::query(sql);
+            if let Some(v) = value {
+                q = q.bind(v);
+            }
+            let done = q.bind(&username).execute(&mut *tx).await?.rows_affected();
+            if done == 0 {
+                return Err(StoreError::NotFound(format!("account '{username}'")));
+            }
+            let mut ended = 0;
+            let mut detail = audit.detail.to_owned();
+            if let EndSessions::All | EndSessions::AllBut(_) = end {
+                let keep = match end {
+                    EndSessions::AllBut(keep) => keep,
+                    _ => "",
+                };
+                ended = sqlx::query(
+                    "DELETE FROM session WHERE account_id IN (SELECT id FROM account WHERE username = $1) \
+                     AND id_hash <> $2")
+                    .bind(&username).bind(keep).execute(&mut *tx).await?.rows_affected();
+                if let EndSessions::AllBut(_) = end {
+                    detail = format!("{detail}; {ended} other sessions ended");
+                }
+            }
+            audit_in!(tx, &AuditEntry { detail: &detail, ..audit.clone() });
+            tx.commit().await?;
+            Ok(ended)
+        })
     }
 
     /// Whether any demo account is still enabled, so `serve` can warn.
@@ -336,16 +418,6 @@ impl Store {
                 .bind(now).bind(id_hash).execute(pool).await.map(|_| ())?);
         }
         Ok(Some(account_with(first.account, scope)?.viewer))
-    }
-
-    /// Ends every session of an account but `keep` (a session id hash).
-    /// Returns how many it ended.
-    pub async fn end_other_sessions(&self, username: &str, keep: Option<&str>) -> Result<u64> {
-        let done = on_db!(&self.db, pool => sqlx::query(
-            "DELETE FROM session WHERE account_id IN (SELECT id FROM account WHERE username = $1) \
-             AND id_hash <> $2")
-            .bind(username.trim().to_lowercase()).bind(keep.unwrap_or("")).execute(pool).await?.rows_affected());
-        Ok(done)
     }
 
     pub async fn end_session(&self, id_hash: &str) -> Result<()> {

@@ -43,10 +43,14 @@ impl Store {
         for account in self.setting_list("identity.service_accounts").await? {
             resolver = resolver.with_service_account(&account);
         }
-        for alias in self.setting_list("identity.domain_aliases").await? {
-            if let Some((from, to)) = alias.split_once('=') {
-                resolver = resolver.with_domain_alias(from.trim(), to.trim());
-            }
+        let aliases = self
+            .setting("identity.domain_aliases")
+            .await?
+            .unwrap_or_default();
+        for (from, to) in domain::activity::domain_aliases(&aliases)
+            .map_err(|e| crate::StoreError::Invalid(format!("identity.domain_aliases: {e}")))?
+        {
+            resolver = resolver.with_domain_alias(&from, &to);
         }
         Ok(resolver)
     }

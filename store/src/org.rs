@@ -100,6 +100,14 @@ impl Store {
         Ok(())
     }
 
+    /// Every unit code ever stored (current or closed): what a roster row
+    /// or a unit's parent may name.
+    pub async fn unit_codes(&self) -> Result<std::collections::HashSet<String>> {
+        let codes: Vec<String> = on_db!(&self.db, pool => sqlx::query_scalar("SELECT code FROM unit")
+            .fetch_all(pool).await?);
+        Ok(codes.into_iter().collect())
+    }
+
     /// Applies roster.csv as of `effective`. Starters join from their start
     /// date; a changed unit closes the old membership at `effective` and
     /// opens the new one; nothing before `effective` is rewritten.

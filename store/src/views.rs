@@ -304,15 +304,22 @@ impl Store {
     pub async fn not_started(
         &self,
         grant: &PersonListGrant,
-        product: &str,
+        product: Option<&str>,
         as_of: NaiveDate,
     ) -> Result<PersonList> {
         let catalog = self.catalog().await?;
-        let found = catalog
-            .products()
-            .iter()
-            .find(|p| p.name.eq_ignore_ascii_case(product))
-            .ok_or_else(|| StoreError::NotFound(format!("product '{product}'")))?;
+        // The product asked for, or the one every view shows first.
+        let found = match product {
+            Some(product) => catalog
+                .products()
+                .iter()
+                .find(|p| p.name.eq_ignore_ascii_case(product))
+                .ok_or_else(|| StoreError::NotFound(format!("product '{product}'")))?,
+            None => catalog
+                .products()
+                .first()
+                .ok_or_else(|| StoreError::NotFound("a product".to_owned()))?,
+        };
         let unit = grant.unit().0;
         let (code, name): (String, String) = on_db!(&self.db, pool => sqlx::query_as(
             "SELECT u.code, v.name FROM unit u JOIN unit_version v ON v.unit_id = u.id AND v.valid_to IS NULL WHERE u.id = $1")

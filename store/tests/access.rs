@@ -43,6 +43,18 @@ fn account(name: &str, role: Role, scope: &[&str]) -> NewAccount {
     }
 }
 
+/// The audit entry a test's change writes with it.
+fn by_test(action: &'static str) -> AuditEntry<'static> {
+    AuditEntry {
+        account: None,
+        actor: "test",
+        action,
+        detail: "",
+        scope: "local",
+        address: None,
+    }
+}
+
 #[tokio::test]
 async fn accounts_sessions_and_the_audit_log_on_both_backends() {
     for db in testing::both().await.expect("databases") {
@@ -50,27 +62,37 @@ async fn accounts_sessions_and_the_audit_log_on_both_backends() {
         seed_units(store).await;
 
         let id = store
-            .create_account(&account(
-                "Cmdr.A@Force.Example",
-                Role::UnitCommander,
-                &["A"],
-            ))
+            .create_account(
+                &account("Cmdr.A@Force.Example", Role::UnitCommander, &["A"]),
+                &by_test("account_created"),
+            )
             .await
             .expect("account");
         assert!(
             store
-                .create_account(&account("cmdr.a@force.example", Role::Viewer, &[]))
+                .create_account(
+                    &account("cmdr.a@force.example", Role::Viewer, &[]),
+                    &by_test("account_created"),
+                )
                 .await
                 .is_err(),
             "usernames are unique whatever their case"
         );
         assert!(
             store
-                .create_account(&account("x@force.example", Role::Viewer, &["NOPE"]))
+                .create_account(
+                    &account("x@force.example", Role::Viewer, &["NOPE"]),
+                    &by_test("account_created"),
+                )
                 .await
                 .is_err(),
             "a scope names real units"
         );
+        // A change and its audit row commit together: the refused ones
+        // wrote none.
+        let log = store.audit_log(10).await.expect("log");
+        assert_eq!(log.len(), 1);
+        assert_eq!(log[0].action, "account_created");
         let info = store.account("CMDR.A@force.example").await.expect("lookup");
         assert_eq!(info.viewer.account, id);
         assert_eq!(info.viewer.role, Role::UnitCommander);
@@ -129,9 +151,15 @@ async fn accounts_sessions_and_the_audit_log_on_both_backends() {
             .await
             .expect("session");
         store
-            .disable_account("cmdr.a@force.example")
+            .disable_account("cmdr.a@force.example", &by_test("account_disabled"))
             .await
             .expect("disable");
+        assert!(
+            store
+                .disable_account("nobody@force.example", &by_test("account_disabled"))
+                .await
+                .is_err()
+        );
         assert_eq!(
             store
                 .session_viewer("h3", &policy, now)
@@ -187,11 +215,9 @@ async fn accounts_sessions_and_the_audit_log_on_both_backends() {
             .await
             .expect("audit");
         let log = store.audit_log(10).await.expect("log");
-        assert_eq!(log.len(), 1);
-        assert_eq!(
-            (log[0].action.as_str(), log[0].scope.as_str()),
-            ("sign_in", "A")
-        );
+        let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["sign_in", "account_disabled", "account_created"]);
+        assert_eq!(log[0].scope, "A");
         let (update, delete) = testing::edit_audit_log(store).await;
         assert!(
             update.is_err() && delete.is_err(),

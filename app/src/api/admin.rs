@@ -30,13 +30,13 @@ pub async fn add_account(
         role,
         scope: &scope,
         person_lists: person_lists.is_some(),
-        password: None,
+        credential: accounts::Credential::Generated,
         is_demo: false,
     };
-    let password = accounts::add(&state.store, &caller.actor(), new)
+    let added = accounts::add(&state.store, &caller.actor(), new)
         .await
         .map_err(account_failed)?;
-    Ok(password.unwrap_or_default())
+    Ok(added.password.unwrap_or_default())
 }
 
 #[server(endpoint = "admin/disable-account")]

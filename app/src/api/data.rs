@@ -20,7 +20,7 @@ const REJECTS_SHOWN: i64 = 1_000;
 pub async fn get_data_health() -> Result<DataHealth, ServerFnError> {
     use super::ssr::{force_wide, internal};
     let (state, caller) = force_wide()?;
-    let today = chrono::Utc::now().date_naive();
+    let today = state.today();
     let mut health = state
         .store
         .data_health(today, IMPORTS_SHOWN, NAMES_SHOWN)

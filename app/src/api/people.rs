@@ -8,15 +8,17 @@ use leptos::{prelude::*, server_fn::codec::GetUrl};
 #[server(input = GetUrl, endpoint = "not-started")]
 pub async fn get_not_started(
     unit: String,
-    product: String,
+    product: Option<String>,
     as_of: Option<NaiveDate>,
 ) -> Result<PersonList, ServerFnError> {
     use super::ssr::{internal, person_list};
     let (state, caller, grant) = person_list(&unit).await?;
-    let as_of = as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    // The same day every other view defaults to: the last one every
+    // source has complete.
+    let as_of = state.store.resolve_as_of(as_of).await.map_err(internal)?;
     let list = state
         .store
-        .not_started(&grant, &product, as_of)
+        .not_started(&grant, product.as_deref(), as_of)
         .await
         .map_err(internal)?;
     let detail = format!(

@@ -40,28 +40,44 @@ impl Actor<'static> {
 }
 
 impl Actor<'_> {
+    /// The audit entry for something this actor did, for a store write
+    /// that records it in the same transaction.
+    pub fn entry<'e>(&'e self, action: &'e str, detail: &'e str) -> AuditEntry<'e> {
+        AuditEntry {
+            account: self.account,
+            actor: self.name,
+            action,
+            detail,
+            scope: &self.scope,
+            address: self.address,
+        }
+    }
+
+    /// Audits something this actor did that changed nothing stored (a view
+    /// or an export).
     pub async fn audit(&self, store: &Store, action: &str, detail: &str) -> Result<(), StoreError> {
-        store
-            .audit(&AuditEntry {
-                account: self.account,
-                actor: self.name,
-                action,
-                detail,
-                scope: &self.scope,
-                address: self.address,
-            })
-            .await
+        store.audit(&self.entry(action, detail)).await
     }
 }
 
 /// The header that names the access a server function was granted.
 pub const ACCESS_HEADER: &str = "x-uptake-access";
 
-/// What every request can reach: the store and the site options.
+/// What every request can reach: the store, the site options, and the
+/// zone calendar days are counted in.
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub store: Store,
     pub leptos_options: LeptosOptions,
+    pub zone: chrono_tz::Tz,
+}
+
+impl AppState {
+    /// Today, in the configured zone (not UTC: a day in London starts an
+    /// hour earlier in summer).
+    pub fn today(&self) -> chrono::NaiveDate {
+        chrono::Utc::now().with_timezone(&self.zone).date_naive()
+    }
 }
 
 /// The signed-in user behind this request, and where they call from. The

@@ -1,6 +1,7 @@
 use domain::{
     access::Role,
     display::date as display_date,
+    formats::ImportKind,
     health::{DataHealth, ImportRejects, LicenceHealth},
 };
 use leptos::prelude::*;
@@ -13,23 +14,6 @@ use crate::{
     },
     components::ErrorNote,
 };
-
-/// The file kinds an upload may be, as `uptake import` names them.
-const KINDS: [(&str, &str); 10] = [
-    ("activity", "Generic activity CSV (tool,user,day,actions)"),
-    ("box-json", "Box events export, JSON"),
-    ("box-csv", "Box events export, CSV"),
-    ("teams", "Graph Teams user activity, one day"),
-    ("onedrive", "Graph OneDrive activity, one day"),
-    ("sharepoint", "Graph SharePoint activity, one day"),
-    ("exchange", "Graph email activity, one day"),
-    (
-        "m365-licences",
-        "Graph Microsoft 365 active users (licences)",
-    ),
-    ("roster", "Roster (roster.csv)"),
-    ("units", "Org tree (units.csv)"),
-];
 
 /// Data health: is the data fresh, did imports go in, and whose activity
 /// matches nobody on the roster.
@@ -113,9 +97,9 @@ pub fn DataPage() -> impl IntoView {
 /// streams the file to disk before importing it.
 #[component]
 fn UploadForm() -> impl IntoView {
-    let kinds = KINDS
+    let kinds = ImportKind::ALL
         .iter()
-        .map(|(key, label)| view! { <option value=*key>{*label}</option> })
+        .map(|k| view! { <option value=k.key()>{k.label()}</option> })
         .collect_view();
     view! {
         <section class="chart">

@@ -126,7 +126,10 @@ fn OverviewBody(
             .products
             .iter()
             .map(|p| {
-                let href = format!("/units/{}/people?product={p}", overview.unit_code);
+                let href = format!(
+                    "/units/{}/people?product={p}&as_of={}",
+                    overview.unit_code, overview.as_of
+                );
                 view! { <a href=href data-testid="people-link">{p.clone()}</a> " " }
             })
             .collect_view();

@@ -15,8 +15,7 @@ pub fn PeoplePage() -> impl IntoView {
         let q = query.read();
         (
             params.read().get("code").unwrap_or_default(),
-            q.get("product")
-                .unwrap_or_else(|| "Microsoft 365".to_owned()),
+            q.get("product"),
             q.get("as_of").and_then(|s| s.parse::<NaiveDate>().ok()),
         )
     };

@@ -2,6 +2,10 @@
 //! to the identity provider; `/auth/oidc/callback` checks what comes back,
 //! finds or creates the account, and starts a session.
 
+use app::api::ssr::{
+    Actor,
+    accounts::{self, AddAccount, Credential},
+};
 use axum::{
     extract::{Query, State},
     http::HeaderMap,
@@ -10,7 +14,6 @@ use axum::{
 use chrono::{Duration, Utc};
 use domain::access::map_groups;
 use serde::Deserialize;
-use store::{AuditEntry, NewAccount};
 
 use super::{
     ClientAddress, Outcome, audit_refusal, back_to_sign_in, finish_sign_in, start_session,
@@ -132,33 +135,29 @@ async fn try_callback(
                     return Ok(Outcome::Refused("entra_denied"));
                 }
             };
-            let account = store
-                .create_account(&NewAccount {
-                    username: username.clone(),
-                    display_name: username.clone(),
+            // Made the one way every account is made, from its groups'
+            // mappings, signing in through Entra ID only.
+            let actor = Actor {
+                account: None,
+                name: "entra id",
+                scope: "groups".to_owned(),
+                address,
+            };
+            let added = accounts::add(
+                store,
+                &actor,
+                AddAccount {
+                    username: &username,
+                    display_name: None,
                     role: access.role,
-                    password_hash: None,
+                    scope: &access.scope,
                     person_lists: access.person_lists,
-                    scope: access.scope.clone(),
+                    credential: Credential::EntraId,
                     is_demo: false,
-                    must_change_password: false,
-                })
-                .await?;
-            let detail = format!(
-                "created {username} as {} with scope [{}] from Entra ID groups",
-                access.role.key(),
-                access.scope.join(" ")
-            );
-            store
-                .audit(&AuditEntry {
-                    account: Some(account),
-                    actor: &username,
-                    action: "account_created",
-                    detail: &detail,
-                    scope: "",
-                    address,
-                })
-                .await?;
+                },
+            )
+            .await?;
+            let account = added.account;
             start_session(state, account, &username, "entra id", address).await
         }
     }

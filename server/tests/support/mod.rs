@@ -52,6 +52,7 @@ pub fn app_state(store: Store) -> AppState {
             .output_name("uptake")
             .site_root("target/site")
             .build(),
+        zone: DEFAULT_ZONE,
     }
 }
 
@@ -59,7 +60,7 @@ impl TestApp {
     /// An app over an empty database.
     pub fn empty(db: TestDb, auth: AuthConfig) -> Self {
         Self {
-            router: router(app_state(db.store.clone()), auth, DEFAULT_ZONE),
+            router: router(app_state(db.store.clone()), auth),
             store: db.store.clone(),
             accounts: Vec::new(),
             _db: db,
@@ -80,7 +81,7 @@ impl TestApp {
         .await
         .expect("demo");
         Self {
-            router: router(app_state(db.store.clone()), auth, DEFAULT_ZONE),
+            router: router(app_state(db.store.clone()), auth),
             store: db.store.clone(),
             accounts: report.accounts,
             _db: db,

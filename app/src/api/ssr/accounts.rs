@@ -42,6 +42,17 @@ impl AccountError {
     }
 }
 
+/// How a new account will sign in.
+pub enum Credential {
+    /// A password chosen by an admin.
+    Chosen(String),
+    /// A password generated here and returned, to hand over.
+    Generated,
+    /// No password: the account signs in through Entra ID only (made at
+    /// its first sign-in from its groups' mappings).
+    EntraId,
+}
+
 /// An account to create.
 pub struct AddAccount<'a> {
     pub username: &'a str,
@@ -49,19 +60,25 @@ pub struct AddAccount<'a> {
     pub role: Role,
     pub scope: &'a [String],
     pub person_lists: bool,
-    /// A password chosen by an admin; otherwise a one-time password is
-    /// generated and returned.
-    pub password: Option<String>,
+    pub credential: Credential,
     pub is_demo: bool,
 }
 
-/// Creates the account; returns the password to hand over if one was
-/// generated.
+/// The account made, and the password to hand over if one was generated.
+#[derive(Debug)]
+pub struct Added {
+    pub account: i64,
+    pub password: Option<String>,
+}
+
+/// Creates the account, the one way every account is made (the admin
+/// page, the command line, the demo and Entra ID sign-up): validated,
+/// hashed where it has a password, and audited.
 pub async fn add(
     store: &Store,
     actor: &Actor<'_>,
     new: AddAccount<'_>,
-) -> Result<Option<String>, AccountError> {
+) -> Result<Added, AccountError> {
     let scope: Vec<String> = new
         .scope
         .iter()
@@ -71,33 +88,24 @@ pub async fn add(
     if !new.role.sees_every_unit() && scope.is_empty() {
         return Err(AccountError::NoScope(new.role.label()));
     }
-    let (password, generated) = match new.password {
-        Some(p) if p.chars().count() < password::MIN_LENGTH => {
+    let password = match new.credential {
+        Credential::Chosen(p) if p.chars().count() < password::MIN_LENGTH => {
             return Err(AccountError::ShortPassword);
         }
-        Some(p) => (p, false),
-        None => (
+        Credential::Chosen(p) => Some((p, false)),
+        Credential::Generated => Some((
             password::generate().map_err(|e| AccountError::Crypto(e.to_string()))?,
             true,
-        ),
+        )),
+        Credential::EntraId => None,
     };
-    let hashed = password::hash_off_thread(password.clone()).await?;
-    store
-        .create_account(&NewAccount {
-            username: new.username.to_owned(),
-            display_name: new.display_name.unwrap_or(new.username).trim().to_owned(),
-            role: new.role,
-            password_hash: Some(hashed),
-            person_lists: new.person_lists,
-            scope: scope.clone(),
-            is_demo: new.is_demo,
-            // Demo accounts keep their listed passwords so the demo stays
-            // easy to try; every other generated password is one-time.
-            must_change_password: generated && !new.is_demo,
-        })
-        .await?;
+    let hashed = match &password {
+        Some((p, _)) => Some(password::hash_off_thread(p.clone()).await?),
+        None => None,
+    };
+    let generated = password.as_ref().is_some_and(|(_, g)| *g);
     let detail = format!(
-        "created {} as {} with scope [{}]{}",
+        "created {} as {} with scope [{}]{}{}",
         new.username.trim().to_lowercase(),
         new.role.key(),
         scope.join(" "),
@@ -105,10 +113,34 @@ pub async fn add(
             " and person-level lists"
         } else {
             ""
+        },
+        if password.is_none() {
+            ", signing in through Entra ID"
+        } else {
+            ""
         }
     );
-    actor.audit(store, "account_created", &detail).await?;
-    Ok(generated.then_some(password))
+    let account = store
+        .create_account(
+            &NewAccount {
+                username: new.username.to_owned(),
+                display_name: new.display_name.unwrap_or(new.username).trim().to_owned(),
+                role: new.role,
+                password_hash: hashed,
+                person_lists: new.person_lists,
+                scope: scope.clone(),
+                is_demo: new.is_demo,
+                // Demo accounts keep their listed passwords so the demo stays
+                // easy to try; every other generated password is one-time.
+                must_change_password: generated && !new.is_demo,
+            },
+            &actor.entry("account_created", &detail),
+        )
+        .await?;
+    Ok(Added {
+        account,
+        password: password.filter(|(_, g)| *g).map(|(p, _)| p),
+    })
 }
 
 /// Wrong current passwords an account may give in [`GUESS_WINDOW`] before
@@ -166,13 +198,12 @@ pub async fn change_password(
     }
     store.clear_sign_in_failures(&key).await?;
     let hashed = password::hash_off_thread(new.to_owned()).await?;
-    store.set_password_hash(actor.name, &hashed).await?;
-    let ended = store.end_other_sessions(actor.name, keep_session).await?;
-    actor
-        .audit(
-            store,
-            "password_changed",
-            &format!("by its owner; {ended} other sessions ended"),
+    store
+        .set_own_password(
+            actor.name,
+            &hashed,
+            keep_session,
+            &actor.entry("password_changed", "by its owner"),
         )
         .await?;
     Ok(())
@@ -184,9 +215,14 @@ pub async fn set_role(
     username: &str,
     role: Role,
 ) -> Result<(), AccountError> {
-    store.set_role(username, role).await?;
     let detail = format!("{} is now {}", username.trim().to_lowercase(), role.key());
-    actor.audit(store, "account_role_changed", &detail).await?;
+    store
+        .set_role(
+            username,
+            role,
+            &actor.entry("account_role_changed", &detail),
+        )
+        .await?;
     Ok(())
 }
 
@@ -197,7 +233,6 @@ pub async fn set_person_lists(
     username: &str,
     allowed: bool,
 ) -> Result<String, AccountError> {
-    store.set_person_lists(username, allowed).await?;
     let detail = format!(
         "{} {} person-level lists",
         username.trim().to_lowercase(),
@@ -207,18 +242,23 @@ pub async fn set_person_lists(
             "may no longer see"
         }
     );
-    actor
-        .audit(store, "account_person_lists_changed", &detail)
+    store
+        .set_person_lists(
+            username,
+            allowed,
+            &actor.entry("account_person_lists_changed", &detail),
+        )
         .await?;
     Ok(detail)
 }
 
 pub async fn disable(store: &Store, actor: &Actor<'_>, username: &str) -> Result<(), AccountError> {
-    store.disable_account(username).await?;
     let detail = format!(
         "disabled {} and ended its sessions",
         username.trim().to_lowercase()
     );
-    actor.audit(store, "account_disabled", &detail).await?;
+    store
+        .disable_account(username, &actor.entry("account_disabled", &detail))
+        .await?;
     Ok(())
 }

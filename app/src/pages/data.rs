@@ -48,9 +48,13 @@ pub fn DataPage() -> impl IntoView {
         let id = refused()?;
         let health = health.get()?.ok()?;
         let import = health.imports.into_iter().find(|i| i.id == id)?;
-        import
-            .refused
-            .map(|why| format!("{} was refused: {why}", import.file))
+        // The stored reason may start with the file's name already.
+        import.refused.map(|why| {
+            let why = why
+                .strip_prefix(&format!("{}: ", import.file))
+                .unwrap_or(&why);
+            format!("{} was refused: {why}", import.file)
+        })
     };
     let rejects = Resource::new(import, |id| async move {
         match id {

@@ -1,5 +1,5 @@
-//! Chart specifications, written once and rendered by plotly in the browser
-//! and by the export builders.
+//! Chart specifications, written once and rendered by plotly in the
+//! browser; the board exports are to draw the same values.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};

@@ -57,10 +57,6 @@ impl Counts {
     pub fn reached_share(&self) -> Option<f64> {
         ratio(self.reached, self.eligible)
     }
-
-    pub fn is_zero(&self) -> bool {
-        *self == Counts::default()
-    }
 }
 
 /// Depth: active days in the 28-day window, one bin per count 1..=28.

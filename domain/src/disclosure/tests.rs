@@ -233,8 +233,11 @@ proptest! {
         let ours = hidden.iter().filter(|&&h| h).count() - primary;
         let theirs = baseline.iter().filter(|&&h| h).count() - primary;
         // The baseline leaves some hidden cells derivable, so protecting
-        // them costs more; never more than one extra cell per primary
-        // cell, plus one.
-        prop_assert!(ours <= theirs + primary + 1, "{ours} extra against the baseline's {theirs}");
+        // them costs more; never more than a rectangle's worth (three
+        // partners) per primary cell. The saved case in
+        // proptest-regressions is a 5 by 3 table where three primary
+        // cells in different rows and columns take six partners against
+        // the baseline's one.
+        prop_assert!(ours <= theirs + 3 * primary, "{ours} extra against the baseline's {theirs}");
     }
 }

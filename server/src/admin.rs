@@ -1,10 +1,10 @@
 //! Admin REST routes: the audit log export.
 
-use app::api::ssr::Caller;
+use app::api::ssr::{AppError, Caller};
 use axum::{
     Extension,
     extract::State,
-    http::{HeaderValue, StatusCode, header},
+    http::{HeaderValue, header},
     response::{IntoResponse, Response},
 };
 use domain::export::neutralise;
@@ -18,7 +18,7 @@ pub async fn audit_csv(
     Extension(caller): Extension<Caller>,
 ) -> Response {
     if let Err(denied) = caller.viewer.require_admin() {
-        return (StatusCode::FORBIDDEN, denied.to_string()).into_response();
+        return AppError::from(denied).into_response();
     }
     match audit_rows(&state, &caller).await {
         Ok(body) => {
@@ -35,12 +35,7 @@ pub async fn audit_csv(
             response
         }
         Err(e) => {
-            tracing::error!(error = %e, "exporting the audit log failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the export failed; see the server log",
-            )
-                .into_response()
+            AppError::internal(format!("exporting the audit log failed: {e:#}")).into_response()
         }
     }
 }

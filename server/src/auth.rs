@@ -13,11 +13,11 @@ pub mod entra;
 
 use std::{net::SocketAddr, sync::Arc};
 
-use app::api::ssr::{Caller, password};
+use app::api::ssr::{AppError, Caller, password};
 use axum::{
     Form,
     extract::{ConnectInfo, FromRequestParts, Request, State, rejection::FormRejection},
-    http::{Extensions, HeaderMap, HeaderValue, Method, StatusCode, header, request::Parts},
+    http::{Extensions, HeaderMap, HeaderValue, Method, header, request::Parts},
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
@@ -165,8 +165,8 @@ async fn admit(state: ServerState, mut request: Request, next: Next) -> Response
             match found {
                 Ok(v) => v,
                 Err(e) => {
-                    tracing::error!(error = %e, "reading the session failed");
-                    return StatusCode::SERVICE_UNAVAILABLE.into_response();
+                    return AppError::internal(format!("reading the session failed: {e}"))
+                        .into_response();
                 }
             }
         }
@@ -180,11 +180,7 @@ async fn admit(state: ServerState, mut request: Request, next: Next) -> Response
                 && !PASSWORD_CHANGE.contains(&path) =>
         {
             return if path.starts_with("/api/") {
-                (
-                    StatusCode::FORBIDDEN,
-                    axum::Json(serde_json::json!({ "error": "set a new password first" })),
-                )
-                    .into_response()
+                AppError::Forbidden("set a new password first".into()).into_response()
             } else {
                 Redirect::to("/account/password").into_response()
             };
@@ -199,11 +195,7 @@ async fn admit(state: ServerState, mut request: Request, next: Next) -> Response
         }
         None if is_public(path) => {}
         None if path.starts_with("/api/") => {
-            return (
-                StatusCode::UNAUTHORIZED,
-                axum::Json(serde_json::json!({ "error": "sign in first" })),
-            )
-                .into_response();
+            return AppError::Unauthorized("sign in first".into()).into_response();
         }
         None => return Redirect::to("/login").into_response(),
     }
@@ -228,7 +220,7 @@ pub async fn same_origin(
         return next.run(request).await;
     }
     tracing::warn!(path = %request.uri().path(), "refused a cross-site request");
-    (StatusCode::FORBIDDEN, "cross-site request refused").into_response()
+    AppError::Forbidden("cross-site request refused".into()).into_response()
 }
 
 fn cross_site(headers: &HeaderMap, https: bool) -> bool {
@@ -571,8 +563,7 @@ pub async fn sign_out(State(state): State<ServerState>, request: Request) -> Res
     let store: &Store = &state.app.store;
     if let Some(id) = session_id(&state.auth, request.headers()) {
         if let Err(e) = store.end_session(&token_hash(&id)).await {
-            tracing::error!(error = %e, "ending the session failed");
-            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+            return AppError::internal(format!("ending the session failed: {e}")).into_response();
         }
         if let Some(caller) = request.extensions().get::<Caller>() {
             let entry = AuditEntry {

@@ -1,7 +1,15 @@
+use std::process::ExitCode;
+
 use clap::Parser;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     server::logging::init();
-    server::cli::run(server::cli::Cli::parse()).await
+    match server::cli::run(server::cli::Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", server::logging::for_operator(&e));
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -7,11 +7,11 @@
 //! line and reason. A push replaces its keys, so sending the same body
 //! twice changes nothing.
 
-use app::api::ssr::Actor;
+use app::api::ssr::{Actor, AppError};
 use axum::{
     Json,
     extract::State,
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, header},
     response::{IntoResponse, Response},
 };
 use domain::formats::GenericActivity;
@@ -54,10 +54,6 @@ pub struct PushReport {
     pub external: u64,
 }
 
-fn error(status: StatusCode, message: &str) -> Response {
-    (status, Json(serde_json::json!({ "error": message }))).into_response()
-}
-
 /// Bodies read at once: each may be [`MAX_BODY_BYTES`], so this bounds
 /// what pushes can hold in memory together.
 const CONCURRENT_BODIES: usize = 4;
@@ -75,50 +71,39 @@ pub async fn activity(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
     else {
-        return error(
-            StatusCode::UNAUTHORIZED,
-            "send a token made by `uptake token create` as 'Authorization: Bearer <token>'",
-        );
+        return AppError::Unauthorized(
+            "send a token made by `uptake token create` as 'Authorization: Bearer <token>'".into(),
+        )
+        .into_response();
     };
     let grant = match store.api_token(&token_hash(token.trim())).await {
         Ok(Some(grant)) => grant,
-        Ok(None) => return error(StatusCode::UNAUTHORIZED, "the token is unknown or revoked"),
+        Ok(None) => {
+            return AppError::Unauthorized("the token is unknown or revoked".into())
+                .into_response();
+        }
         Err(e) => {
-            tracing::error!(error = %e, "reading the token failed");
-            return error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the database is unavailable",
-            );
+            return AppError::internal(format!("reading the token failed: {e}")).into_response();
         }
     };
     // The token is checked before a byte of the body is read.
     let Ok(_reading) = READING.acquire().await else {
-        return error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the server is shutting down",
-        );
+        return AppError::Busy("the server is shutting down".into()).into_response();
     };
     let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(body) => body,
         Err(_) => {
-            return error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &format!(
-                    "a push may be at most {} MiB; send it in parts",
-                    MAX_BODY_BYTES >> 20
-                ),
-            );
+            return AppError::TooLarge(format!(
+                "a push may be at most {} MiB; send it in parts",
+                MAX_BODY_BYTES >> 20
+            ))
+            .into_response();
         }
     };
     match push(&state, &grant, &body).await {
         Ok(report) => Json(report).into_response(),
-        Err(e) => {
-            tracing::error!(error = format!("{e:#}"), token = grant.id, "push failed");
-            error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the push could not be stored; nothing of it was lost if you send it again",
-            )
-        }
+        Err(e) => AppError::internal(format!("push with token {} failed: {e:#}", grant.id))
+            .into_response(),
     }
 }
 

@@ -9,7 +9,10 @@ use std::sync::Arc;
 
 use app::{
     App, AppState,
-    api::{session::SignInOptions, ssr::Caller},
+    api::{
+        session::SignInOptions,
+        ssr::{AppError, Caller},
+    },
     shell,
 };
 use axum::{
@@ -156,14 +159,13 @@ async fn server_fn(State(state): State<ServerState>, request: Request<Body>) -> 
     }
     let (parts, body) = response.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return (StatusCode::INTERNAL_SERVER_ERROR, "something went wrong").into_response();
+        return AppError::internal("a server function's failure could not be read").into_response();
     };
     match String::from_utf8_lossy(&bytes).split_once('|') {
-        Some(("Args" | "MissingArg" | "Deserialization", why)) => (
-            StatusCode::BAD_REQUEST,
-            format!("the request's arguments could not be read: {why}"),
-        )
-            .into_response(),
+        Some(("Args" | "MissingArg" | "Deserialization", why)) => {
+            AppError::BadRequest(format!("the request's arguments could not be read: {why}"))
+                .into_response()
+        }
         _ => Response::from_parts(parts, Body::from(bytes)),
     }
 }
@@ -172,11 +174,7 @@ async fn server_fn(State(state): State<ServerState>, request: Request<Body>) -> 
 /// 404, before the server-function dispatcher (whose own error text is
 /// not for anonymous callers).
 async fn no_token_route() -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        Json(serde_json::json!({ "error": "no such API route" })),
-    )
-        .into_response()
+    AppError::NotFound("no such API route".into()).into_response()
 }
 
 /// Renders a page in its route's SSR mode: data pages render whole

@@ -9,11 +9,10 @@
 
 use std::path::PathBuf;
 
-use app::api::ssr::Caller;
+use app::api::ssr::{AppError, Caller};
 use axum::{
     Extension,
     extract::{Multipart, State},
-    http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
 use chrono::{NaiveDate, Utc};
@@ -67,7 +66,7 @@ pub async fn upload(
     mut form: Multipart,
 ) -> Response {
     if let Err(denied) = caller.viewer.require_admin() {
-        return (StatusCode::FORBIDDEN, denied.to_string()).into_response();
+        return AppError::from(denied).into_response();
     }
     let mut kind = None;
     let mut day = None;

@@ -69,6 +69,100 @@ async fn the_overview_endpoint_and_page_carry_the_figures() {
     );
 }
 
+/// One error policy on every surface: with the rollup and token tables
+/// gone, as a broken database would have them, a server function, a page,
+/// a REST route and the command line each say "something went wrong" with
+/// a reference, and none shows the database's text.
+#[tokio::test]
+async fn an_internal_failure_shows_no_internal_text_on_any_surface() {
+    for db in testing::both().await.expect("databases") {
+        let app = TestApp::demo(db, AuthConfig::default()).await;
+        let cookie = app.sign_in("admin@uptake.demo").await;
+        testing::break_table(&app.store, "rollup_block")
+            .await
+            .expect("rename");
+        testing::break_table(&app.store, "api_token")
+            .await
+            .expect("rename");
+        let leaks = |text: &str| {
+            [
+                "rollup_block",
+                "api_token",
+                "no such table",
+                "relation",
+                "database error",
+                "sqlx",
+            ]
+            .into_iter()
+            .find(|word| text.contains(word))
+        };
+
+        let function = app.get("/api/overview?as_of=2026-10-20", &cookie).await;
+        assert_eq!(
+            function.status,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "{}",
+            function.body
+        );
+        assert!(
+            function.body.contains("something went wrong (ref "),
+            "{}",
+            function.body
+        );
+        assert_eq!(leaks(&function.body), None, "{}", function.body);
+
+        let page = app.get("/?as_of=2026-10-20", &cookie).await;
+        assert!(
+            page.body.contains("something went wrong (ref "),
+            "{}",
+            page.body
+        );
+        assert_eq!(leaks(&page.body), None);
+
+        let push = app
+            .send(
+                axum::http::Request::post("/api/v1/activity")
+                    .header("authorization", "Bearer some-token")
+                    .body(axum::body::Body::from("{}"))
+                    .expect("request"),
+            )
+            .await;
+        assert_eq!(
+            push.status,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "{}",
+            push.body
+        );
+        let said: serde_json::Value = push.json();
+        let said = said["error"].as_str().expect("an error text");
+        assert!(said.starts_with("something went wrong (ref "), "{said}");
+        assert_eq!(leaks(said), None);
+
+        // The command line prints what `uptake` would for the same failure.
+        let (viewer, grant) = testing::admin_grant(&app.store, None).await.expect("grant");
+        let failure = app
+            .store
+            .overview(&viewer, &grant, Some("2026-10-20".parse().expect("date")))
+            .await
+            .map_err(anyhow::Error::from)
+            .expect_err("the read fails");
+        let printed = server::logging::for_operator(&failure);
+        assert!(
+            printed.starts_with("something went wrong (ref "),
+            "{printed}"
+        );
+        assert_eq!(leaks(&printed), None, "{printed}");
+        // What the operator can fix is still said in full.
+        let fixable = anyhow::Error::from(store::StoreError::Rejected(
+            "a wave's target value must be between 0 and 1".into(),
+        ));
+        assert_eq!(
+            server::logging::for_operator(&fixable),
+            "a wave's target value must be between 0 and 1"
+        );
+    }
+}
+
 /// Every unit's overview, read by the viewer of C02-B1 (aggregates only)
 /// and by the admin: no published cell breaks the primary rule, and no
 /// hidden cell can be worked out from the figures published beside it.

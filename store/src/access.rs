@@ -154,7 +154,7 @@ impl Store {
     pub async fn create_account(&self, new: &NewAccount, audit: &AuditEntry<'_>) -> Result<i64> {
         let username = new.username.trim().to_lowercase();
         if username.is_empty() {
-            return Err(StoreError::Invalid("a username is needed".into()));
+            return Err(StoreError::Rejected("a username is needed".into()));
         }
         let scope = self.unit_ids(&new.scope).await?;
         let now = Utc::now();
@@ -163,7 +163,7 @@ impl Store {
             let taken: Option<(i32,)> = sqlx::query_as("SELECT id FROM account WHERE username = $1")
                 .bind(&username).fetch_optional(&mut *tx).await?;
             if taken.is_some() {
-                return Err(StoreError::Invalid(format!("an account named '{username}' already exists")));
+                return Err(StoreError::Rejected(format!("an account named '{username}' already exists")));
             }
             let (id,): (i32,) = sqlx::query_as(
                 "INSERT INTO account (username, display_name, password_hash, role, person_lists, is_demo, must_change_password, created_at) \
@@ -628,7 +628,7 @@ impl Store {
             if out.last().is_none_or(|m| m.group != group) {
                 out.push(GroupMapping {
                     group,
-                    role: Role::parse(&role).map_err(|e| StoreError::Invalid(e.to_string()))?,
+                    role: Role::parse(&role).map_err(|e| StoreError::Internal(e.to_string()))?,
                     person_lists,
                     scope: Vec::new(),
                 });
@@ -675,7 +675,7 @@ impl Store {
 }
 
 fn account_id(id: i64) -> Result<i32> {
-    i32::try_from(id).map_err(|_| StoreError::Invalid(format!("account id {id} is out of range")))
+    i32::try_from(id).map_err(|_| StoreError::Internal(format!("account id {id} is out of range")))
 }
 
 /// An account with its scope, from its row and its scope's (id, code) rows.
@@ -691,7 +691,7 @@ fn account_with(row: AccountRow, scope: Vec<(i32, String)>) -> Result<Account> {
         must_change_password,
         created_at,
     } = row;
-    let role = Role::parse(&role).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let role = Role::parse(&role).map_err(|e| StoreError::Internal(e.to_string()))?;
     Ok(Account {
         viewer: Viewer {
             account: i64::from(id),

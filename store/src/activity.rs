@@ -48,7 +48,7 @@ impl Store {
             .await?
             .unwrap_or_default();
         for (from, to) in domain::activity::domain_aliases(&aliases)
-            .map_err(|e| crate::StoreError::Invalid(format!("identity.domain_aliases: {e}")))?
+            .map_err(|e| crate::StoreError::Internal(format!("identity.domain_aliases: {e}")))?
         {
             resolver = resolver.with_domain_alias(&from, &to);
         }
@@ -234,7 +234,7 @@ impl Store {
         if let Some(set) = self.setting("ingest.earliest_day").await? {
             return domain::formats::date(&set, "ingest.earliest_day")
                 .map(Some)
-                .map_err(crate::StoreError::Invalid);
+                .map_err(crate::StoreError::Internal);
         }
         let first: Option<NaiveDate> = on_db!(&self.db, pool => sqlx::query_scalar(
             "SELECT MIN(start_date) FROM staff").fetch_one(pool).await?);

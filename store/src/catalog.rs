@@ -31,7 +31,7 @@ impl Store {
     /// Registers a tool fed by `source`, with a product of the same name
     /// holding just that tool. Registering an existing name returns its id.
     pub async fn register_tool(&self, name: &str, source: Source) -> Result<ToolId> {
-        let name = domain::catalog::tool_name(name).map_err(StoreError::Invalid)?;
+        let name = domain::catalog::tool_name(name).map_err(StoreError::Rejected)?;
         let source_id = self.source_id(source).await?;
         let id: i32 = on_db!(&self.db, pool => {
             sqlx::query("INSERT INTO tool (name, source_id) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")

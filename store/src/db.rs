@@ -60,7 +60,7 @@ impl Store {
                 && !dir.exists()
             {
                 private_dir(dir).map_err(|e| {
-                    StoreError::Invalid(format!("cannot create {}: {e}", dir.display()))
+                    StoreError::Internal(format!("cannot create {}: {e}", dir.display()))
                 })?;
             }
             let pool = SqlitePoolOptions::new()

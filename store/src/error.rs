@@ -16,10 +16,28 @@ pub enum StoreError {
     Rollup(#[from] RollupError),
     #[error(transparent)]
     Catalog(#[from] CatalogError),
+    /// Something the user can fix, with a plain reason they may read.
     #[error("{0}")]
-    Invalid(String),
+    Rejected(String),
     #[error("{0} not found")]
     NotFound(String),
+    /// A failure inside the server: its text is for the log, not for users.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl StoreError {
+    /// Whether the person asking can fix it, and so may read its text.
+    /// Anything else is an internal failure, shown only by reference.
+    pub fn is_users_to_fix(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Rejected(_)
+                | StoreError::NotFound(_)
+                | StoreError::Org(_)
+                | StoreError::Catalog(_)
+        )
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -54,7 +54,7 @@ impl Store {
             for row in rows {
                 let id = ids[&row.code];
                 let parent = match &row.parent_code {
-                    Some(code) => Some(*ids.get(code).ok_or_else(|| StoreError::Invalid(
+                    Some(code) => Some(*ids.get(code).ok_or_else(|| StoreError::Rejected(
                         format!("unit {} names parent {code}, which is not in the unit list", row.code)))?),
                     None => None,
                 };
@@ -87,7 +87,7 @@ impl Store {
                 let mut depth = 0;
                 while let Some(ancestor) = cur {
                     if depth > parents.len() {
-                        return Err(StoreError::Invalid(format!("the unit tree has a cycle through unit id {unit}")));
+                        return Err(StoreError::Rejected(format!("the unit tree has a cycle through unit id {unit}")));
                     }
                     sqlx::query("INSERT INTO unit_closure (ancestor_id, descendant_id, depth) VALUES ($1, $2, $3)")
                         .bind(ancestor).bind(unit).bind(depth as i32).execute(&mut *tx).await?;
@@ -124,7 +124,7 @@ impl Store {
                 .map(|(n, id, sign, by, role, start, leave, unit, from)| (n, (id, sign, by, role, start, leave, unit, from)))
                 .collect();
             for row in rows {
-                let unit = *units.get(&row.unit_code).ok_or_else(|| StoreError::Invalid(
+                let unit = *units.get(&row.unit_code).ok_or_else(|| StoreError::Rejected(
                     format!("staff {} is in unit {}, which is not in the unit list", row.staff_number, row.unit_code)))?;
                 let Some((id, sign, birth_year, role, start, leave, unit_now, since)) = current.get(&row.staff_number) else {
                     let id: i32 = sqlx::query_scalar(

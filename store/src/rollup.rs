@@ -324,7 +324,7 @@ impl Store {
         drop(rx);
         let computed = worker
             .await
-            .map_err(|e| StoreError::Invalid(format!("rollup worker failed: {e}")))?;
+            .map_err(|e| StoreError::Internal(format!("rollup worker failed: {e}")))?;
         computed?;
         saved?;
         if let Some((nodes, subjects)) = keep {

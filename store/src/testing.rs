@@ -27,7 +27,7 @@ pub struct TestDb {
 }
 
 pub async fn sqlite() -> Result<TestDb> {
-    let dir = tempfile::tempdir().map_err(|e| crate::StoreError::Invalid(e.to_string()))?;
+    let dir = tempfile::tempdir().map_err(|e| crate::StoreError::Internal(e.to_string()))?;
     let url = format!("sqlite://{}", dir.path().join("uptake.db").display());
     Ok(TestDb {
         store: Store::connect(&url).await?,
@@ -202,6 +202,16 @@ pub async fn edit_audit_log(store: &Store) -> (Result<()>, Result<()>) {
     ))
 }
 
+/// Renames a table away, so that every statement that reads or writes it
+/// fails inside the server as a broken database would: for tests of what
+/// users are shown then.
+pub async fn break_table(store: &Store, table: &str) -> Result<()> {
+    use crate::db::on_db;
+    let sql = format!("ALTER TABLE {table} RENAME TO {table}_broken");
+    on_db!(&store.db, pool => sqlx::query(&sql).execute(pool).await.map(|_| ()))?;
+    Ok(())
+}
+
 /// An admin viewer and their grant on a unit (the root when `None`), for
 /// tests that read views directly rather than through the app.
 pub async fn admin_grant(
@@ -228,7 +238,7 @@ pub async fn admin_grant(
     };
     let grant = viewer
         .authorize(&path)
-        .map_err(|d| crate::StoreError::Invalid(d.to_string()))?;
+        .map_err(|d| crate::StoreError::Internal(d.to_string()))?;
     Ok((viewer, grant))
 }
 

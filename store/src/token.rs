@@ -51,7 +51,7 @@ impl Store {
             })
             .collect::<Result<_>>()?;
         if ids.is_empty() {
-            return Err(StoreError::Invalid(
+            return Err(StoreError::Rejected(
                 "a token needs at least one tool".into(),
             ));
         }

@@ -27,12 +27,12 @@ pub struct NewWave {
 impl Store {
     pub async fn create_wave(&self, wave: &NewWave) -> Result<i32> {
         if !(0.0..=1.0).contains(&wave.target_value) {
-            return Err(StoreError::Invalid(
+            return Err(StoreError::Rejected(
                 "a wave's target value must be between 0 and 1".into(),
             ));
         }
         if wave.target_date < wave.go_live {
-            return Err(StoreError::Invalid(
+            return Err(StoreError::Rejected(
                 "a wave's target date must not be before its go-live".into(),
             ));
         }
@@ -60,7 +60,7 @@ impl Store {
             "UPDATE wave SET target_date = $1 WHERE id = $2 AND go_live <= $1")
             .bind(target_date).bind(wave).execute(pool).await?.rows_affected());
         if done == 0 {
-            return Err(StoreError::Invalid(format!(
+            return Err(StoreError::Rejected(format!(
                 "wave {wave} does not exist, or {target_date} is before its go-live"
             )));
         }
@@ -84,7 +84,7 @@ impl Store {
                         product: ProductId(product),
                         go_live,
                         target_metric: TargetMetric::parse(&metric).ok_or_else(|| {
-                            StoreError::Invalid(format!(
+                            StoreError::Rejected(format!(
                                 "wave {id} has an unknown target metric '{metric}'"
                             ))
                         })?,

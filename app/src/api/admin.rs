@@ -6,9 +6,9 @@ use leptos::{prelude::*, server_fn::codec::GetUrl};
 /// Every account, for the admin page.
 #[server(input = GetUrl, endpoint = "admin/accounts")]
 pub async fn get_accounts() -> Result<Vec<Account>, ServerFnError> {
-    use super::ssr::{admin, internal};
+    use super::ssr::{admin, failed};
     let (state, _) = admin()?;
-    state.store.accounts().await.map_err(internal)
+    state.store.accounts().await.map_err(failed)
 }
 
 /// Creates an account and returns its one-time password, shown once.
@@ -20,7 +20,7 @@ pub async fn add_account(
     scope: String,
     person_lists: Option<String>,
 ) -> Result<String, ServerFnError> {
-    use super::ssr::{account_failed, accounts, admin, refused};
+    use super::ssr::{accounts, admin, failed, refused};
     let (state, caller) = admin()?;
     let role = domain::access::Role::parse(&role).map_err(refused)?;
     let scope: Vec<String> = scope.split([',', ' ']).map(str::to_owned).collect();
@@ -35,13 +35,13 @@ pub async fn add_account(
     };
     let added = accounts::add(&state.store, &caller.actor(), new)
         .await
-        .map_err(account_failed)?;
+        .map_err(failed)?;
     Ok(added.password.unwrap_or_default())
 }
 
 #[server(endpoint = "admin/disable-account")]
 pub async fn disable_account(username: String) -> Result<(), ServerFnError> {
-    use super::ssr::{account_failed, accounts, admin, refused};
+    use super::ssr::{accounts, admin, failed, refused};
     let (state, caller) = admin()?;
     if username
         .trim()
@@ -51,24 +51,24 @@ pub async fn disable_account(username: String) -> Result<(), ServerFnError> {
     }
     accounts::disable(&state.store, &caller.actor(), &username)
         .await
-        .map_err(account_failed)
+        .map_err(failed)
 }
 
 #[server(endpoint = "admin/set-role")]
 pub async fn set_account_role(username: String, role: String) -> Result<(), ServerFnError> {
-    use super::ssr::{account_failed, accounts, admin, refused};
+    use super::ssr::{accounts, admin, failed, refused};
     let (state, caller) = admin()?;
     let role = domain::access::Role::parse(&role).map_err(refused)?;
     accounts::set_role(&state.store, &caller.actor(), &username, role)
         .await
-        .map_err(account_failed)
+        .map_err(failed)
 }
 
 /// The newest audit log entries. Reading it is itself not audited; the
 /// CSV export is.
 #[server(input = GetUrl, endpoint = "admin/audit")]
 pub async fn get_audit_log() -> Result<Vec<AuditRecord>, ServerFnError> {
-    use super::ssr::{admin, internal};
+    use super::ssr::{admin, failed};
     let (state, _) = admin()?;
-    state.store.audit_log(500).await.map_err(internal)
+    state.store.audit_log(500).await.map_err(failed)
 }

@@ -18,14 +18,14 @@ const REJECTS_SHOWN: i64 = 1_000;
 
 #[server(input = GetUrl, endpoint = "data/health")]
 pub async fn get_data_health() -> Result<DataHealth, ServerFnError> {
-    use super::ssr::{force_wide, internal};
+    use super::ssr::{failed, force_wide};
     let (state, caller) = force_wide()?;
     let today = state.today();
     let mut health = state
         .store
         .data_health(today, IMPORTS_SHOWN, NAMES_SHOWN)
         .await
-        .map_err(internal)?;
+        .map_err(failed)?;
     if caller.viewer.require_force_wide_people().is_err() {
         health.unmatched.clear();
         health.names_withheld = true;
@@ -44,19 +44,19 @@ pub async fn get_data_health() -> Result<DataHealth, ServerFnError> {
 /// One import's rejected rows, in line order.
 #[server(input = GetUrl, endpoint = "data/rejects")]
 pub async fn get_import_rejects(import: i32) -> Result<ImportRejects, ServerFnError> {
-    use super::ssr::{force_wide_people, internal, read_failed};
+    use super::ssr::{failed, force_wide_people};
     let (state, caller) = force_wide_people()?;
     let import = state
         .store
         .import_info(import)
         .await
-        .map_err(internal)?
-        .ok_or_else(|| read_failed(store::StoreError::NotFound(format!("import {import}"))))?;
+        .map_err(failed)?
+        .ok_or_else(|| failed(store::StoreError::NotFound(format!("import {import}"))))?;
     let rows = state
         .store
         .import_rejects(import.id, REJECTS_SHOWN)
         .await
-        .map_err(internal)?;
+        .map_err(failed)?;
     let detail = format!(
         "rejected rows of import {} ({}, {} rows)",
         import.id,

@@ -11,11 +11,11 @@ pub async fn get_overview(
     unit: Option<String>,
     as_of: Option<NaiveDate>,
 ) -> Result<Overview, ServerFnError> {
-    use super::ssr::{internal, unit as grant_unit};
+    use super::ssr::{failed, unit as grant_unit};
     let (state, caller, grant) = grant_unit(unit.as_deref()).await?;
     state
         .store
         .overview(&caller.viewer, &grant, as_of)
         .await
-        .map_err(internal)
+        .map_err(failed)
 }

@@ -11,16 +11,16 @@ pub async fn get_not_started(
     product: Option<String>,
     as_of: Option<NaiveDate>,
 ) -> Result<PersonList, ServerFnError> {
-    use super::ssr::{internal, person_list};
+    use super::ssr::{failed, person_list};
     let (state, caller, grant) = person_list(&unit).await?;
     // The same day every other view defaults to: the last one every
     // source has complete.
-    let as_of = state.store.resolve_as_of(as_of).await.map_err(internal)?;
+    let as_of = state.store.resolve_as_of(as_of).await.map_err(failed)?;
     let list = state
         .store
         .not_started(&grant, product.as_deref(), as_of)
         .await
-        .map_err(internal)?;
+        .map_err(failed)?;
     let detail = format!(
         "not started with {} in {} on {} ({} people)",
         list.product,

@@ -15,7 +15,7 @@ pub async fn get_series(
 ) -> Result<DailySeries, ServerFnError> {
     use domain::{catalog::Subject, people::AgeBand};
 
-    use super::ssr::{internal, read_failed, refused, unit as grant_unit};
+    use super::ssr::{failed, refused, unit as grant_unit};
     let (state, _, grant) = grant_unit(unit.as_deref()).await?;
     let subject = match subject {
         Some(key) => Subject::parse(&key).map_err(refused)?,
@@ -25,9 +25,9 @@ pub async fn get_series(
         .map(|b| AgeBand::parse(&b).ok_or_else(|| refused(format!("there is no age band '{b}'"))))
         .transpose()?;
     let store = &state.store;
-    let as_of = store.resolve_as_of(as_of).await.map_err(internal)?;
+    let as_of = store.resolve_as_of(as_of).await.map_err(failed)?;
     store
         .daily_series(&grant, subject, band, as_of)
         .await
-        .map_err(read_failed)
+        .map_err(failed)
 }

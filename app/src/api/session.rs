@@ -17,7 +17,7 @@ pub async fn change_password(
     new: String,
     confirm: String,
 ) -> Result<(), ServerFnError> {
-    use super::ssr::{account_failed, accounts, signed_in};
+    use super::ssr::{accounts, failed, signed_in};
     let (state, caller) = signed_in()?;
     let keep = caller.session.as_deref();
     accounts::change_password(
@@ -29,7 +29,7 @@ pub async fn change_password(
         &confirm,
     )
     .await
-    .map_err(account_failed)
+    .map_err(failed)
 }
 
 /// How people may sign in here; open to everyone, for the sign-in page.

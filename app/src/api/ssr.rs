@@ -7,16 +7,19 @@
 //! cannot skip the check unnoticed.
 
 pub mod accounts;
+pub mod error;
 pub mod password;
 
 use domain::{
     access::{Denied, Grant, PersonListGrant, Viewer},
     catalog::Subject,
 };
-use http::{HeaderValue, StatusCode};
+use http::HeaderValue;
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 use store::{AuditEntry, Store, StoreError};
+
+pub use error::AppError;
 
 /// Who makes a change, as the audit log records it.
 #[derive(Debug, Clone)]
@@ -111,19 +114,12 @@ impl Caller {
         self.actor()
             .audit(store, action, detail)
             .await
-            .map_err(internal)
+            .map_err(failed)
     }
 }
 
 fn state() -> Result<AppState, ServerFnError> {
-    use_context::<AppState>().ok_or_else(|| ServerFnError::new("server state is missing"))
-}
-
-fn refuse(status: StatusCode, message: impl ToString) -> ServerFnError {
-    if let Some(response) = use_context::<ResponseOptions>() {
-        response.set_status(status);
-    }
-    ServerFnError::new(message)
+    use_context::<AppState>().ok_or_else(|| internal("server state is missing"))
 }
 
 fn granted(access: &str) {
@@ -137,18 +133,18 @@ fn granted(access: &str) {
 
 /// The signed-in caller, or 401.
 fn caller() -> Result<Caller, ServerFnError> {
-    use_context::<Caller>().ok_or_else(|| refuse(StatusCode::UNAUTHORIZED, "sign in first"))
+    use_context::<Caller>().ok_or_else(|| AppError::Unauthorized("sign in first".into()).into())
 }
 
 fn denied(d: Denied) -> ServerFnError {
-    refuse(StatusCode::FORBIDDEN, d)
+    AppError::from(d).into()
 }
 
 /// Something the server put in context for everyone, signed in or not
 /// (the sign-in page's options). Only paths the authentication middleware
 /// lists as public reach this without a session.
 pub fn public<T: Clone + Send + Sync + 'static>() -> Result<T, ServerFnError> {
-    let value = use_context::<T>().ok_or_else(|| ServerFnError::new("server state is missing"))?;
+    let value = use_context::<T>().ok_or_else(|| internal("server state is missing"))?;
     granted("public");
     Ok(value)
 }
@@ -177,13 +173,13 @@ pub async fn unit(code: Option<&str>) -> Result<(AppState, Caller, Grant), Serve
     let state = state()?;
     let code = match code {
         Some(c) => c.to_owned(),
-        None => state.store.root_code().await.map_err(internal)?,
+        None => state.store.root_code().await.map_err(failed)?,
     };
     // Only those who see every unit learn whether a code exists, and a
     // restricted unit they may not see answers as an unknown one.
     let refused = || {
         if caller.viewer.role.sees_every_unit() {
-            refuse(StatusCode::NOT_FOUND, format!("there is no unit '{code}'"))
+            AppError::NotFound(format!("there is no unit '{code}'")).into()
         } else {
             denied(Denied::OutOfScope)
         }
@@ -192,7 +188,7 @@ pub async fn unit(code: Option<&str>) -> Result<(AppState, Caller, Grant), Serve
         .store
         .unit_path(&code)
         .await
-        .map_err(internal)?
+        .map_err(failed)?
         .ok_or_else(refused)?;
     let grant = caller.viewer.authorize(&path).map_err(|_| refused())?;
     granted(&format!("unit:{code}"));
@@ -238,26 +234,18 @@ pub fn force_wide_people() -> Result<(AppState, Caller), ServerFnError> {
 
 /// A request the caller can fix: 400 with the reason in plain words.
 pub fn refused(reason: impl std::fmt::Display) -> ServerFnError {
-    refuse(StatusCode::BAD_REQUEST, reason.to_string())
+    AppError::BadRequest(reason.to_string()).into()
 }
 
-/// An account change that failed: the reason when the caller can fix it,
-/// a plain message (and the log) when the server failed.
-pub fn account_failed(e: accounts::AccountError) -> ServerFnError {
-    if e.is_users_to_fix() {
-        refused(e)
-    } else {
-        internal(e)
-    }
+/// A store read or write, or an account change, that failed: its reason
+/// where the caller can fix it, else a reference to the log.
+pub fn failed(e: impl Into<AppError>) -> ServerFnError {
+    e.into().into()
 }
 
-/// Logs the detail and gives the client a plain message.
-/// A read that failed: 400 naming what does not exist, else [`internal`].
-pub fn read_failed(err: StoreError) -> ServerFnError {
-    match err {
-        StoreError::NotFound(what) => refused(format!("there is no {what}")),
-        e => internal(e),
-    }
+/// An internal failure: logged, and shown only by reference.
+pub fn internal(err: impl std::fmt::Display) -> ServerFnError {
+    AppError::internal(err).into()
 }
 
 /// The subject asked for (`product:N`, `tool:N` or `all`), or by default
@@ -268,11 +256,6 @@ pub async fn subject_or_first_product(
 ) -> Result<Subject, ServerFnError> {
     match key {
         Some(key) => Subject::parse(key).map_err(refused),
-        None => Ok(store.catalog().await.map_err(internal)?.default_subject()),
+        None => Ok(store.catalog().await.map_err(failed)?.default_subject()),
     }
-}
-
-pub fn internal(err: impl std::fmt::Display) -> ServerFnError {
-    tracing::error!(error = %err, "server function failed");
-    ServerFnError::new("the server could not load these figures; see its log")
 }

@@ -7,11 +7,11 @@ use leptos::{prelude::*, server_fn::codec::GetUrl};
 /// scope for everyone else.
 #[server(input = GetUrl, endpoint = "waves")]
 pub async fn get_waves(as_of: Option<NaiveDate>) -> Result<Vec<WaveProgress>, ServerFnError> {
-    use super::ssr::{internal, within_scope};
+    use super::ssr::{failed, within_scope};
     let (state, caller) = within_scope()?;
     state
         .store
         .wave_progress(&caller.viewer, as_of)
         .await
-        .map_err(internal)
+        .map_err(failed)
 }

@@ -88,6 +88,22 @@ impl TestApp {
         }
     }
 
+    /// Serves the app on a local port, as `uptake serve` does (with the
+    /// callers' addresses), for tests that need real connections; returns
+    /// its base URL.
+    pub async fn serve(&self) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a port");
+        let addr = listener.local_addr().expect("address");
+        let app = self
+            .router
+            .clone()
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        format!("http://{addr}")
+    }
+
     pub fn password(&self, username: &str) -> String {
         self.accounts
             .iter()

@@ -29,16 +29,16 @@ pub enum AccountError {
 impl AccountError {
     /// Whether the person asking can fix it (and may read the reason).
     pub fn is_users_to_fix(&self) -> bool {
-        matches!(
-            self,
+        match self {
+            AccountError::Store(e) => e.is_users_to_fix(),
+            AccountError::Crypto(_) => false,
             AccountError::NoScope(_)
-                | AccountError::Throttled
-                | AccountError::ShortPassword
-                | AccountError::Mismatch
-                | AccountError::Unchanged
-                | AccountError::WrongPassword
-                | AccountError::Store(StoreError::Invalid(_) | StoreError::NotFound(_))
-        )
+            | AccountError::Throttled
+            | AccountError::ShortPassword
+            | AccountError::Mismatch
+            | AccountError::Unchanged
+            | AccountError::WrongPassword => true,
+        }
     }
 }
 

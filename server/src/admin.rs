@@ -1,8 +1,7 @@
 //! Admin REST routes: the audit log export.
 
-use app::api::ssr::{AppError, Caller};
+use app::api::ssr::{AppError, Caller, guard::AdminCaller};
 use axum::{
-    Extension,
     extract::State,
     http::{HeaderValue, header},
     response::{IntoResponse, Response},
@@ -15,11 +14,8 @@ use crate::routes::ServerState;
 /// export is itself audited.
 pub async fn audit_csv(
     State(state): State<ServerState>,
-    Extension(caller): Extension<Caller>,
+    AdminCaller(caller): AdminCaller,
 ) -> Response {
-    if let Err(denied) = caller.viewer.require_admin() {
-        return AppError::from(denied).into_response();
-    }
     match audit_rows(&state, &caller).await {
         Ok(body) => {
             let mut response = body.into_response();

@@ -13,7 +13,7 @@ pub mod entra;
 
 use std::{net::SocketAddr, sync::Arc};
 
-use app::api::ssr::{AppError, Caller, password};
+use app::api::ssr::{ACCESS_HEADER, AppError, Caller, guard::AccessNote, password};
 use axum::{
     Form,
     extract::{ConnectInfo, FromRequestParts, Request, State, rejection::FormRejection},
@@ -199,7 +199,15 @@ async fn admit(state: ServerState, mut request: Request, next: Next) -> Response
         }
         None => return Redirect::to("/login").into_response(),
     }
-    next.run(request).await
+    let note = AccessNote::default();
+    request.extensions_mut().insert(note.clone());
+    let mut response = next.run(request).await;
+    if let Some(access) = note.taken()
+        && let Ok(value) = HeaderValue::from_str(&access)
+    {
+        response.headers_mut().insert(ACCESS_HEADER, value);
+    }
+    response
 }
 
 /// Refuses state-changing requests that a browser says came from another

@@ -53,6 +53,29 @@ pub fn escape_event(event: &str) -> String {
     line
 }
 
+/// What the command line prints for a failed command, by the one error
+/// policy (`app::api::ssr::AppError`): a store failure or an account
+/// change that the operator cannot fix is logged with a reference and
+/// printed as that reference; anything else (a file that cannot be read,
+/// a bad argument, a refused value) is printed with its causes.
+pub fn for_operator(e: &anyhow::Error) -> String {
+    use app::api::ssr::{AppError, accounts::AccountError};
+    use store::StoreError;
+    let internal = e.chain().any(|cause| {
+        cause
+            .downcast_ref::<StoreError>()
+            .is_some_and(|s| !s.is_users_to_fix())
+            || cause
+                .downcast_ref::<AccountError>()
+                .is_some_and(|a| !a.is_users_to_fix())
+    });
+    if internal {
+        AppError::internal(format!("{e:#}")).to_string()
+    } else {
+        format!("{e:#}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,28 +126,5 @@ mod tests {
         assert_eq!(lines.len(), 2, "{text}");
         assert!(lines[0].contains(r"C01\nINFO admin signed in\u{1b}[2J"));
         assert!(!text.contains('\u{1b}'));
-    }
-}
-
-/// What the command line prints for a failed command, by the one error
-/// policy (`app::api::ssr::AppError`): a store failure or an account
-/// change that the operator cannot fix is logged with a reference and
-/// printed as that reference; anything else (a file that cannot be read,
-/// a bad argument, a refused value) is printed with its causes.
-pub fn for_operator(e: &anyhow::Error) -> String {
-    use app::api::ssr::{AppError, accounts::AccountError};
-    use store::StoreError;
-    let internal = e.chain().any(|cause| {
-        cause
-            .downcast_ref::<StoreError>()
-            .is_some_and(|s| !s.is_users_to_fix())
-            || cause
-                .downcast_ref::<AccountError>()
-                .is_some_and(|a| !a.is_users_to_fix())
-    });
-    if internal {
-        AppError::internal(format!("{e:#}")).to_string()
-    } else {
-        format!("{e:#}")
     }
 }

@@ -7,9 +7,9 @@
 //! line and reason. A push replaces its keys, so sending the same body
 //! twice changes nothing.
 
-use app::api::ssr::{Actor, AppError};
+use app::api::ssr::{Actor, AppError, guard::AccessNote};
 use axum::{
-    Json,
+    Extension, Json,
     extract::State,
     http::{HeaderMap, header},
     response::{IntoResponse, Response},
@@ -62,6 +62,7 @@ static READING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(CONCU
 
 pub async fn activity(
     State(state): State<ServerState>,
+    Extension(note): Extension<AccessNote>,
     headers: HeaderMap,
     body: axum::body::Body,
 ) -> Response {
@@ -77,7 +78,10 @@ pub async fn activity(
         .into_response();
     };
     let grant = match store.api_token(&token_hash(token.trim())).await {
-        Ok(Some(grant)) => grant,
+        Ok(Some(grant)) => {
+            note.note(&format!("token:{}", grant.id));
+            grant
+        }
         Ok(None) => {
             return AppError::Unauthorized("the token is unknown or revoked".into())
                 .into_response();

@@ -9,9 +9,8 @@
 
 use std::path::PathBuf;
 
-use app::api::ssr::{AppError, Caller};
+use app::api::ssr::guard::AdminCaller;
 use axum::{
-    Extension,
     extract::{Multipart, State},
     response::{IntoResponse, Redirect, Response},
 };
@@ -62,12 +61,9 @@ fn back(to: Back) -> Response {
 
 pub async fn upload(
     State(state): State<ServerState>,
-    Extension(caller): Extension<Caller>,
+    AdminCaller(caller): AdminCaller,
     mut form: Multipart,
 ) -> Response {
-    if let Err(denied) = caller.viewer.require_admin() {
-        return AppError::from(denied).into_response();
-    }
     let mut kind = None;
     let mut day = None;
     let mut effective = None;

@@ -135,6 +135,54 @@ async fn every_route_turns_away_anonymous_callers() {
     }
 }
 
+/// REST routes pass the same guards as server functions (extractors in
+/// `app::api::ssr::guard`): signed in without the role, a guarded route
+/// answers 403; with it, the response names the access granted, as every
+/// server function's does. The push API's token guard is held in
+/// `ingest.rs`.
+#[tokio::test]
+async fn every_rest_route_passes_a_shared_guard() {
+    let app = TestApp::demo(
+        testing::sqlite().await.expect("database"),
+        AuthConfig::default(),
+    )
+    .await;
+    let viewer = app.sign_in(VIEWER).await;
+    let admin = app.sign_in(ADMIN).await;
+    let mut guarded = 0;
+    for (method, path) in REST_ROUTES {
+        if [
+            "/healthz",
+            "/auth/sign-in",
+            "/auth/sign-out",
+            "/auth/oidc/start",
+            "/auth/oidc/callback",
+            "/api/v1/activity",
+        ]
+        .contains(path)
+        {
+            continue;
+        }
+        let refused = app.call(method, path, Some(&viewer), None).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{method} {path}");
+        assert_eq!(refused.header(ACCESS_HEADER), None, "{method} {path}");
+        let said: serde_json::Value = refused.json();
+        assert_eq!(
+            said["error"], "only an admin may do this",
+            "{method} {path}"
+        );
+        let granted = app.call(method, path, Some(&admin), None).await;
+        assert_eq!(
+            granted.header(ACCESS_HEADER),
+            Some("admin"),
+            "{method} {path}: {}",
+            granted.status
+        );
+        guarded += 1;
+    }
+    assert_eq!(guarded, 2, "the audit export and the upload");
+}
+
 /// Arguments that do not parse are the caller's fault: 400, with no
 /// framework prefix, not 500.
 #[tokio::test]

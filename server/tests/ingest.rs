@@ -7,7 +7,7 @@ mod support;
 
 use std::{io::Write, time::Duration};
 
-use app::api::ssr::Actor;
+use app::api::ssr::{ACCESS_HEADER, Actor};
 use axum::{
     body::Body,
     http::{Request, StatusCode, header},
@@ -165,6 +165,14 @@ this is not json\n\
         );
         let reply = push(&app, token, body.clone()).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        // The route names the access its token guard granted.
+        assert!(
+            reply
+                .header(ACCESS_HEADER)
+                .is_some_and(|a| a.starts_with("token:")),
+            "{:?}",
+            reply.header(ACCESS_HEADER)
+        );
         let report: PushReport = reply.json();
         assert_eq!((report.accepted, report.rejected), (2, 8), "{report:?}");
         let lines: Vec<u64> = report.rejects.iter().map(|r| r.line).collect();

@@ -1,4 +1,6 @@
-use domain::{catalog::CatalogError, org::OrgError, rollup::BlockError, rollup::RollupError};
+use domain::{
+    access::Denied, catalog::CatalogError, org::OrgError, rollup::BlockError, rollup::RollupError,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -21,6 +23,9 @@ pub enum StoreError {
     Rejected(String),
     #[error("{0} not found")]
     NotFound(String),
+    /// A viewer asked for what their role or scope does not allow.
+    #[error(transparent)]
+    Denied(#[from] Denied),
     /// A failure inside the server: its text is for the log, not for users.
     #[error("{0}")]
     Internal(String),
@@ -34,6 +39,7 @@ impl StoreError {
             self,
             StoreError::Rejected(_)
                 | StoreError::NotFound(_)
+                | StoreError::Denied(_)
                 | StoreError::Org(_)
                 | StoreError::Catalog(_)
         )

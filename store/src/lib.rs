@@ -10,6 +10,7 @@ mod baseline;
 mod catalog;
 mod db;
 mod error;
+mod grant;
 mod hash;
 mod licence;
 mod lock;

@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod error;
+pub mod guard;
 pub mod password;
 
 use domain::{
@@ -166,31 +167,17 @@ pub fn within_scope() -> Result<(AppState, Caller), ServerFnError> {
     Ok((state, caller))
 }
 
-/// A grant on one unit (by code; `None` is the whole force), or 403. This
-/// is the only way to a [`Grant`], and every unit read in `store` needs one.
+/// A grant on one unit (by code; `None` is the whole force), or 403 (404
+/// for those who see every unit), by [`Store::grant`], the check every
+/// route and command shares; every unit read in `store` needs the grant.
 pub async fn unit(code: Option<&str>) -> Result<(AppState, Caller, Grant), ServerFnError> {
     let caller = caller()?;
     let state = state()?;
-    let code = match code {
-        Some(c) => c.to_owned(),
-        None => state.store.root_code().await.map_err(failed)?,
-    };
-    // Only those who see every unit learn whether a code exists, and a
-    // restricted unit they may not see answers as an unknown one.
-    let refused = || {
-        if caller.viewer.role.sees_every_unit() {
-            AppError::NotFound(format!("there is no unit '{code}'")).into()
-        } else {
-            denied(Denied::OutOfScope)
-        }
-    };
-    let path = state
+    let (grant, code) = state
         .store
-        .unit_path(&code)
+        .grant(&caller.viewer, code)
         .await
-        .map_err(failed)?
-        .ok_or_else(refused)?;
-    let grant = caller.viewer.authorize(&path).map_err(|_| refused())?;
+        .map_err(failed)?;
     granted(&format!("unit:{code}"));
     Ok((state, caller, grant))
 }

@@ -93,6 +93,7 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound(what) => AppError::NotFound(format!("there is no {what}")),
+            StoreError::Denied(d) => d.into(),
             e if e.is_users_to_fix() => AppError::BadRequest(e.to_string()),
             e => AppError::internal(e),
         }

@@ -1,7 +1,7 @@
 //! The one access check for a unit, usable by any route, server function
 //! or command: a viewer and a unit code in, a `Grant` or a refusal out.
 
-use domain::access::{Denied, Grant, Viewer};
+use domain::access::{Denied, Grant, UnitPath, Viewer};
 
 use crate::{Store, StoreError, error::Result};
 
@@ -28,5 +28,20 @@ impl Store {
         let path = self.unit_path(&code).await?.ok_or_else(refused)?;
         let grant = viewer.authorize(&path).map_err(|_| refused())?;
         Ok((grant, code))
+    }
+
+    /// A unit's chain of ancestors as the tree stands now, root first, with
+    /// restricted flags: one indexed read of the closure table.
+    pub async fn unit_path(&self, code: &str) -> Result<Option<UnitPath>> {
+        Ok(self.meta().await?.unit_path(code))
+    }
+
+    /// The code of the tree's root, which stands for the whole force.
+    pub async fn root_code(&self) -> Result<String> {
+        let units = self.units().await?;
+        let root = units.iter().find(|u| u.parent.is_none());
+        root.map(|u| u.code.clone()).ok_or_else(|| {
+            StoreError::NotFound("the unit tree (import units.csv or run `uptake demo`)".into())
+        })
     }
 }

@@ -8,6 +8,7 @@
 
 use std::{collections::HashMap, fmt, time::Duration};
 
+use anyhow::Context;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use rsa::{
@@ -25,6 +26,19 @@ const LEEWAY_SECS: i64 = 60;
 /// A client secret: never printed.
 #[derive(Clone)]
 pub struct Secret(pub String);
+
+impl Secret {
+    /// A secret from `NAME`, or from the file named by `NAME_FILE`.
+    pub fn from_env(name: &str) -> anyhow::Result<Secret> {
+        if let Ok(value) = std::env::var(name) {
+            return Ok(Secret(value));
+        }
+        let file = std::env::var(format!("{name}_FILE"))
+            .with_context(|| format!("set {name} or {name}_FILE"))?;
+        let value = std::fs::read_to_string(&file).with_context(|| format!("reading {file}"))?;
+        Ok(Secret(value.trim().to_owned()))
+    }
+}
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -7,14 +7,14 @@
 //! it stopped, and the event-id table shared with file imports keeps a
 //! repeated event from counting twice.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use chrono::{DateTime, Days, Utc};
 use chrono_tz::Tz;
 use domain::{box_events, catalog::Source, formats::Reject};
 use store::Store;
 
 use super::{Api, Credentials, RetryPolicy};
-use crate::{ingest::Sink, progress::Progress};
+use crate::{ingest::Sink, oidc::Secret, progress::Progress};
 
 #[derive(Debug, Clone)]
 pub struct BoxConfig {
@@ -215,4 +215,58 @@ async fn read(
             .await?;
     }
     Ok(())
+}
+
+/// Box connector settings. The secret comes from UPTAKE_BOX_CLIENT_SECRET
+/// or the file named by UPTAKE_BOX_CLIENT_SECRET_FILE, never from a flag.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BoxArgs {
+    #[arg(long, env = "UPTAKE_BOX_CLIENT_ID")]
+    pub box_client_id: Option<String>,
+    /// The enterprise the app reads events for.
+    #[arg(long, env = "UPTAKE_BOX_ENTERPRISE_ID")]
+    pub box_enterprise_id: Option<String>,
+    #[arg(
+        long,
+        env = "UPTAKE_BOX_TOKEN_URL",
+        default_value = "https://api.box.com/oauth2/token"
+    )]
+    pub box_token_url: String,
+    #[arg(
+        long,
+        env = "UPTAKE_BOX_API_URL",
+        default_value = "https://api.box.com"
+    )]
+    pub box_api_url: String,
+    /// Events asked for per page (Box gives at most 500).
+    #[arg(long, env = "UPTAKE_BOX_PAGE_SIZE", default_value_t = 500,
+          value_parser = clap::value_parser!(u32).range(1..=500))]
+    pub box_page_size: u32,
+}
+
+impl BoxArgs {
+    /// The connector's settings, or None when no client id is configured.
+    pub fn config(&self) -> Result<Option<BoxConfig>> {
+        let Some(client_id) = self.box_client_id.clone() else {
+            return Ok(None);
+        };
+        let enterprise = self
+            .box_enterprise_id
+            .clone()
+            .context("set UPTAKE_BOX_ENTERPRISE_ID for the Box connector")?;
+        Ok(Some(BoxConfig {
+            credentials: Credentials {
+                token_url: self.box_token_url.clone(),
+                client_id,
+                client_secret: Secret::from_env("UPTAKE_BOX_CLIENT_SECRET")?,
+                extra: vec![
+                    ("box_subject_type".to_owned(), "enterprise".to_owned()),
+                    ("box_subject_id".to_owned(), enterprise),
+                ],
+            },
+            api_base: self.box_api_url.trim_end_matches('/').to_owned(),
+            page_size: self.box_page_size,
+            retry: RetryPolicy::default(),
+        }))
+    }
 }

@@ -22,7 +22,7 @@ use serde::Deserialize;
 use store::Store;
 
 use super::{Api, ConnectorError, Credentials, RetryPolicy};
-use crate::{ingest::Sink, progress::Progress};
+use crate::{ingest::Sink, oidc::Secret, progress::Progress};
 
 /// The days Graph keeps per-day reports for.
 pub const GRAPH_KEEPS_DAYS: u64 = 28;
@@ -331,5 +331,59 @@ mod tests {
         assert_eq!(next[0], day("2026-03-05"));
         assert_eq!(next.len(), 11);
         assert_eq!(next[1], day("2026-03-19"));
+    }
+}
+
+/// Microsoft Graph connector settings. The secret comes from
+/// UPTAKE_GRAPH_CLIENT_SECRET or the file named by
+/// UPTAKE_GRAPH_CLIENT_SECRET_FILE, never from a flag.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GraphArgs {
+    /// The Entra ID tenant (id or domain) the app is registered in.
+    #[arg(long, env = "UPTAKE_GRAPH_TENANT")]
+    pub graph_tenant: Option<String>,
+    #[arg(long, env = "UPTAKE_GRAPH_CLIENT_ID")]
+    pub graph_client_id: Option<String>,
+    /// The token endpoint (default: Entra ID's for the tenant).
+    #[arg(long, env = "UPTAKE_GRAPH_TOKEN_URL")]
+    pub graph_token_url: Option<String>,
+    #[arg(
+        long,
+        env = "UPTAKE_GRAPH_API_URL",
+        default_value = "https://graph.microsoft.com"
+    )]
+    pub graph_api_url: String,
+    /// The latest report days pulled again on every sync.
+    #[arg(long, env = "UPTAKE_GRAPH_REPULL_DAYS", default_value_t = 10)]
+    pub graph_repull_days: u64,
+}
+
+impl GraphArgs {
+    /// The connector's settings, or None when no client id is configured.
+    pub fn config(&self) -> Result<Option<GraphConfig>> {
+        let Some(client_id) = self.graph_client_id.clone() else {
+            return Ok(None);
+        };
+        let token_url = match (&self.graph_token_url, &self.graph_tenant) {
+            (Some(url), _) => url.clone(),
+            (None, Some(tenant)) => {
+                format!("https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token")
+            }
+            (None, None) => anyhow::bail!(
+                "set UPTAKE_GRAPH_TENANT (or UPTAKE_GRAPH_TOKEN_URL) for the Microsoft 365 connector"
+            ),
+        };
+        let api_base = self.graph_api_url.trim_end_matches('/').to_owned();
+        Ok(Some(GraphConfig {
+            credentials: Credentials {
+                token_url,
+                client_id,
+                client_secret: Secret::from_env("UPTAKE_GRAPH_CLIENT_SECRET")?,
+                extra: vec![("scope".to_owned(), format!("{api_base}/.default"))],
+            },
+            api_base,
+            repull_days: self.graph_repull_days,
+            retry: RetryPolicy::default(),
+        }))
     }
 }

@@ -16,7 +16,8 @@ use domain::access::map_groups;
 use serde::Deserialize;
 
 use super::{
-    ClientAddress, Outcome, audit_refusal, back_to_sign_in, finish_sign_in, start_session,
+    ClientAddress, back_to_sign_in,
+    sign_in::{Outcome, audit_refusal, finish_sign_in, start_session},
     token_hash,
 };
 use crate::{oidc::Challenge, routes::ServerState};

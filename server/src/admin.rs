@@ -8,7 +8,7 @@ use axum::{
 };
 use domain::export::neutralise;
 
-use crate::routes::ServerState;
+use crate::state::ServerState;
 
 /// `GET /admin/audit.csv`: the whole audit log as CSV, for admins. The
 /// export is itself audited.

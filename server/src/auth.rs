@@ -17,17 +17,14 @@ pub use middleware::{CspNonce, authenticate, same_origin, security_headers};
 pub(crate) use sign_in::back_to_sign_in;
 pub use sign_in::{SignInForm, sign_in, sign_out};
 
-use std::{net::SocketAddr, sync::Arc};
+use std::net::SocketAddr;
 
 use axum::{
     extract::{ConnectInfo, FromRequestParts},
     http::{Extensions, HeaderMap, header, request::Parts},
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use domain::access::{SessionPolicy, SignInLimit};
 use sha2::{Digest, Sha256};
-
-use crate::oidc::Oidc;
 
 /// The session cookie over plain HTTP (the local demo).
 pub const SESSION_COOKIE: &str = "uptake_session";
@@ -54,17 +51,7 @@ fn session_id(auth: &AuthConfig, headers: &HeaderMap) -> Option<String> {
 /// `docs/security.md`, device cookies). Sent only to `/auth`.
 pub const DEVICE_COOKIE: &str = "uptake_device";
 
-/// How sessions and sign-in behave.
-#[derive(Debug, Clone, Default)]
-pub struct AuthConfig {
-    pub session: SessionPolicy,
-    pub sign_in: SignInLimit,
-    /// Mark cookies Secure even when no proxy says the request came over
-    /// HTTPS.
-    pub secure_cookies: bool,
-    /// Sign-in with Microsoft Entra ID, when configured.
-    pub oidc: Option<Arc<Oidc>>,
-}
+pub use crate::state::AuthConfig;
 
 /// Paths open without a session.
 fn is_public(path: &str) -> bool {

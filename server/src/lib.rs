@@ -17,5 +17,6 @@ pub mod progress;
 pub mod push;
 pub mod routes;
 pub mod scheduler;
+pub mod state;
 pub mod upload;
 pub mod users;

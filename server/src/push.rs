@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     auth::token_hash,
     ingest::{Counted, Sink},
-    routes::ServerState,
+    state::ServerState,
 };
 
 /// The largest body accepted: about 200,000 lines.
@@ -117,7 +117,7 @@ async fn push(
     body: &[u8],
 ) -> anyhow::Result<PushReport> {
     let store = &state.app.store;
-    let mut sink = Sink::new(store, state.zone).await?;
+    let mut sink = Sink::new(store, state.app.zone).await?;
     let mut rejects: Vec<domain::formats::Reject> = Vec::new();
     let mut accepted = 0u64;
     for (i, raw) in body.split(|b| *b == b'\n').enumerate() {

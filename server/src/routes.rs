@@ -18,7 +18,7 @@ use app::{
 use axum::{
     Json, Router,
     body::Body,
-    extract::{DefaultBodyLimit, FromRef, Request, State},
+    extract::{DefaultBodyLimit, Request, State},
     http::StatusCode,
     middleware,
     response::{IntoResponse, Response},
@@ -26,34 +26,17 @@ use axum::{
 };
 use leptos::{nonce::Nonce, prelude::*};
 use leptos_axum::{
-    AxumRouteListing, LeptosRoutes, generate_route_list, handle_server_fns_with_context,
-    render_route_with_context,
+    LeptosRoutes, generate_route_list, handle_server_fns_with_context, render_route_with_context,
 };
 use tower_http::{services::ServeDir, trace::TraceLayer};
 
-use chrono_tz::Tz;
-
 use crate::{
     admin,
-    auth::{self, AuthConfig, CspNonce},
-    push, upload,
+    auth::{self, CspNonce},
+    push,
+    state::{AuthConfig, ServerState},
+    upload,
 };
-
-#[derive(Clone)]
-pub struct ServerState {
-    pub app: AppState,
-    pub auth: AuthConfig,
-    /// The zone calendar days are counted in.
-    pub zone: Tz,
-    /// The app's page routes with their SSR modes.
-    pages: Arc<Vec<AxumRouteListing>>,
-}
-
-impl FromRef<ServerState> for LeptosOptions {
-    fn from_ref(state: &ServerState) -> Self {
-        state.app.leptos_options.clone()
-    }
-}
 
 /// The REST routes besides the Leptos pages and server functions, as
 /// (method, path). The route sweep test walks this list; the router below
@@ -73,7 +56,6 @@ pub fn router(app: AppState, auth_config: AuthConfig) -> Router {
     let site_root = app.leptos_options.site_root.to_string();
     let routes = generate_route_list(App);
     let state = ServerState {
-        zone: app.zone,
         app,
         auth: auth_config,
         pages: Arc::new(routes.clone()),

@@ -19,7 +19,7 @@ use tokio::io::AsyncWriteExt;
 
 use crate::{
     import::{self, ImportOptions, Kind},
-    routes::ServerState,
+    state::ServerState,
 };
 
 /// The largest upload: a year of Box events for a large force.
@@ -110,7 +110,7 @@ pub async fn upload(
     let options = ImportOptions {
         effective: effective.unwrap_or_else(|| Utc::now().date_naive()),
         day,
-        zone: state.zone,
+        zone: state.app.zone,
     };
     let opened = std::fs::File::open(&spooled.0);
     let input = match opened {

@@ -20,7 +20,7 @@ use super::{
     sign_in::{Outcome, audit_refusal, finish_sign_in, start_session},
     token_hash,
 };
-use crate::{oidc::Challenge, routes::ServerState};
+use crate::{oidc::Challenge, state::ServerState};
 
 /// How long a sign-in may sit at the identity provider.
 const PENDING_FOR_MINUTES: i64 = 10;

@@ -11,7 +11,7 @@ use axum::{
 };
 use chrono::Utc;
 
-use crate::routes::ServerState;
+use crate::state::ServerState;
 
 use super::{
     PASSWORD_CHANGE, TOKEN_API, client_address, https, is_public, random_token, session_id,

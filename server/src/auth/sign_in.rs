@@ -12,7 +12,7 @@ use chrono::Utc;
 use serde::Deserialize;
 use store::{AuditEntry, Store};
 
-use crate::routes::ServerState;
+use crate::state::ServerState;
 
 use super::{
     AuthConfig, ClientAddress, DEVICE_COOKIE, cookie, https, random_token, session_cookie_name,

@@ -1,0 +1,40 @@
+//! What every route handler is given: the app's state, how sign-in
+//! behaves, and the page routes. Its own module, so that the router and
+//! the handlers it routes to do not import each other.
+
+use std::sync::Arc;
+
+use app::AppState;
+use axum::extract::FromRef;
+use domain::access::{SessionPolicy, SignInLimit};
+use leptos::prelude::LeptosOptions;
+use leptos_axum::AxumRouteListing;
+
+use crate::oidc::Oidc;
+
+/// What every route handler is given.
+#[derive(Clone)]
+pub struct ServerState {
+    pub app: AppState,
+    pub auth: AuthConfig,
+    /// The app's page routes with their SSR modes.
+    pub(crate) pages: Arc<Vec<AxumRouteListing>>,
+}
+
+impl FromRef<ServerState> for LeptosOptions {
+    fn from_ref(state: &ServerState) -> Self {
+        state.app.leptos_options.clone()
+    }
+}
+
+/// How sessions and sign-in behave.
+#[derive(Debug, Clone, Default)]
+pub struct AuthConfig {
+    pub session: SessionPolicy,
+    pub sign_in: SignInLimit,
+    /// Mark cookies Secure even when no proxy says the request came over
+    /// HTTPS.
+    pub secure_cookies: bool,
+    /// Sign-in with Microsoft Entra ID, when configured.
+    pub oidc: Option<Arc<Oidc>>,
+}

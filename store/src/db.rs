@@ -36,16 +36,9 @@ macro_rules! on_db {
 }
 pub(crate) use on_db;
 
-/// Uptake's database: the pool, and every query the app runs.
-#[derive(Debug, Clone)]
-pub struct Store {
-    pub(crate) db: Db,
-    pub(crate) meta: std::sync::Arc<crate::meta::MetaCache>,
-}
-
-impl Store {
+impl Db {
     /// Connects to `sqlite://path` or `postgres://…` and applies migrations.
-    pub async fn connect(url: &str) -> Result<Self> {
+    pub(crate) async fn open(url: &str) -> Result<Self> {
         let db = if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
@@ -86,27 +79,14 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_owned()));
         };
-        Ok(Self {
-            db,
-            meta: Default::default(),
-        })
+        Ok(db)
     }
 
-    pub fn backend(&self) -> Backend {
-        match self.db {
+    pub(crate) fn backend(&self) -> Backend {
+        match self {
             Db::Sqlite(_) => Backend::Sqlite,
             Db::Postgres(_) => Backend::Postgres,
         }
-    }
-
-    /// A cheap round trip, for health checks.
-    pub async fn ping(&self) -> Result<()> {
-        on_db!(&self.db, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))?;
-        Ok(())
-    }
-
-    pub async fn close(&self) {
-        on_db!(&self.db, pool => pool.close().await);
     }
 }
 

@@ -26,7 +26,7 @@ mod wave;
 pub use access::{AuditEntry, Credentials, NewAccount};
 pub use activity::{DayEvent, EventSummary, IngestSummary};
 pub use catalog::StandardCatalog;
-pub use db::{Backend, Store};
+pub use db::Backend;
 pub use error::StoreError;
 pub use licence::LicenceOutcome;
 pub use lock::{JobHolder, JobLock};
@@ -39,3 +39,40 @@ pub use wave::NewWave;
 
 #[cfg(feature = "testing")]
 pub mod testing;
+
+use std::sync::Arc;
+
+use db::{Db, on_db};
+use error::Result;
+
+/// Uptake's database: the pool, the cached reference data, and every
+/// query the app runs (each module adds its own).
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub(crate) db: Db,
+    pub(crate) meta: Arc<meta::MetaCache>,
+}
+
+impl Store {
+    /// Connects to `sqlite://path` or `postgres://…` and applies migrations.
+    pub async fn connect(url: &str) -> Result<Self> {
+        Ok(Self {
+            db: Db::open(url).await?,
+            meta: Default::default(),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.db.backend()
+    }
+
+    /// A cheap round trip, for health checks.
+    pub async fn ping(&self) -> Result<()> {
+        on_db!(&self.db, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        on_db!(&self.db, pool => pool.close().await);
+    }
+}

@@ -100,7 +100,11 @@ pub async fn add(
         Credential::EntraId => None,
     };
     let hashed = match &password {
-        Some((p, _)) => Some(password::hash_off_thread(p.clone()).await?),
+        Some((p, _)) => Some(
+            password::hash_off_thread(p.clone())
+                .await
+                .map_err(AccountError::Crypto)?,
+        ),
         None => None,
     };
     let generated = password.as_ref().is_some_and(|(_, g)| *g);
@@ -197,7 +201,9 @@ pub async fn change_password(
         return Err(AccountError::WrongPassword);
     }
     store.clear_sign_in_failures(&key).await?;
-    let hashed = password::hash_off_thread(new.to_owned()).await?;
+    let hashed = password::hash_off_thread(new.to_owned())
+        .await
+        .map_err(AccountError::Crypto)?;
     store
         .set_own_password(
             actor.name,

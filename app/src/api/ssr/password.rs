@@ -14,12 +14,13 @@ pub fn hash(password: &str) -> Result<String, argon2::password_hash::Error> {
 }
 
 /// [`hash`] on a blocking thread: argon2 takes tens of milliseconds of CPU
-/// on purpose.
-pub async fn hash_off_thread(password: String) -> Result<String, super::accounts::AccountError> {
+/// on purpose. A failure is the hasher's or the thread's, in words for the
+/// log.
+pub async fn hash_off_thread(password: String) -> Result<String, String> {
     tokio::task::spawn_blocking(move || hash(&password))
         .await
-        .map_err(|e| super::accounts::AccountError::Crypto(e.to_string()))?
-        .map_err(|e| super::accounts::AccountError::Crypto(e.to_string()))
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())
 }
 
 /// Whether a password matches a stored hash. With no stored hash it still

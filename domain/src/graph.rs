@@ -309,6 +309,12 @@ pub const ZERO_USER_ID: &str = "00000000-0000-0000-0000-000000000000";
 /// What the admin must do when the tenant conceals user names in reports.
 pub const CONCEALED_ADVICE: &str = "Microsoft 365 is concealing user names in its usage reports, so no row can be matched to the roster and none has been counted. A Global Administrator can turn this off: Microsoft 365 admin centre > Settings > Org settings > Services > Reports, and clear 'Display concealed user, group, and site names in all reports'. Then run the sync again, or download the report again and import it.";
 
+/// A report whose user names are concealed: refused whole, by the
+/// connector and by a file import alike, with [`CONCEALED_ADVICE`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{CONCEALED_ADVICE}")]
+pub struct Concealed;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,8 +18,8 @@ use crate::oidc::Secret;
 /// data health page.
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectorError {
-    #[error("{}", domain::graph::CONCEALED_ADVICE)]
-    Concealed,
+    #[error(transparent)]
+    Concealed(#[from] domain::graph::Concealed),
     #[error(
         "{service} refused the app's credentials at {url} ({status}): check the client id and secret{hint}"
     )]

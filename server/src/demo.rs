@@ -29,7 +29,7 @@ use app::api::ssr::{
 
 pub use model::Force;
 
-use crate::progress::Progress;
+use crate::progress_bar::Progress;
 
 #[derive(Debug, Clone)]
 pub struct DemoOptions {

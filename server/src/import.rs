@@ -23,7 +23,7 @@ use store::{LicenceOutcome, NewWave, Store};
 
 use crate::{
     ingest::{Counted, LicenceReport, Sink, SinkReport},
-    progress::Progress,
+    progress_bar::Progress,
 };
 
 /// The kinds of file an import takes: one list, in `domain`.

@@ -21,7 +21,6 @@ use domain::{
 };
 use store::{DayEvent, LicenceOutcome, Store};
 
-use crate::connectors::ConnectorError;
 
 /// Calendar days are counted in this zone unless configured otherwise.
 pub const DEFAULT_ZONE: Tz = chrono_tz::Europe::London;
@@ -236,7 +235,7 @@ impl<'a> Sink<'a> {
             );
         }
         if rows.iter().any(|r| is_concealed(&r.user)) {
-            anyhow::bail!(ConnectorError::Concealed);
+            anyhow::bail!(domain::graph::Concealed);
         }
         let tool = self.tool(report.tool()).map_err(anyhow::Error::msg)?;
         let records: Vec<ActivityRecord> = rows
@@ -264,7 +263,7 @@ impl<'a> Sink<'a> {
     /// refused whole.
     pub async fn licences(&self, day: NaiveDate, rows: &[LicenceRow]) -> Result<LicenceReport> {
         if rows.iter().any(|r| is_concealed(&r.user)) {
-            anyhow::bail!(ConnectorError::Concealed);
+            anyhow::bail!(domain::graph::Concealed);
         }
         let tools =
             report_tools(&self.catalog).map_err(|r| anyhow::Error::msg(unregistered(r.tool())))?;

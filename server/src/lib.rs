@@ -13,7 +13,7 @@ pub mod import;
 pub mod ingest;
 pub mod logging;
 pub mod oidc;
-pub mod progress;
+pub mod progress_bar;
 pub mod push;
 pub mod routes;
 pub mod scheduler;

@@ -14,7 +14,7 @@ use domain::{box_events, catalog::Source, formats::Reject};
 use store::Store;
 
 use super::{Api, Credentials, RetryPolicy};
-use crate::{ingest::Sink, oidc::Secret, progress::Progress};
+use crate::{ingest::Sink, oidc::Secret, progress_bar::Progress};
 
 #[derive(Debug, Clone)]
 pub struct BoxConfig {

@@ -22,7 +22,7 @@ use serde::Deserialize;
 use store::Store;
 
 use super::{Api, ConnectorError, Credentials, RetryPolicy};
-use crate::{ingest::Sink, oidc::Secret, progress::Progress};
+use crate::{ingest::Sink, oidc::Secret, progress_bar::Progress};
 
 /// The days Graph keeps per-day reports for.
 pub const GRAPH_KEEPS_DAYS: u64 = 28;
@@ -296,7 +296,7 @@ async fn concealment(api: &mut Api, base: &str) -> Result<(), ConnectorError> {
                     problem: format!("the report settings: {e}"),
                 })?;
             if settings.display_concealed_names {
-                return Err(ConnectorError::Concealed);
+                return Err(domain::graph::Concealed.into());
             }
             Ok(())
         }

@@ -13,9 +13,10 @@ staff="${UPTAKE_BENCH_STAFF:-50000}"
 pg_bin="${UPTAKE_PG_BIN:-/usr/lib/postgresql/15/bin}"
 scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$(pwd)/.tools/node/node_modules/.bin:$PATH"
-# The same build as scripts/run.sh: a plain cargo build would leave a
-# binary that no longer matches the site's file names.
-cargo leptos build --release
+# The same build as scripts/run.sh (a plain cargo build would leave a
+# binary that no longer matches the site's file names), with the bench
+# commands, which the default build leaves out.
+cargo leptos build --release --bin-features ssr,bench
 uptake="$(pwd)/target/release/uptake"
 work="$(mktemp -d /tmp/uptake-bench.XXXXXX)"
 pg_data=""

@@ -12,6 +12,7 @@ export PATH="$HOME/.cargo/bin:$(pwd)/.tools/node/node_modules/.bin:$PATH"
 echo "== formatting and lints (ssr on the host, hydrate on wasm32)"
 cargo fmt --all -- --check
 cargo clippy --workspace --exclude frontend --all-targets -- -D warnings
+cargo clippy -p server --features bench --all-targets -- -D warnings
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 echo "== unit, store and server tests (SQLite and PostgreSQL)"

@@ -19,7 +19,9 @@ use chrono_tz::Tz;
 use clap::{Parser, Subcommand};
 use store::Store;
 
-use crate::{bench, bench_ingest, demo, import};
+#[cfg(feature = "bench")]
+use crate::{bench, bench_ingest};
+use crate::{demo, import};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -76,6 +78,7 @@ pub enum Command {
         #[command(subcommand)]
         command: ToolCommand,
     },
+    #[cfg(feature = "bench")]
     /// Measure the performance budget against the demo force: Uptake over
     /// HTTP, signed in, beside raw SQL baselines in the same run.
     Bench {
@@ -92,6 +95,7 @@ pub enum Command {
         #[arg(long, default_value_t = 10)]
         load_seconds: u64,
     },
+    #[cfg(feature = "bench")]
     /// Measure ingestion speed on an empty database: a 50,000-user Graph
     /// report day and Box events, beside parsing alone.
     BenchIngest {
@@ -287,6 +291,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::User { command } => admin::user(&store, command).await,
         Command::Group { command } => admin::group(&store, command).await,
         Command::Token { command } => admin::token(&store, command).await,
+        #[cfg(feature = "bench")]
         Command::Bench {
             requests,
             baseline_runs,
@@ -302,6 +307,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             print!("{}", bench::run(&store, &options).await?);
             Ok(())
         }
+        #[cfg(feature = "bench")]
         Command::BenchIngest {
             staff,
             runs,

@@ -3,7 +3,9 @@
 
 pub mod admin;
 pub mod auth;
+#[cfg(feature = "bench")]
 pub mod bench;
+#[cfg(feature = "bench")]
 pub mod bench_ingest;
 pub mod cli;
 pub mod connectors;

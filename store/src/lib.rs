@@ -6,6 +6,7 @@
 
 mod access;
 mod activity;
+#[cfg(feature = "bench")]
 mod baseline;
 mod catalog;
 mod db;

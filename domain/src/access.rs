@@ -116,6 +116,85 @@ impl Account {
     }
 }
 
+/// What an audit log entry records. Stored by its key, which never
+/// changes once written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAction {
+    SignIn,
+    SignOut,
+    SignInFailed,
+    SignInRefused,
+    AccountCreated,
+    AccountDisabled,
+    AccountRoleChanged,
+    AccountPersonListsChanged,
+    PasswordChanged,
+    PasswordChangeFailed,
+    PasswordChangeRefused,
+    PersonListViewed,
+    AuditLogExported,
+    GroupMapped,
+    SettingChanged,
+    TokenCreated,
+    TokenRevoked,
+    ToolAdded,
+    WaveCreated,
+    Import,
+    Push,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 21] = [
+        AuditAction::SignIn,
+        AuditAction::SignOut,
+        AuditAction::SignInFailed,
+        AuditAction::SignInRefused,
+        AuditAction::AccountCreated,
+        AuditAction::AccountDisabled,
+        AuditAction::AccountRoleChanged,
+        AuditAction::AccountPersonListsChanged,
+        AuditAction::PasswordChanged,
+        AuditAction::PasswordChangeFailed,
+        AuditAction::PasswordChangeRefused,
+        AuditAction::PersonListViewed,
+        AuditAction::AuditLogExported,
+        AuditAction::GroupMapped,
+        AuditAction::SettingChanged,
+        AuditAction::TokenCreated,
+        AuditAction::TokenRevoked,
+        AuditAction::ToolAdded,
+        AuditAction::WaveCreated,
+        AuditAction::Import,
+        AuditAction::Push,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            AuditAction::SignIn => "sign_in",
+            AuditAction::SignOut => "sign_out",
+            AuditAction::SignInFailed => "sign_in_failed",
+            AuditAction::SignInRefused => "sign_in_refused",
+            AuditAction::AccountCreated => "account_created",
+            AuditAction::AccountDisabled => "account_disabled",
+            AuditAction::AccountRoleChanged => "account_role_changed",
+            AuditAction::AccountPersonListsChanged => "account_person_lists_changed",
+            AuditAction::PasswordChanged => "password_changed",
+            AuditAction::PasswordChangeFailed => "password_change_failed",
+            AuditAction::PasswordChangeRefused => "password_change_refused",
+            AuditAction::PersonListViewed => "person_list_viewed",
+            AuditAction::AuditLogExported => "audit_log_exported",
+            AuditAction::GroupMapped => "group_mapped",
+            AuditAction::SettingChanged => "setting_changed",
+            AuditAction::TokenCreated => "token_created",
+            AuditAction::TokenRevoked => "token_revoked",
+            AuditAction::ToolAdded => "tool_added",
+            AuditAction::WaveCreated => "wave_created",
+            AuditAction::Import => "import",
+            AuditAction::Push => "push",
+        }
+    }
+}
+
 /// One audit log entry as read back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditRecord {

@@ -6,7 +6,7 @@ use axum::{
     http::{HeaderValue, header},
     response::{IntoResponse, Response},
 };
-use domain::export::neutralise;
+use domain::{access::AuditAction, export::neutralise};
 
 use crate::state::ServerState;
 
@@ -40,7 +40,7 @@ async fn audit_rows(state: &ServerState, caller: &Caller) -> anyhow::Result<Vec<
     let store = &state.app.store;
     caller
         .actor()
-        .audit(store, "audit_log_exported", "CSV")
+        .audit(store, AuditAction::AuditLogExported, "CSV")
         .await?;
     let mut out = csv::Writer::from_writer(Vec::new());
     out.write_record([

@@ -14,6 +14,7 @@ use app::api::ssr::Actor;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use domain::{
+    access::AuditAction,
     box_events,
     formats::{self, FormatError, Reject},
     graph::{self, LicenceRow},
@@ -314,7 +315,7 @@ pub async fn import(
     actor
         .audit(
             store,
-            "import",
+            AuditAction::Import,
             &format!(
                 "import {id} of {name} ({}): {} accepted, {} rejected",
                 kind.key(),
@@ -387,7 +388,7 @@ pub async fn add_wave(
         unit_codes.join(" ")
     );
     Actor::local("cli")
-        .audit(store, "wave_created", &detail)
+        .audit(store, AuditAction::WaveCreated, &detail)
         .await?;
     Ok(id)
 }

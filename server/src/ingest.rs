@@ -21,7 +21,6 @@ use domain::{
 };
 use store::{DayEvent, LicenceOutcome, Store};
 
-
 /// Calendar days are counted in this zone unless configured otherwise.
 pub const DEFAULT_ZONE: Tz = chrono_tz::Europe::London;
 

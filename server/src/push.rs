@@ -14,7 +14,7 @@ use axum::{
     http::{HeaderMap, header},
     response::{IntoResponse, Response},
 };
-use domain::formats::GenericActivity;
+use domain::{access::AuditAction, formats::GenericActivity};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -152,7 +152,7 @@ async fn push(
     actor
         .audit(
             store,
-            "push",
+            AuditAction::Push,
             &format!(
                 "import {id}: {accepted} lines accepted, {} rejected",
                 rejects.len()

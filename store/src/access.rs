@@ -47,7 +47,7 @@ macro_rules! audit_in {
         .bind(Utc::now())
         .bind(account)
         .bind(entry.actor)
-        .bind(entry.action)
+        .bind(entry.action.key())
         .bind(entry.detail)
         .bind(entry.scope)
         .bind(entry.address)

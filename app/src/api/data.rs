@@ -35,7 +35,11 @@ pub async fn get_data_health() -> Result<DataHealth, ServerFnError> {
             health.unmatched.len()
         );
         caller
-            .audit(&state.store, "person_list_viewed", &detail)
+            .audit(
+                &state.store,
+                domain::access::AuditAction::PersonListViewed,
+                &detail,
+            )
             .await?;
     }
     Ok(health)
@@ -64,7 +68,11 @@ pub async fn get_import_rejects(import: i32) -> Result<ImportRejects, ServerFnEr
         rows.len()
     );
     caller
-        .audit(&state.store, "person_list_viewed", &detail)
+        .audit(
+            &state.store,
+            domain::access::AuditAction::PersonListViewed,
+            &detail,
+        )
         .await?;
     Ok(ImportRejects { import, rows })
 }

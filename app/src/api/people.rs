@@ -29,7 +29,11 @@ pub async fn get_not_started(
         list.people.len()
     );
     caller
-        .audit(&state.store, "person_list_viewed", &detail)
+        .audit(
+            &state.store,
+            domain::access::AuditAction::PersonListViewed,
+            &detail,
+        )
         .await?;
     Ok(list)
 }

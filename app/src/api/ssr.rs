@@ -12,7 +12,7 @@ pub mod guard;
 pub mod password;
 
 use domain::{
-    access::{Denied, Grant, PersonListGrant, Viewer},
+    access::{AuditAction, Denied, Grant, PersonListGrant, Viewer},
     catalog::Subject,
 };
 use http::HeaderValue;
@@ -46,7 +46,7 @@ impl Actor<'static> {
 impl Actor<'_> {
     /// The audit entry for something this actor did, for a store write
     /// that records it in the same transaction.
-    pub fn entry<'e>(&'e self, action: &'e str, detail: &'e str) -> AuditEntry<'e> {
+    pub fn entry<'e>(&'e self, action: AuditAction, detail: &'e str) -> AuditEntry<'e> {
         AuditEntry {
             account: self.account,
             actor: self.name,
@@ -59,7 +59,12 @@ impl Actor<'_> {
 
     /// Audits something this actor did that changed nothing stored (a view
     /// or an export).
-    pub async fn audit(&self, store: &Store, action: &str, detail: &str) -> Result<(), StoreError> {
+    pub async fn audit(
+        &self,
+        store: &Store,
+        action: AuditAction,
+        detail: &str,
+    ) -> Result<(), StoreError> {
         store.audit(&self.entry(action, detail)).await
     }
 }
@@ -109,7 +114,7 @@ impl Caller {
     pub async fn audit(
         &self,
         store: &Store,
-        action: &str,
+        action: AuditAction,
         detail: &str,
     ) -> Result<(), ServerFnError> {
         self.actor()

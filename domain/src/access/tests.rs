@@ -186,3 +186,16 @@ fn group_mappings_combine_and_an_unscoped_one_denies() {
         Err(MappingDenied::NoScope)
     );
 }
+
+#[test]
+fn every_audit_action_has_its_own_stored_key() {
+    let keys: std::collections::BTreeSet<&str> = AuditAction::ALL.iter().map(|a| a.key()).collect();
+    assert_eq!(keys.len(), AuditAction::ALL.len());
+    assert!(
+        keys.iter()
+            .all(|k| k.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+    );
+    // Keys already in audit logs never change.
+    assert_eq!(AuditAction::SignInFailed.key(), "sign_in_failed");
+    assert_eq!(AuditAction::PersonListViewed.key(), "person_list_viewed");
+}

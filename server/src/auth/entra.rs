@@ -12,7 +12,7 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use chrono::{Duration, Utc};
-use domain::access::map_groups;
+use domain::access::{AuditAction, map_groups};
 use serde::Deserialize;
 
 use super::{
@@ -80,7 +80,15 @@ async fn try_callback(
 ) -> anyhow::Result<Outcome> {
     let store = &state.app.store;
     let refuse = |why: String| async move {
-        audit_refusal(state, "entra id", "sign_in_failed", &why, None, address).await?;
+        audit_refusal(
+            state,
+            "entra id",
+            AuditAction::SignInFailed,
+            &why,
+            None,
+            address,
+        )
+        .await?;
         anyhow::Ok(Outcome::Refused("entra"))
     };
     let Some(oidc) = state.auth.oidc.clone() else {
@@ -110,7 +118,7 @@ async fn try_callback(
             audit_refusal(
                 state,
                 &username,
-                "sign_in_failed",
+                AuditAction::SignInFailed,
                 "account disabled",
                 Some(c.account),
                 address,
@@ -127,7 +135,7 @@ async fn try_callback(
                     audit_refusal(
                         state,
                         &username,
-                        "sign_in_failed",
+                        AuditAction::SignInFailed,
                         &denied.to_string(),
                         None,
                         address,

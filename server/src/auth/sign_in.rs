@@ -9,6 +9,7 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use chrono::Utc;
+use domain::access::AuditAction;
 use serde::Deserialize;
 use store::{AuditEntry, Store};
 
@@ -111,7 +112,7 @@ pub(crate) async fn start_session(
         .audit(&AuditEntry {
             account: Some(account),
             actor: username,
-            action: "sign_in",
+            action: AuditAction::SignIn,
             detail: method,
             scope: &viewer.scope_label(),
             address,
@@ -129,7 +130,7 @@ pub(crate) async fn start_session(
 pub(crate) async fn audit_refusal(
     state: &ServerState,
     username: &str,
-    action: &str,
+    action: AuditAction,
     why: &str,
     account: Option<i64>,
     address: Option<&str>,
@@ -207,7 +208,7 @@ async fn try_sign_in(
         audit_refusal(
             state,
             &username,
-            "sign_in_refused",
+            AuditAction::SignInRefused,
             "too many failed attempts",
             None,
             address,
@@ -247,7 +248,7 @@ async fn try_sign_in(
             audit_refusal(
                 state,
                 &username,
-                "sign_in_failed",
+                AuditAction::SignInFailed,
                 why,
                 found.map(|c| c.account),
                 address,
@@ -289,7 +290,7 @@ pub async fn sign_out(State(state): State<ServerState>, request: Request) -> Res
             let entry = AuditEntry {
                 account: Some(caller.viewer.account),
                 actor: &caller.viewer.username,
-                action: "sign_out",
+                action: AuditAction::SignOut,
                 detail: "",
                 scope: &caller.viewer.scope_label(),
                 address: caller.address.as_deref(),

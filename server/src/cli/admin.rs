@@ -8,7 +8,7 @@ use app::api::ssr::{
 };
 use clap::Subcommand;
 use domain::{
-    access::{GroupMapping, Role},
+    access::{AuditAction, GroupMapping, Role},
     catalog::Source,
 };
 use store::Store;
@@ -111,7 +111,11 @@ pub async fn identity(store: &Store, changes: [(&str, Option<String>); 3]) -> Re
         if let Some(value) = value {
             store.set_setting(key, value).await?;
             Actor::local("cli")
-                .audit(store, "setting_changed", &format!("{key} = {value}"))
+                .audit(
+                    store,
+                    AuditAction::SettingChanged,
+                    &format!("{key} = {value}"),
+                )
                 .await?;
         }
         println!("{key} = {}", store.setting(key).await?.unwrap_or_default());
@@ -201,7 +205,7 @@ pub async fn group(store: &Store, command: GroupCommand) -> Result<()> {
                 mapping.scope.join(" ")
             );
             Actor::local("cli")
-                .audit(store, "group_mapped", &detail)
+                .audit(store, AuditAction::GroupMapped, &detail)
                 .await?;
             if mapping.scope.is_empty() {
                 println!("{detail}; with no scope it denies access");
@@ -228,7 +232,7 @@ pub async fn token(store: &Store, command: TokenCommand) -> Result<()> {
                 .await?;
             cli.audit(
                 store,
-                "token_created",
+                AuditAction::TokenCreated,
                 &format!("token {id} '{name}' for {}", tools.join(",")),
             )
             .await?;
@@ -251,7 +255,7 @@ pub async fn token(store: &Store, command: TokenCommand) -> Result<()> {
         }
         TokenCommand::Revoke { id } => {
             store.revoke_api_token(id).await?;
-            cli.audit(store, "token_revoked", &format!("token {id}"))
+            cli.audit(store, AuditAction::TokenRevoked, &format!("token {id}"))
                 .await?;
             println!("revoked token {id}");
         }
@@ -268,7 +272,11 @@ pub async fn tool(store: &Store, command: ToolCommand) -> Result<()> {
             }
             let id = store.register_tool(name, Source::Push).await?;
             Actor::local("cli")
-                .audit(store, "tool_added", &format!("tool {} '{name}'", id.0))
+                .audit(
+                    store,
+                    AuditAction::ToolAdded,
+                    &format!("tool {} '{name}'", id.0),
+                )
                 .await?;
             store.rebuild_rollups().await?;
             println!(

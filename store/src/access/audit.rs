@@ -2,7 +2,7 @@
 //! address, kind and window.
 
 use chrono::{DateTime, Duration, Utc};
-use domain::access::AuditRecord;
+use domain::access::{AuditAction, AuditRecord};
 
 use crate::{Store, db::on_db, error::Result};
 
@@ -15,7 +15,7 @@ pub struct AuditEntry<'a> {
     pub account: Option<i64>,
     /// Who, in words: a username, "cli", or the name tried at sign-in.
     pub actor: &'a str,
-    pub action: &'a str,
+    pub action: AuditAction,
     pub detail: &'a str,
     pub scope: &'a str,
     pub address: Option<&'a str>,
@@ -29,7 +29,7 @@ impl Store {
         on_db!(&self.db, pool => sqlx::query(
             "INSERT INTO audit_log (at, account_id, actor, action, detail, scope, address) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)")
-            .bind(Utc::now()).bind(account).bind(entry.actor).bind(entry.action).bind(entry.detail)
+            .bind(Utc::now()).bind(account).bind(entry.actor).bind(entry.action.key()).bind(entry.detail)
             .bind(entry.scope).bind(entry.address).execute(pool).await.map(|_| ())?);
         Ok(())
     }
@@ -53,13 +53,13 @@ impl Store {
                  ON CONFLICT (address, action) DO UPDATE SET refusals = refusal_tally.refusals + 1, \
                    last_at = excluded.last_at \
                  RETURNING refusals")
-                .bind(address).bind(entry.action).bind(now).bind(now + window)
+                .bind(address).bind(entry.action.key()).bind(now).bind(now + window)
                 .fetch_one(&mut *tx).await?;
             if refusals == 1 {
                 sqlx::query(
                     "INSERT INTO audit_log (at, account_id, actor, action, detail, scope, address) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                    .bind(now).bind(account).bind(entry.actor).bind(entry.action)
+                    .bind(now).bind(account).bind(entry.actor).bind(entry.action.key())
                     .bind(entry.detail).bind(entry.scope).bind(entry.address)
                     .execute(&mut *tx).await?;
             }

@@ -1,7 +1,7 @@
 //! Account changes, shared by the admin page and the command line: each
 //! one validated, hashed where it needs a password, and audited.
 
-use domain::access::Role;
+use domain::access::{AuditAction, Role};
 use store::{NewAccount, Store, StoreError};
 
 use super::{Actor, password};
@@ -138,7 +138,7 @@ pub async fn add(
                 // easy to try; every other generated password is one-time.
                 must_change_password: generated && !new.is_demo,
             },
-            &actor.entry("account_created", &detail),
+            &actor.entry(AuditAction::AccountCreated, &detail),
         )
         .await?;
     Ok(Added {
@@ -178,7 +178,7 @@ pub async fn change_password(
         actor
             .audit(
                 store,
-                "password_change_refused",
+                AuditAction::PasswordChangeRefused,
                 "too many wrong current passwords",
             )
             .await?;
@@ -196,7 +196,11 @@ pub async fn change_password(
     if !matches {
         // The reserved guess stands as a failure.
         actor
-            .audit(store, "password_change_failed", "wrong current password")
+            .audit(
+                store,
+                AuditAction::PasswordChangeFailed,
+                "wrong current password",
+            )
             .await?;
         return Err(AccountError::WrongPassword);
     }
@@ -209,7 +213,7 @@ pub async fn change_password(
             actor.name,
             &hashed,
             keep_session,
-            &actor.entry("password_changed", "by its owner"),
+            &actor.entry(AuditAction::PasswordChanged, "by its owner"),
         )
         .await?;
     Ok(())
@@ -226,7 +230,7 @@ pub async fn set_role(
         .set_role(
             username,
             role,
-            &actor.entry("account_role_changed", &detail),
+            &actor.entry(AuditAction::AccountRoleChanged, &detail),
         )
         .await?;
     Ok(())
@@ -252,7 +256,7 @@ pub async fn set_person_lists(
         .set_person_lists(
             username,
             allowed,
-            &actor.entry("account_person_lists_changed", &detail),
+            &actor.entry(AuditAction::AccountPersonListsChanged, &detail),
         )
         .await?;
     Ok(detail)
@@ -264,7 +268,10 @@ pub async fn disable(store: &Store, actor: &Actor<'_>, username: &str) -> Result
         username.trim().to_lowercase()
     );
     store
-        .disable_account(username, &actor.entry("account_disabled", &detail))
+        .disable_account(
+            username,
+            &actor.entry(AuditAction::AccountDisabled, &detail),
+        )
         .await?;
     Ok(())
 }

@@ -60,10 +60,6 @@ impl Role {
     pub fn sees_every_unit(self) -> bool {
         matches!(self, Role::Admin | Role::RolloutManager)
     }
-
-    pub fn edits_waves(self) -> bool {
-        self.sees_every_unit()
-    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -280,8 +276,6 @@ pub enum Denied {
     NeedsPersonLists,
     #[error("only an admin may do this")]
     AdminOnly,
-    #[error("only an admin or a rollout manager may change waves")]
-    WaveEditorsOnly,
     #[error("only an admin or a rollout manager may see this")]
     ForceWideOnly,
 }
@@ -348,13 +342,6 @@ impl Viewer {
         self.person_lists
             .then_some(())
             .ok_or(Denied::NeedsPersonLists)
-    }
-
-    pub fn require_wave_editor(&self) -> Result<(), Denied> {
-        self.role
-            .edits_waves()
-            .then_some(())
-            .ok_or(Denied::WaveEditorsOnly)
     }
 
     /// The scope as the audit log records it.

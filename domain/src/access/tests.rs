@@ -122,15 +122,6 @@ fn role_checks() {
         viewer(Role::RolloutManager, &[], false).require_admin(),
         Err(Denied::AdminOnly)
     );
-    assert!(
-        viewer(Role::RolloutManager, &[], false)
-            .require_wave_editor()
-            .is_ok()
-    );
-    assert_eq!(
-        viewer(Role::UnitCommander, &[A], false).require_wave_editor(),
-        Err(Denied::WaveEditorsOnly)
-    );
     assert_eq!(Role::parse("Rollout-Manager"), Ok(Role::RolloutManager));
     assert!(Role::parse("superuser").is_err());
 }

@@ -3,7 +3,7 @@
 
 use chrono::{Duration, Utc};
 use domain::{
-    access::{Role, SessionPolicy},
+    access::{AuditAction, Role, SessionPolicy},
     formats::UnitRecord,
 };
 use store::{AuditEntry, NewAccount, Store, testing};
@@ -44,7 +44,7 @@ fn account(name: &str, role: Role, scope: &[&str]) -> NewAccount {
 }
 
 /// The audit entry a test's change writes with it.
-fn by_test(action: &'static str) -> AuditEntry<'static> {
+fn by_test(action: AuditAction) -> AuditEntry<'static> {
     AuditEntry {
         account: None,
         actor: "test",
@@ -64,7 +64,7 @@ async fn accounts_sessions_and_the_audit_log_on_both_backends() {
         let id = store
             .create_account(
                 &account("Cmdr.A@Force.Example", Role::UnitCommander, &["A"]),
-                &by_test("account_created"),
+                &by_test(AuditAction::AccountCreated),
             )
             .await
             .expect("account");
@@ -72,7 +72,7 @@ async fn accounts_sessions_and_the_audit_log_on_both_backends() {
             store
                 .create_account(
                     &account("cmdr.a@force.example", Role::Viewer, &[]),
-                    &by_test("account_created"),
+                    &by_test(AuditAction::AccountCreated),
                 )
                 .await
                 .is_err(),
@@ -82,7 +82,7 @@ async fn accounts_sessions_and_the_audit_log_on_both_backends() {
             store
                 .create_account(
                     &account("x@force.example", Role::Viewer, &["NOPE"]),
-                    &by_test("account_created"),
+                    &by_test(AuditAction::AccountCreated),
                 )
                 .await
                 .is_err(),
@@ -151,12 +151,12 @@ async fn accounts_sessions_and_the_audit_log_on_both_backends() {
             .await
             .expect("session");
         store
-            .disable_account("cmdr.a@force.example", &by_test("account_disabled"))
+            .disable_account("cmdr.a@force.example", &by_test(AuditAction::AccountDisabled))
             .await
             .expect("disable");
         assert!(
             store
-                .disable_account("nobody@force.example", &by_test("account_disabled"))
+                .disable_account("nobody@force.example", &by_test(AuditAction::AccountDisabled))
                 .await
                 .is_err()
         );
@@ -207,7 +207,7 @@ async fn accounts_sessions_and_the_audit_log_on_both_backends() {
             .audit(&AuditEntry {
                 account: Some(id),
                 actor: "cmdr.a@force.example",
-                action: "sign_in",
+                action: AuditAction::SignIn,
                 detail: "password",
                 scope: "A",
                 address: Some("10.0.0.1"),

@@ -151,12 +151,18 @@ async fn accounts_sessions_and_the_audit_log_on_both_backends() {
             .await
             .expect("session");
         store
-            .disable_account("cmdr.a@force.example", &by_test(AuditAction::AccountDisabled))
+            .disable_account(
+                "cmdr.a@force.example",
+                &by_test(AuditAction::AccountDisabled),
+            )
             .await
             .expect("disable");
         assert!(
             store
-                .disable_account("nobody@force.example", &by_test(AuditAction::AccountDisabled))
+                .disable_account(
+                    "nobody@force.example",
+                    &by_test(AuditAction::AccountDisabled)
+                )
                 .await
                 .is_err()
         );

@@ -398,11 +398,8 @@ impl Store {
     /// The as-of day asked for, or by default the last day every tool's
     /// data is complete for (else the last day rolled up).
     pub async fn resolve_as_of(&self, as_of: Option<NaiveDate>) -> Result<NaiveDate> {
-        if let Some(d) = as_of {
-            return Ok(d);
-        }
         let coverage: Vec<Coverage> = self.tool_coverage().await?.into_values().collect();
-        pick_as_of(None, &coverage, self.rollup_horizon().await?)
+        pick_as_of(as_of, &coverage, self.rollup_horizon().await?)
     }
 }
 
@@ -452,6 +449,16 @@ fn pick_as_of(
     coverage: &[Coverage],
     horizon: Option<(NaiveDate, NaiveDate)>,
 ) -> Result<NaiveDate> {
+    // A day the rollups do not cover has no figures, not zeros.
+    if let (Some(day), Some((first, last))) = (as_of, horizon)
+        && !(first..=last).contains(&day)
+    {
+        return Err(StoreError::Rejected(format!(
+            "there are figures from {} to {}; choose a day between them",
+            domain::display::date(first),
+            domain::display::date(last)
+        )));
+    }
     as_of
         .or_else(|| default_as_of(coverage))
         .or(horizon.map(|h| h.1))

@@ -147,6 +147,25 @@ impl OrgTree {
     }
 }
 
+impl OrgTree {
+    /// The closure of the tree on `day`: (ancestor, descendant, depth) for
+    /// every unit and each of its ancestors, itself at depth 0. A cycle is
+    /// an error, found as [`OrgTree::snapshot`] finds it.
+    pub fn closure(&self, day: DayNum) -> Result<Vec<(UnitId, UnitId, u32)>, OrgError> {
+        let snapshot = self.snapshot(day)?;
+        let mut rows = Vec::new();
+        for &unit in &snapshot.bottom_up {
+            let (mut at, mut depth) = (Some(unit), 0);
+            while let Some(ancestor) = at {
+                rows.push((self.ids[ancestor], self.ids[unit], depth));
+                at = snapshot.parent[ancestor];
+                depth += 1;
+            }
+        }
+        Ok(rows)
+    }
+}
+
 /// Snapshots for every stretch of days in which the tree is constant.
 #[derive(Debug, Clone)]
 pub struct TreeTimeline {
@@ -205,6 +224,39 @@ mod tests {
             valid_from: from,
             valid_to: to,
         }
+    }
+
+    #[test]
+    fn the_closure_lists_every_ancestor_with_its_depth_and_refuses_a_cycle() {
+        let tree = OrgTree::new(vec![
+            v(1, None, 0, None),
+            v(2, Some(1), 0, None),
+            v(4, Some(2), 0, Some(10)),
+            v(4, Some(1), 10, None),
+        ])
+        .expect("valid tree");
+        let mut rows = tree.closure(5).expect("no cycle");
+        rows.sort();
+        let id = UnitId;
+        assert_eq!(
+            rows,
+            [
+                (id(1), id(1), 0),
+                (id(1), id(2), 1),
+                (id(1), id(4), 2),
+                (id(2), id(2), 0),
+                (id(2), id(4), 1),
+                (id(4), id(4), 0),
+            ]
+        );
+        assert!(
+            tree.closure(10)
+                .expect("no cycle")
+                .contains(&(id(1), id(4), 1))
+        );
+        let cycle = OrgTree::new(vec![v(1, Some(2), 0, None), v(2, Some(1), 0, None)])
+            .expect("known parents");
+        assert!(matches!(cycle.closure(0), Err(OrgError::Cycle(_, 0))));
     }
 
     #[test]

@@ -80,20 +80,11 @@ impl Store {
             // The closure of the current tree, rebuilt whole: it is small.
             let edges: Vec<(i32, Option<i32>)> = sqlx::query_as(
                 "SELECT unit_id, parent_id FROM unit_version WHERE valid_to IS NULL").fetch_all(&mut *tx).await?;
-            let parents: HashMap<i32, Option<i32>> = edges.into_iter().collect();
+            let closure = current_closure(edges)?;
             sqlx::query("DELETE FROM unit_closure").execute(&mut *tx).await?;
-            for &unit in parents.keys() {
-                let mut cur = Some(unit);
-                let mut depth = 0;
-                while let Some(ancestor) = cur {
-                    if depth > parents.len() {
-                        return Err(StoreError::Rejected(format!("the unit tree has a cycle through unit id {unit}")));
-                    }
-                    sqlx::query("INSERT INTO unit_closure (ancestor_id, descendant_id, depth) VALUES ($1, $2, $3)")
-                        .bind(ancestor).bind(unit).bind(depth as i32).execute(&mut *tx).await?;
-                    cur = parents.get(&ancestor).copied().flatten();
-                    depth += 1;
-                }
+            for (ancestor, unit, depth) in closure {
+                sqlx::query("INSERT INTO unit_closure (ancestor_id, descendant_id, depth) VALUES ($1, $2, $3)")
+                    .bind(ancestor.0).bind(unit.0).bind(depth as i32).execute(&mut *tx).await?;
             }
             tx.commit().await?;
         });
@@ -234,4 +225,19 @@ impl Store {
             "SELECT sign_in_lower, id FROM staff").fetch_all(pool).await?);
         Ok(rows.into_iter().map(|(n, id)| (n, StaffId(id))).collect())
     }
+}
+
+/// The closure of the current tree from its (unit, parent) edges, by
+/// `domain::org`'s rules (a cycle is refused).
+fn current_closure(edges: Vec<(i32, Option<i32>)>) -> Result<Vec<(UnitId, UnitId, u32)>> {
+    let versions = edges
+        .into_iter()
+        .map(|(unit, parent)| UnitVersion {
+            unit: UnitId(unit),
+            parent: parent.map(UnitId),
+            valid_from: 0,
+            valid_to: None,
+        })
+        .collect();
+    Ok(OrgTree::new(versions)?.closure(0)?)
 }

@@ -1,12 +1,16 @@
 //! The Overview page's figures: what the server sends, built from rollup
 //! counts by the definitions in [`crate::metrics`].
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::{
     access::Reach,
+    catalog::{Catalog, Subject, ToolId},
     chart::{AxisFormat, LineChart, Series, XValues},
+    disclosure::Disclosure,
     metrics::Counts,
 };
 
@@ -73,6 +77,128 @@ pub struct SubjectSeries {
     pub days: Vec<(NaiveDate, Option<Counts>)>,
 }
 
+/// What an overview is built from: the cells `store` reads for one unit
+/// on the as-of day, and its tools' trends.
+#[derive(Debug, Clone)]
+pub struct OverviewCells<'a> {
+    pub catalog: &'a Catalog,
+    pub code: String,
+    pub name: String,
+    pub reach: Reach,
+    /// Whether the viewer holds this unit's person-level lists, and so sees
+    /// its own figures whatever its size.
+    pub person_lists: bool,
+    pub as_of: NaiveDate,
+    /// The unit's own cell for each of the catalog's display subjects.
+    pub own: HashMap<Subject, Counts>,
+    /// The visible units under it, each with a cell per product.
+    pub children: Vec<ChildCells>,
+    /// Each tool's all-ages counts over the trend's days, in catalog order.
+    pub tool_trends: Vec<Vec<(NaiveDate, Counts)>>,
+    pub coverage: &'a HashMap<ToolId, Coverage>,
+}
+
+/// One unit under the one shown, with its cell per product.
+#[derive(Debug, Clone)]
+pub struct ChildCells {
+    pub code: String,
+    pub name: String,
+    pub cells: HashMap<Subject, Counts>,
+}
+
+impl Overview {
+    /// The overview after disclosure control: each product column is the
+    /// unit's own cell and the cells of the units under it; the other tiles
+    /// and the trend stand alone.
+    pub fn build(input: OverviewCells<'_>, disclosure: &Disclosure) -> Overview {
+        let OverviewCells {
+            catalog,
+            code,
+            name,
+            reach,
+            person_lists,
+            as_of,
+            own,
+            children,
+            tool_trends,
+            coverage,
+        } = input;
+        let columns: Vec<Subject> = catalog
+            .products()
+            .iter()
+            .map(|p| Subject::Product(p.id))
+            .collect();
+        let own_cell = |s: Subject| own.get(&s).copied().unwrap_or_default();
+        let alone = |c: Counts| disclosure.publish_unless_shown(c, person_lists);
+        let mut published: HashMap<Subject, Option<Counts>> = HashMap::new();
+        let mut rows: Vec<Vec<Option<Counts>>> = vec![Vec::new(); children.len()];
+        for &s in &columns {
+            let parts: Vec<Counts> = children
+                .iter()
+                .map(|c| c.cells.get(&s).copied().unwrap_or_default())
+                .collect();
+            let (total, parts) = disclosure.publish_total_of(own_cell(s), &parts, person_lists);
+            published.insert(s, total);
+            for (row, part) in rows.iter_mut().zip(parts) {
+                row.push(part);
+            }
+        }
+        let coverage_of = |s: Subject| -> Vec<Coverage> {
+            catalog
+                .subject_tools(s)
+                .filter_map(|t| coverage.get(&t.id).copied())
+                .collect()
+        };
+        let kpis = catalog
+            .display_subjects()
+            .into_iter()
+            .map(|s| {
+                let counts = published
+                    .get(&s)
+                    .copied()
+                    .unwrap_or_else(|| alone(own_cell(s)));
+                SubjectKpis {
+                    subject: s.key(),
+                    label: catalog.subject_label(s),
+                    counts,
+                    adoption_rate: counts.and_then(|c| c.adoption_rate()),
+                    partial: window_is_partial(as_of, &coverage_of(s)),
+                }
+            })
+            .collect();
+        let trend: Vec<SubjectSeries> = tool_trends
+            .into_iter()
+            .zip(catalog.tools())
+            .map(|(days, tool)| SubjectSeries {
+                label: tool.name.clone(),
+                days: days.into_iter().map(|(d, c)| (d, alone(c))).collect(),
+            })
+            .collect();
+        let all_coverage: Vec<Coverage> = coverage.values().copied().collect();
+        Overview {
+            unit_code: code,
+            scope_name: name,
+            reach,
+            person_lists,
+            products: catalog.products().iter().map(|p| p.name.clone()).collect(),
+            as_of,
+            complete_through: default_as_of(&all_coverage),
+            kpis,
+            trend: adoption_trend(&trend),
+            columns: columns.iter().map(|&s| catalog.subject_label(s)).collect(),
+            children: children
+                .into_iter()
+                .zip(rows)
+                .map(|(c, cells)| UnitRow {
+                    code: c.code,
+                    name: c.name,
+                    cells,
+                })
+                .collect(),
+        }
+    }
+}
+
 pub fn adoption_trend(series: &[SubjectSeries]) -> LineChart {
     LineChart {
         title: "Adoption rate by tool".to_owned(),
@@ -98,6 +224,77 @@ pub fn adoption_trend(series: &[SubjectSeries]) -> LineChart {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_overview_publishes_its_tiles_and_hides_a_small_unit_with_its_partner() {
+        use crate::catalog::{Product, ProductId, Tool};
+        let catalog = Catalog::new(
+            vec![Tool {
+                id: ToolId(1),
+                name: "Teams".into(),
+            }],
+            vec![Product {
+                id: ProductId(1),
+                name: "Microsoft 365".into(),
+                tools: vec![ToolId(1)],
+            }],
+        )
+        .expect("catalog");
+        let m365 = Subject::Product(ProductId(1));
+        let c = |eligible, active7, active28, reached| Counts {
+            eligible,
+            active7,
+            active28,
+            reached,
+        };
+        let child = |code: &str, counts| ChildCells {
+            code: code.into(),
+            name: format!("Unit {code}"),
+            cells: HashMap::from([(m365, counts)]),
+        };
+        let day = |s: &str| s.parse::<NaiveDate>().expect("date");
+        let overview = Overview::build(
+            OverviewCells {
+                catalog: &catalog,
+                code: "F".into(),
+                name: "Force".into(),
+                reach: Reach::Full,
+                person_lists: false,
+                as_of: day("2026-03-30"),
+                own: HashMap::from([(Subject::All, c(30, 12, 15, 20)), (m365, c(30, 12, 15, 20))]),
+                // B has fewer than 10 people, so it is hidden, and A with it:
+                // A would be the force minus B.
+                children: vec![child("A", c(22, 10, 12, 15)), child("B", c(8, 2, 3, 5))],
+                tool_trends: vec![vec![
+                    (day("2026-03-29"), c(8, 2, 3, 5)),
+                    (day("2026-03-30"), c(30, 12, 15, 20)),
+                ]],
+                coverage: &HashMap::new(),
+            },
+            &Disclosure::default(),
+        );
+        let tiles: Vec<(&str, Option<Counts>)> = overview
+            .kpis
+            .iter()
+            .map(|k| (k.subject.as_str(), k.counts))
+            .collect();
+        assert_eq!(
+            tiles,
+            [
+                ("all", Some(c(30, 12, 15, 20))),
+                ("product:1", Some(c(30, 12, 15, 20)))
+            ]
+        );
+        assert_eq!(overview.kpis[1].adoption_rate, Some(0.5));
+        let rows: Vec<(&str, &[Option<Counts>])> = overview
+            .children
+            .iter()
+            .map(|r| (r.code.as_str(), r.cells.as_slice()))
+            .collect();
+        assert_eq!(rows, [("A", &[None][..]), ("B", &[None][..])]);
+        assert_eq!(overview.columns, ["Microsoft 365"]);
+        assert_eq!(overview.trend.series[0].y, [None, Some(0.5)]);
+    }
 
     #[test]
     fn the_trend_has_one_series_per_subject_with_gaps_before_go_live_and_where_hidden() {

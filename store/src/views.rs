@@ -12,10 +12,7 @@ use domain::{
     metrics::Counts,
     metrics::RETENTION_WEEKS,
     org::UnitId,
-    overview::{
-        Coverage, DailySeries, Overview, SubjectKpis, SubjectSeries, UnitRow, adoption_trend,
-        default_as_of, window_is_partial,
-    },
+    overview::{ChildCells, Coverage, DailySeries, Overview, OverviewCells, default_as_of},
     people::{AgeBand, PersonList, PersonRow},
     rollup::{ALL_BANDS, BAND_SLOTS},
     usage::{self, UsageInputs, UsageTable},
@@ -66,92 +63,56 @@ impl Store {
             .collect();
         // The unit's own tiles need every subject; the rows under it only
         // the product columns.
-        let mut cells = self.cells_on(&[root.id], &subjects, None, as_of).await?;
-        if !children.is_empty() {
-            let nodes: Vec<UnitId> = children.iter().map(|u| u.id).collect();
-            cells.extend(self.cells_on(&nodes, &columns, None, as_of).await?);
-        }
-        // Disclosure control over the published view: each product column
-        // is the unit's own cell and the cells of the units under it; the
-        // other tiles and the trend stand alone. A holder of the unit's
-        // person-level lists sees its own figures whatever its size.
-        let disclosure = Disclosure::default();
-        let own_shown = grant.person_lists().is_ok();
-        let cell = |unit: UnitId, s: Subject| cells.get(&(unit, s)).copied().unwrap_or_default();
-        let alone = |c: Counts| disclosure.publish_unless_shown(c, own_shown);
-        let mut published: HashMap<Subject, Option<Counts>> = HashMap::new();
-        let mut rows: Vec<Vec<Option<Counts>>> = vec![Vec::new(); children.len()];
-        for &s in &columns {
-            let parts: Vec<Counts> = children.iter().map(|u| cell(u.id, s)).collect();
-            let (own, parts) = disclosure.publish_total_of(cell(root.id, s), &parts, own_shown);
-            published.insert(s, own);
-            for (row, part) in rows.iter_mut().zip(parts) {
-                row.push(part);
-            }
-        }
-        let children = children
-            .iter()
-            .zip(rows)
-            .map(|(u, cells)| UnitRow {
-                code: u.code.clone(),
-                name: u.name.clone(),
-                cells,
-            })
-            .collect();
-        let coverage_of = |s: Subject| -> Vec<Coverage> {
-            catalog
-                .subject_tools(s)
-                .filter_map(|t| coverage.get(&t.id).copied())
-                .collect()
+        let own = self.cells_on(&[root.id], &subjects, None, as_of).await?;
+        let nodes: Vec<UnitId> = children.iter().map(|u| u.id).collect();
+        let under = match nodes.is_empty() {
+            true => HashMap::new(),
+            false => self.cells_on(&nodes, &columns, None, as_of).await?,
         };
-        let kpis = subjects
-            .iter()
-            .map(|&s| {
-                let counts = published
-                    .get(&s)
-                    .copied()
-                    .unwrap_or_else(|| alone(cell(root.id, s)));
-                SubjectKpis {
-                    subject: s.key(),
-                    label: catalog.subject_label(s),
-                    counts,
-                    adoption_rate: counts.and_then(|c| c.adoption_rate()),
-                    partial: window_is_partial(as_of, &coverage_of(s)),
-                }
-            })
-            .collect();
-        let from = trend_start(horizon, as_of);
+        let cells_of =
+            |unit: UnitId, subjects: &[Subject], cells: &HashMap<(UnitId, Subject), Counts>| {
+                subjects
+                    .iter()
+                    .map(|&s| (s, cells.get(&(unit, s)).copied().unwrap_or_default()))
+                    .collect()
+            };
         let tools: Vec<Subject> = catalog
             .tools()
             .iter()
             .map(|t| Subject::Tool(t.id))
             .collect();
-        let trend: Vec<SubjectSeries> = self
-            .band_series(root.id, &tools, from, as_of)
+        let tool_trends = self
+            .band_series(root.id, &tools, trend_start(horizon, as_of), as_of)
             .await?
             .into_iter()
-            .zip(catalog.tools())
-            .map(|(days, tool)| SubjectSeries {
-                label: tool.name.clone(),
-                days: days
-                    .into_iter()
-                    .map(|(d, bands)| (d, alone(bands[ALL_BANDS])))
-                    .collect(),
+            .map(|days| {
+                days.into_iter()
+                    .map(|(d, bands)| (d, bands[ALL_BANDS]))
+                    .collect()
             })
             .collect();
-        let overview = Overview {
-            unit_code: root.code.clone(),
-            scope_name: root.name.clone(),
-            reach: grant.reach(),
-            person_lists: grant.person_lists().is_ok(),
-            products: catalog.products().iter().map(|p| p.name.clone()).collect(),
-            as_of,
-            complete_through: default_as_of(&all_coverage),
-            kpis,
-            trend: adoption_trend(&trend),
-            columns: columns.iter().map(|&s| catalog.subject_label(s)).collect(),
-            children,
-        };
+        let overview = Overview::build(
+            OverviewCells {
+                catalog,
+                code: root.code.clone(),
+                name: root.name.clone(),
+                reach: grant.reach(),
+                person_lists: grant.person_lists().is_ok(),
+                as_of,
+                own: cells_of(root.id, &subjects, &own),
+                children: children
+                    .iter()
+                    .map(|u| ChildCells {
+                        code: u.code.clone(),
+                        name: u.name.clone(),
+                        cells: cells_of(u.id, &columns, &under),
+                    })
+                    .collect(),
+                tool_trends,
+                coverage,
+            },
+            &Disclosure::default(),
+        );
         meta.cache_overview(key, &overview);
         Ok(overview)
     }

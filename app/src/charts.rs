@@ -1,11 +1,11 @@
 //! Domain chart specs to plotly figures. Plain functions, tested on the
 //! server; the browser mounts the result.
 
-use domain::chart::{AxisFormat, LineChart, XValues};
+use domain::chart::{AxisFormat, BarSeries, Chart, ChartKind, Series, XValues};
 use plotly::{
-    Layout, Plot, Scatter,
-    common::{Line, Mode, Title},
-    layout::{Axis, Legend, Margin},
+    Bar, Layout, Plot, Scatter,
+    common::{Line, Marker, Mode, Title},
+    layout::{Axis, BarMode, Legend, Margin},
 };
 
 /// Draws a plot into the element with `id`. plotly.js answers with a
@@ -42,37 +42,36 @@ pub fn chart_text(text: &str) -> String {
     out
 }
 
-pub fn line_plot(chart: &LineChart) -> Plot {
+/// The plotly figure for a chart of any kind.
+pub fn plot(chart: &Chart) -> Plot {
     let mut plot = Plot::new();
-    for s in &chart.series {
-        let y: Vec<Option<f64>> = match chart.y_format {
-            AxisFormat::Percent => {
-                s.y.iter()
-                    .map(|v| v.map(|v| (v * 1000.0).round() / 10.0))
-                    .collect()
+    let values = |v: &[Option<f64>]| -> Vec<Option<f64>> {
+        match chart.y_format {
+            AxisFormat::Percent => v
+                .iter()
+                .map(|v| v.map(|v| (v * 1000.0).round() / 10.0))
+                .collect(),
+            AxisFormat::Count => v.to_vec(),
+        }
+    };
+    match &chart.kind {
+        ChartKind::Lines(series) => {
+            for s in series {
+                add_line(&mut plot, s, values(&s.y));
             }
-            AxisFormat::Count => s.y.clone(),
-        };
-        let line = Line::new().color(s.colour.clone()).width(2.0);
-        match &s.x {
-            XValues::Dates(days) => {
-                let x: Vec<String> = days
-                    .iter()
-                    .map(|d| d.format("%Y-%m-%d").to_string())
-                    .collect();
+        }
+        ChartKind::Bars { categories, series } => {
+            let x: Vec<String> = categories.iter().map(|c| chart_text(c)).collect();
+            for BarSeries {
+                name,
+                colour,
+                values: v,
+            } in series
+            {
                 plot.add_trace(
-                    Scatter::new(x, y)
-                        .name(chart_text(&s.name))
-                        .mode(Mode::Lines)
-                        .line(line),
-                );
-            }
-            XValues::DaysSinceGoLive(days) => {
-                plot.add_trace(
-                    Scatter::new(days.clone(), y)
-                        .name(chart_text(&s.name))
-                        .mode(Mode::Lines)
-                        .line(line),
+                    Bar::new(x.clone(), values(v))
+                        .name(chart_text(name))
+                        .marker(Marker::new().color(colour.clone())),
                 );
             }
         }
@@ -89,6 +88,7 @@ pub fn line_plot(chart: &LineChart) -> Plot {
             .title(Title::with_text(chart_text(&chart.title)))
             .x_axis(Axis::new().title(Title::with_text(chart_text(&chart.x_title))))
             .y_axis(y_axis)
+            .bar_mode(BarMode::Group)
             .legend(Legend::new())
             .margin(Margin::new().left(60).right(20).top(50).bottom(50))
             .height(360),
@@ -96,19 +96,40 @@ pub fn line_plot(chart: &LineChart) -> Plot {
     plot
 }
 
+fn add_line(plot: &mut Plot, s: &Series, y: Vec<Option<f64>>) {
+    let line = Line::new().color(s.colour.clone()).width(2.0);
+    let name = chart_text(&s.name);
+    match &s.x {
+        XValues::Dates(days) => {
+            let x: Vec<String> = days
+                .iter()
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .collect();
+            plot.add_trace(Scatter::new(x, y).name(name).mode(Mode::Lines).line(line));
+        }
+        XValues::DaysSinceGoLive(days) => {
+            plot.add_trace(
+                Scatter::new(days.clone(), y)
+                    .name(name)
+                    .mode(Mode::Lines)
+                    .line(line),
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use domain::chart::Series;
 
     #[test]
     fn one_trace_per_series_with_percent_values_and_axis_titles() {
-        let chart = LineChart {
+        let chart = Chart {
             title: "Adoption rate by tool".into(),
             x_title: "Day".into(),
             y_title: "Adoption (%)".into(),
             y_format: AxisFormat::Percent,
-            series: vec![
+            kind: ChartKind::Lines(vec![
                 Series {
                     name: "Box".into(),
                     colour: "#0072B2".into(),
@@ -121,10 +142,10 @@ mod tests {
                     x: XValues::Dates(vec!["2026-01-01".parse().expect("date")]),
                     y: vec![None],
                 },
-            ],
+            ]),
         };
         let json: serde_json::Value =
-            serde_json::from_str(&line_plot(&chart).to_json()).expect("plot json");
+            serde_json::from_str(&plot(&chart).to_json()).expect("plot json");
         let data = json["data"].as_array().expect("traces");
         assert_eq!(data.len(), 2);
         assert_eq!(data[0]["name"], "Box");
@@ -136,24 +157,50 @@ mod tests {
 
     #[test]
     fn text_from_data_never_becomes_markup_in_a_chart() {
-        let chart = LineChart {
+        let chart = Chart {
             title: "Waves <b>".into(),
             x_title: "Days".into(),
             y_title: "Adoption".into(),
             y_format: AxisFormat::Count,
-            series: vec![Series {
+            kind: ChartKind::Lines(vec![Series {
                 name: "<a href=\"https://evil.example/x\">Click</a> & co".into(),
                 colour: "#0072B2".into(),
                 x: XValues::DaysSinceGoLive(vec![0]),
                 y: vec![Some(1.0)],
-            }],
+            }]),
         };
         let json: serde_json::Value =
-            serde_json::from_str(&line_plot(&chart).to_json()).expect("plot json");
+            serde_json::from_str(&plot(&chart).to_json()).expect("plot json");
         assert_eq!(
             json["data"][0]["name"],
             "&lt;a href=&quot;https://evil.example/x&quot;&gt;Click&lt;/a&gt; &amp; co"
         );
         assert_eq!(json["layout"]["title"]["text"], "Waves &lt;b&gt;");
+    }
+
+    #[test]
+    fn bars_are_one_trace_per_series_with_a_gap_where_a_band_is_hidden() {
+        let chart = Chart {
+            title: "Adoption rate by age band".into(),
+            x_title: "Age band".into(),
+            y_title: "Adoption (%)".into(),
+            y_format: AxisFormat::Percent,
+            kind: ChartKind::Bars {
+                categories: vec!["Under 25".into(), "<i>25–34</i>".into()],
+                series: vec![BarSeries {
+                    name: "C01".into(),
+                    colour: "#0072B2".into(),
+                    values: vec![Some(0.5), None],
+                }],
+            },
+        };
+        let json: serde_json::Value =
+            serde_json::from_str(&plot(&chart).to_json()).expect("plot json");
+        let bar = &json["data"][0];
+        assert_eq!(bar["type"], "bar");
+        assert_eq!(bar["x"][1], "&lt;i&gt;25–34&lt;/i&gt;");
+        assert_eq!(bar["y"][0], 50.0);
+        assert!(bar["y"][1].is_null());
+        assert_eq!(bar["marker"]["color"], "#0072B2");
     }
 }

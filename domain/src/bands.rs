@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    chart::{AxisFormat, LineChart, Series, XValues},
+    chart::{AxisFormat, BarSeries, Chart, ChartKind, Series, XValues},
     disclosure::{Disclosure, Relations},
     metrics::Counts,
     people::AgeBand,
@@ -44,8 +44,10 @@ pub struct BandTable {
     pub columns: Vec<String>,
     /// The unit itself first, then the visible units under it.
     pub rows: Vec<BandRow>,
+    /// The unit's adoption rate per band on the as-of day, as published.
+    pub by_band: Chart,
     /// The unit's adoption rate per band over time.
-    pub trend: LineChart,
+    pub trend: Chart,
 }
 
 /// One row before disclosure control.
@@ -109,11 +111,7 @@ pub fn publish(
 
 /// The adoption rate per band over days; each day's cell stands alone
 /// under the primary rule unless `own_shown`.
-pub fn trend(
-    disclosure: &Disclosure,
-    days: &[(NaiveDate, BandCounts)],
-    own_shown: bool,
-) -> LineChart {
+pub fn trend(disclosure: &Disclosure, days: &[(NaiveDate, BandCounts)], own_shown: bool) -> Chart {
     let series = (0..BAND_SLOTS)
         .map(|slot| Series {
             name: if slot == ALL_BANDS {
@@ -121,7 +119,7 @@ pub fn trend(
             } else {
                 AgeBand::ALL[slot].label().to_owned()
             },
-            colour: LineChart::colour(slot),
+            colour: Chart::colour(slot),
             x: XValues::Dates(days.iter().map(|(d, _)| *d).collect()),
             y: days
                 .iter()
@@ -133,12 +131,41 @@ pub fn trend(
                 .collect(),
         })
         .collect();
-    LineChart {
-        title: "Adoption rate by age band".to_owned(),
+    Chart {
+        title: "Adoption rate by age band over time".to_owned(),
         x_title: "Day".to_owned(),
         y_title: "Active in last 28 days ÷ eligible (%)".to_owned(),
         y_format: AxisFormat::Percent,
-        series,
+        kind: ChartKind::Lines(series),
+    }
+}
+
+/// The unit's adoption rate per band on the as-of day, from its published
+/// row (the first): a hidden band has no bar, as the table shows `[c]`.
+pub fn by_band(rows: &[BandRow]) -> Chart {
+    let series = rows
+        .first()
+        .map(|unit| BarSeries {
+            name: unit.name.clone(),
+            colour: Chart::colour(0),
+            values: unit
+                .cells
+                .iter()
+                .take(ALL_BANDS)
+                .map(|c| c.and_then(|c| c.adoption_rate()))
+                .collect(),
+        })
+        .into_iter()
+        .collect();
+    Chart {
+        title: "Adoption rate by age band".to_owned(),
+        x_title: "Age band (age reached this year)".to_owned(),
+        y_title: "Active in last 28 days ÷ eligible (%)".to_owned(),
+        y_format: AxisFormat::Percent,
+        kind: ChartKind::Bars {
+            categories: AgeBand::ALL.iter().map(|b| b.label().to_owned()).collect(),
+            series,
+        },
     }
 }
 
@@ -197,6 +224,24 @@ mod tests {
             rows[0].cells.iter().all(Option::is_some),
             "the unit's own row stays"
         );
+        // The bar chart draws the unit's own row, band by band.
+        let chart = by_band(&rows);
+        let ChartKind::Bars { categories, series } = &chart.kind else {
+            panic!("bars")
+        };
+        assert_eq!(categories.len(), ALL_BANDS);
+        assert_eq!(series.len(), 1);
+        assert_eq!(series[0].name, "U");
+        assert_eq!(
+            series[0].values[0],
+            rows[0].cells[0].and_then(|c| c.adoption_rate())
+        );
+        let mut hidden_band = rows[0].clone();
+        hidden_band.cells[2] = None;
+        let ChartKind::Bars { series, .. } = by_band(&[hidden_band]).kind else {
+            panic!("bars")
+        };
+        assert_eq!(series[0].values[2], None, "a hidden band has no bar");
     }
 
     #[test]
@@ -215,10 +260,10 @@ mod tests {
         day[0] = c(6, 3);
         let d: NaiveDate = "2026-03-02".parse().expect("date");
         let chart = trend(&Disclosure::default(), &[(d, day)], false);
-        assert_eq!(chart.series.len(), BAND_SLOTS);
-        assert_eq!(chart.series[0].y, vec![None]);
-        assert_eq!(chart.series[1].y, vec![Some(0.5)]);
+        assert_eq!(chart.lines().len(), BAND_SLOTS);
+        assert_eq!(chart.lines()[0].y, vec![None]);
+        assert_eq!(chart.lines()[1].y, vec![Some(0.5)]);
         let shown = trend(&Disclosure::default(), &[(d, day)], true);
-        assert_eq!(shown.series[0].y, vec![Some(0.5)]);
+        assert_eq!(shown.lines()[0].y, vec![Some(0.5)]);
     }
 }

@@ -53,17 +53,126 @@ pub struct Series {
     pub y: Vec<Option<f64>>,
 }
 
+/// One group of bars: a value per category, `None` where there is no
+/// figure (hidden, or nobody eligible).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LineChart {
+pub struct BarSeries {
+    pub name: String,
+    pub colour: String,
+    pub values: Vec<Option<f64>>,
+}
+
+/// What a chart draws.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ChartKind {
+    /// Lines over calendar days or days since go-live.
+    Lines(Vec<Series>),
+    /// Bars by category, side by side per series.
+    Bars {
+        categories: Vec<String>,
+        series: Vec<BarSeries>,
+    },
+}
+
+/// A chart of any kind the views draw. Each chart is built by one pure
+/// function in `domain` from published figures; the browser renders it
+/// with plotly (`app::charts::plot`), and the board exports are to draw the
+/// same value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Chart {
     pub title: String,
     pub x_title: String,
     pub y_title: String,
     pub y_format: AxisFormat,
-    pub series: Vec<Series>,
+    pub kind: ChartKind,
 }
 
-impl LineChart {
+impl Chart {
     pub fn colour(index: usize) -> String {
         PALETTE[index % PALETTE.len()].to_owned()
+    }
+
+    /// The lines of a line chart (none for other kinds).
+    pub fn lines(&self) -> &[Series] {
+        match &self.kind {
+            ChartKind::Lines(series) => series,
+            ChartKind::Bars { .. } => &[],
+        }
+    }
+
+    /// The chart's figures as the table beside it shows them, for keyboard
+    /// and screen-reader users: (series, where, value). A line gives its
+    /// latest figure; bars give one row per category.
+    pub fn table(&self) -> Vec<[String; 3]> {
+        let value = |v: Option<f64>| v.map_or_else(|| "–".to_owned(), |v| self.y_format.display(v));
+        match &self.kind {
+            ChartKind::Lines(series) => series
+                .iter()
+                .map(|s| {
+                    let last =
+                        s.y.iter()
+                            .enumerate()
+                            .rev()
+                            .find_map(|(i, y)| y.map(|v| (i, v)));
+                    match last {
+                        Some((i, v)) => [s.name.clone(), s.x.label(i), value(Some(v))],
+                        None => [s.name.clone(), "–".to_owned(), value(None)],
+                    }
+                })
+                .collect(),
+            ChartKind::Bars { categories, series } => series
+                .iter()
+                .flat_map(|s| {
+                    categories
+                        .iter()
+                        .zip(&s.values)
+                        .map(|(c, v)| [s.name.clone(), c.clone(), value(*v)])
+                })
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_beside_a_chart_gives_each_lines_latest_figure_and_every_bar() {
+        let lines = Chart {
+            title: "t".into(),
+            x_title: "Day".into(),
+            y_title: "%".into(),
+            y_format: AxisFormat::Percent,
+            kind: ChartKind::Lines(vec![Series {
+                name: "Teams".into(),
+                colour: Chart::colour(0),
+                x: XValues::DaysSinceGoLive(vec![0, 1, 2]),
+                y: vec![Some(0.1), Some(0.25), None],
+            }]),
+        };
+        assert_eq!(
+            lines.table(),
+            [["Teams".to_owned(), "day 1".into(), "25.0%".into()]]
+        );
+        let bars = Chart {
+            kind: ChartKind::Bars {
+                categories: vec!["Under 25".into(), "25–34".into()],
+                series: vec![BarSeries {
+                    name: "C01".into(),
+                    colour: Chart::colour(0),
+                    values: vec![Some(0.5), None],
+                }],
+            },
+            ..lines
+        };
+        assert_eq!(
+            bars.table(),
+            [
+                ["C01".to_owned(), "Under 25".into(), "50.0%".into()],
+                ["C01".to_owned(), "25–34".into(), "–".into()],
+            ]
+        );
+        assert!(bars.lines().is_empty());
     }
 }

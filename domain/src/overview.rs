@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     access::Reach,
     catalog::{Catalog, Subject, ToolId},
-    chart::{AxisFormat, LineChart, Series, XValues},
+    chart::{AxisFormat, Chart, ChartKind, Series, XValues},
     disclosure::Disclosure,
     metrics::Counts,
 };
@@ -50,7 +50,7 @@ pub struct Overview {
     pub as_of: NaiveDate,
     pub complete_through: Option<NaiveDate>,
     pub kpis: Vec<SubjectKpis>,
-    pub trend: LineChart,
+    pub trend: Chart,
     /// Column headings of the drill-down table: one per product.
     pub columns: Vec<String>,
     /// The visible units directly under this one, after disclosure
@@ -199,25 +199,27 @@ impl Overview {
     }
 }
 
-pub fn adoption_trend(series: &[SubjectSeries]) -> LineChart {
-    LineChart {
+pub fn adoption_trend(series: &[SubjectSeries]) -> Chart {
+    Chart {
         title: "Adoption rate by tool".to_owned(),
         x_title: "Day".to_owned(),
         y_title: "Active in last 28 days ÷ eligible (%)".to_owned(),
         y_format: AxisFormat::Percent,
-        series: series
-            .iter()
-            .enumerate()
-            .map(|(i, s)| Series {
-                name: s.label.clone(),
-                colour: LineChart::colour(i),
-                x: XValues::Dates(s.days.iter().map(|(d, _)| *d).collect()),
-                y: s.days
-                    .iter()
-                    .map(|(_, c)| c.and_then(|c| c.adoption_rate()))
-                    .collect(),
-            })
-            .collect(),
+        kind: ChartKind::Lines(
+            series
+                .iter()
+                .enumerate()
+                .map(|(i, s)| Series {
+                    name: s.label.clone(),
+                    colour: Chart::colour(i),
+                    x: XValues::Dates(s.days.iter().map(|(d, _)| *d).collect()),
+                    y: s.days
+                        .iter()
+                        .map(|(_, c)| c.and_then(|c| c.adoption_rate()))
+                        .collect(),
+                })
+                .collect(),
+        ),
     }
 }
 
@@ -293,7 +295,7 @@ mod tests {
             .collect();
         assert_eq!(rows, [("A", &[None][..]), ("B", &[None][..])]);
         assert_eq!(overview.columns, ["Microsoft 365"]);
-        assert_eq!(overview.trend.series[0].y, [None, Some(0.5)]);
+        assert_eq!(overview.trend.lines()[0].y, [None, Some(0.5)]);
     }
 
     #[test]
@@ -318,10 +320,10 @@ mod tests {
                 days: vec![(day("2026-01-02"), Some(c(10, 5)))],
             },
         ]);
-        assert_eq!(chart.series.len(), 2);
-        assert_eq!(chart.series[0].y, vec![None, Some(0.25), None]);
-        assert_eq!(chart.series[1].y, vec![Some(0.5)]);
-        assert_ne!(chart.series[0].colour, chart.series[1].colour);
+        assert_eq!(chart.lines().len(), 2);
+        assert_eq!(chart.lines()[0].y, vec![None, Some(0.25), None]);
+        assert_eq!(chart.lines()[1].y, vec![Some(0.5)]);
+        assert_ne!(chart.lines()[0].colour, chart.lines()[1].colour);
     }
 }
 

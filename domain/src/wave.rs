@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     DayNum,
     catalog::{Catalog, ProductId},
-    chart::{AxisFormat, LineChart, Series, XValues},
+    chart::{AxisFormat, Chart, ChartKind, Series, XValues},
     day::day_num,
     disclosure::Disclosure,
     forecast::{Outlook, outlook},
@@ -129,7 +129,7 @@ pub struct WaveProgress {
 
 /// Waves side by side on days since go-live: each wave's total where the
 /// viewer sees it, otherwise each of the viewer's units in it.
-pub fn since_go_live_chart(waves: &[WaveProgress]) -> LineChart {
+pub fn since_go_live_chart(waves: &[WaveProgress]) -> Chart {
     let lines: Vec<(String, &Progress)> = waves
         .iter()
         .flat_map(|w| match &w.total {
@@ -141,21 +141,23 @@ pub fn since_go_live_chart(waves: &[WaveProgress]) -> LineChart {
                 .collect(),
         })
         .collect();
-    LineChart {
+    Chart {
         title: "Waves by days since go-live".to_owned(),
         x_title: "Days since go-live".to_owned(),
         y_title: "Target metric (%)".to_owned(),
         y_format: AxisFormat::Percent,
-        series: lines
-            .into_iter()
-            .enumerate()
-            .map(|(i, (name, p))| Series {
-                name,
-                colour: LineChart::colour(i),
-                x: XValues::DaysSinceGoLive((0..p.since_go_live.len() as i32).collect()),
-                y: p.since_go_live.clone(),
-            })
-            .collect(),
+        kind: ChartKind::Lines(
+            lines
+                .into_iter()
+                .enumerate()
+                .map(|(i, (name, p))| Series {
+                    name,
+                    colour: Chart::colour(i),
+                    x: XValues::DaysSinceGoLive((0..p.since_go_live.len() as i32).collect()),
+                    y: p.since_go_live.clone(),
+                })
+                .collect(),
+        ),
     }
 }
 

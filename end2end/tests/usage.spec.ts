@@ -42,7 +42,7 @@ test('speed, depth and retention follow the hand-worked fixture', async ({ page 
   expect(errors, errors.join('\n')).toEqual([]);
 });
 
-test('switching subject in the age band section redraws its trend without errors', async ({ page }) => {
+test('switching subject in the age band section redraws its bars and trend without errors', async ({ page }) => {
   const errors = watchErrors(page);
   await page.goto('/');
   await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
@@ -50,5 +50,8 @@ test('switching subject in the age band section redraws its trend without errors
   await expect(page).toHaveURL(/bands=tool:2/);
   await expect(page.locator('#by-age-head')).toHaveText('By age band: Teams');
   await expect(page.locator('#band-trend .scatterlayer .trace')).toHaveCount(6);
+  // The unit's bands side by side: one group of five bars.
+  await expect(page.locator('#band-bars .barlayer .trace')).toHaveCount(1);
+  await expect(page.locator('#band-bars .barlayer .point')).toHaveCount(5);
   expect(errors, errors.join('\n')).toEqual([]);
 });

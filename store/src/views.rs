@@ -159,6 +159,7 @@ impl Store {
             subject_label: catalog.subject_label(subject),
             as_of,
             columns: bands::columns(),
+            by_band: bands::by_band(&rows),
             rows,
             trend: bands::trend(&disclosure, &days, own_shown),
         })

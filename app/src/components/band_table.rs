@@ -5,10 +5,11 @@ use domain::{
 };
 use leptos::prelude::*;
 
-use super::{LineChartView, SUPPRESSED, SubjectChoices};
+use super::{ChartView, SUPPRESSED, SubjectChoices};
 
 /// One subject by age band: a link per subject to switch, the table of the
-/// unit and the units under it, and the unit's trend per band.
+/// unit and the units under it, the unit's bands side by side, and its
+/// trend per band.
 #[component]
 pub fn BandSection(
     table: BandTable,
@@ -66,7 +67,8 @@ pub fn BandSection(
                 "Adoption rate (active in the last 28 days ÷ eligible), by age reached this year. "
                 "[c]: hidden to protect individuals (disclosure control)."
             </p>
-            <LineChartView chart=table.trend id="band-trend"/>
+            <ChartView chart=table.by_band id="band-bars"/>
+            <ChartView chart=table.trend id="band-trend"/>
         </section>
     }
 }

@@ -11,9 +11,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
     api::{bands::get_band_table, overview::get_overview, usage::get_usage},
-    components::{
-        BandSection, ErrorNote, KpiTile, LineChartView, SUPPRESSED, UnitTable, UsageSection,
-    },
+    components::{BandSection, ChartView, ErrorNote, KpiTile, SUPPRESSED, UnitTable, UsageSection},
 };
 
 /// A unit's progress (the whole force at `/`): KPI tiles per product and
@@ -150,7 +148,7 @@ fn OverviewBody(
                 {people}
             </header>
             <div class="subjects">{sections}</div>
-            <LineChartView chart=overview.trend id="adoption-trend"/>
+            <ChartView chart=overview.trend id="adoption-trend"/>
             {drill}
             <Suspense fallback=|| view! { <p class="loading">"Loading age bands…"</p> }>{by_age}</Suspense>
             <Suspense fallback=|| view! { <p class="loading">"Loading speed, depth and retention…"</p> }>{how_used}</Suspense>

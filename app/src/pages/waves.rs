@@ -9,7 +9,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     api::waves::get_waves,
-    components::{ErrorNote, LineChartView},
+    components::{ChartView, ErrorNote},
 };
 
 /// Rollout waves against their targets: where each stands, when it is
@@ -42,7 +42,7 @@ pub fn WavesPage() -> impl IntoView {
                     Ok(list) => {
                         let chart = since_go_live_chart(&list);
                         view! {
-                            <LineChartView chart id="waves-since-go-live"/>
+                            <ChartView chart id="waves-since-go-live"/>
                             {list.into_iter().map(|w| view! { <WaveCard wave=w/> }).collect_view()}
                         }
                         .into_any()

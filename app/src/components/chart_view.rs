@@ -1,0 +1,46 @@
+use domain::chart::Chart;
+use leptos::prelude::*;
+
+/// Mounts a chart of any kind with plotly.js once hydrated, with its
+/// figures as a table beside it for keyboard and screen-reader users.
+#[component]
+pub fn ChartView(chart: Chart, #[prop(into)] id: String) -> impl IntoView {
+    let rows = chart
+        .table()
+        .into_iter()
+        .map(|[series, at, value]| {
+            view! { <tr><th scope="row">{series}</th><td>{at}</td><td class="num">{value}</td></tr> }
+        })
+        .collect_view();
+    let at_heading = match chart.kind {
+        domain::chart::ChartKind::Lines(_) => "Latest day",
+        domain::chart::ChartKind::Bars { .. } => "Group",
+    };
+    let title = chart.title.clone();
+    let node = NodeRef::<leptos::html::Div>::new();
+    // Draws once its element is in the page: a section that re-renders after
+    // a client-side navigation mounts its element after the effect first
+    // runs.
+    #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+    {
+        let plot = crate::charts::plot(&chart);
+        let target = id.clone();
+        Effect::new(move |_| {
+            if node.get().is_some() {
+                crate::charts::draw(&target, &plot);
+            }
+        });
+    }
+    view! {
+        <figure class="chart">
+            <div node_ref=node id=id class="plot" role="img" aria-label=title.clone()></div>
+            <details>
+                <summary>"Table: " {title}</summary>
+                <table>
+                    <thead><tr><th scope="col">"Series"</th><th scope="col">{at_heading}</th><th scope="col">"Value"</th></tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </details>
+        </figure>
+    }
+}

@@ -10,6 +10,13 @@ use crate::DayNum;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct UnitId(pub i32);
 
+/// As a message names it (never the Debug form `UnitId(5)`).
+impl std::fmt::Display for UnitId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "unit id {}", self.0)
+    }
+}
+
 /// One period of a unit's place in the tree. `valid_to` is exclusive.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnitVersion {
@@ -27,9 +34,9 @@ impl UnitVersion {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum OrgError {
-    #[error("unit {0:?} names itself as an ancestor on day {1}; fix its parent in units.csv")]
+    #[error("{0} names itself as an ancestor; fix its parent in units.csv")]
     Cycle(UnitId, DayNum),
-    #[error("unit {0:?} has a parent {1:?} that is not in the unit list")]
+    #[error("{0} has a parent ({1}) that is not in the unit list")]
     UnknownParent(UnitId, UnitId),
 }
 

@@ -376,12 +376,10 @@ fn known_subject(catalog: &Catalog, subject: Subject) -> Result<&Catalog> {
 
 /// The unit a grant is for.
 fn granted_unit<'a>(units: &'a [UnitInfo], grant: &Grant) -> Result<&'a UnitInfo> {
-    units.iter().find(|u| u.id == grant.unit()).ok_or_else(|| {
-        StoreError::Internal(format!(
-            "granted unit {:?} is not in the tree",
-            grant.unit()
-        ))
-    })
+    units
+        .iter()
+        .find(|u| u.id == grant.unit())
+        .ok_or_else(|| StoreError::Internal(format!("granted {} is not in the tree", grant.unit())))
 }
 
 /// The units directly under `parent` that the viewer may see.

@@ -6,7 +6,7 @@ mod support;
 use axum::http::StatusCode;
 use server::auth::AuthConfig;
 use store::testing;
-use support::TestApp;
+use support::{TestApp, day, person, unit};
 
 #[tokio::test]
 async fn healthz_reports_the_database_on_both_backends_without_sign_in() {
@@ -81,13 +81,11 @@ async fn the_overview_endpoint_matches_a_force_worked_by_hand() {
         access::Role,
         activity::{ActivityRecord, WriteMode, resolve_batch},
         catalog::Source,
-        formats::{RosterRecord, UnitRecord},
         metrics::Counts,
         wave::TargetMetric,
     };
     use store::NewWave;
 
-    let day = |s: &str| -> chrono::NaiveDate { s.parse().expect("test date") };
     for db in testing::both().await.expect("databases") {
         let app = TestApp::empty(db, AuthConfig::default());
         let store = &app.store;
@@ -99,13 +97,6 @@ async fn the_overview_endpoint_matches_a_force_worked_by_hand() {
             .define_product("Microsoft 365", &[teams])
             .await
             .expect("product");
-        let unit = |code: &str, parent: Option<&str>| UnitRecord {
-            code: code.into(),
-            parent_code: parent.map(Into::into),
-            name: format!("Unit {code}"),
-            kind: "command".into(),
-            restricted: false,
-        };
         store
             .apply_units(
                 &[unit("F", None), unit("A", Some("F")), unit("B", Some("F"))],
@@ -113,17 +104,11 @@ async fn the_overview_endpoint_matches_a_force_worked_by_hand() {
             )
             .await
             .expect("units");
-        let person = |n: u32| RosterRecord {
-            staff_number: format!("S{n}"),
-            sign_in_name: format!("person.{n}@force.police.uk"),
-            unit_code: if n <= 20 { "A" } else { "B" }.into(),
-            birth_year: 1980,
-            role: "PC".into(),
-            start_date: day("2020-01-01"),
-            leave_date: None,
-        };
+        let roster: Vec<_> = (1..=40)
+            .map(|n| person(n, &format!("person.{n}"), if n <= 20 { "A" } else { "B" }))
+            .collect();
         store
-            .apply_roster(&(1..=40).map(person).collect::<Vec<_>>(), day("2025-01-01"))
+            .apply_roster(&roster, day("2025-01-01"))
             .await
             .expect("roster");
         let units = store.units().await.expect("units");

@@ -15,7 +15,7 @@ use axum::{
 use chrono::NaiveDate;
 use domain::{
     catalog::Source,
-    formats::{RosterRecord, UnitRecord},
+    formats::RosterRecord,
     graph::{LICENCE_FUNCTION, Report},
     health::LicenceHealth,
 };
@@ -36,33 +36,7 @@ use store::{
     Store, SyncState,
     testing::{self, StoredActivity},
 };
-use support::TestApp;
-
-fn day(s: &str) -> NaiveDate {
-    s.parse().expect("test date")
-}
-
-fn unit(code: &str, parent: Option<&str>) -> UnitRecord {
-    UnitRecord {
-        code: code.into(),
-        parent_code: parent.map(Into::into),
-        name: format!("Unit {code}"),
-        kind: "team".into(),
-        restricted: false,
-    }
-}
-
-fn person(n: usize, name: &str, unit: &str) -> RosterRecord {
-    RosterRecord {
-        staff_number: format!("S{n}"),
-        sign_in_name: format!("{name}@force.police.uk"),
-        unit_code: unit.into(),
-        birth_year: 1980,
-        role: "PC".into(),
-        start_date: day("2020-01-01"),
-        leave_date: None,
-    }
-}
+use support::{TestApp, day, person, unit};
 
 /// Force F with teams A and B; Ann and Bob in A, Cat in B.
 async fn small_force(store: &Store) {

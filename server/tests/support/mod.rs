@@ -10,6 +10,7 @@ use axum::{
     http::{HeaderMap, Request, StatusCode, header},
 };
 use chrono::NaiveDate;
+use domain::formats::{RosterRecord, UnitRecord};
 use leptos::prelude::LeptosOptions;
 use server::{
     auth::{AuthConfig, SESSION_COOKIE},
@@ -201,4 +202,33 @@ fn urlencode(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// A day written as YYYY-MM-DD.
+pub fn day(s: &str) -> NaiveDate {
+    s.parse().expect("test date")
+}
+
+/// A unit row of the unit list.
+pub fn unit(code: &str, parent: Option<&str>) -> UnitRecord {
+    UnitRecord {
+        code: code.into(),
+        parent_code: parent.map(Into::into),
+        name: format!("Unit {code}"),
+        kind: "team".into(),
+        restricted: false,
+    }
+}
+
+/// A roster row: staff number S{n}, born 1980, in post since 2020.
+pub fn person(n: usize, name: &str, unit: &str) -> RosterRecord {
+    RosterRecord {
+        staff_number: format!("S{n}"),
+        sign_in_name: format!("{name}@force.police.uk"),
+        unit_code: unit.into(),
+        birth_year: 1980,
+        role: "PC".into(),
+        start_date: day("2020-01-01"),
+        leave_date: None,
+    }
 }

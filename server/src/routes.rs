@@ -19,7 +19,7 @@ use axum::{
     Json, Router,
     body::Body,
     extract::{DefaultBodyLimit, Request, State},
-    http::StatusCode,
+    http::{HeaderValue, StatusCode, header},
     middleware,
     response::{IntoResponse, Response},
     routing::{any, get, post},
@@ -28,7 +28,10 @@ use leptos::{nonce::Nonce, prelude::*};
 use leptos_axum::{
     LeptosRoutes, generate_route_list, handle_server_fns_with_context, render_route_with_context,
 };
-use tower_http::{services::ServeDir, trace::TraceLayer};
+use tower_http::{
+    compression::CompressionLayer, services::ServeDir, set_header::SetResponseHeader,
+    trace::TraceLayer,
+};
 
 use crate::{
     admin,
@@ -79,7 +82,14 @@ pub fn router(app: AppState, auth_config: AuthConfig) -> Router {
         .route("/api/v1/{*rest}", any(no_token_route))
         .route("/api/{*fn_name}", get(server_fn).post(server_fn))
         .leptos_routes_with_handler(routes, get(page))
-        .fallback_service(ServeDir::new(site_root))
+        // Static files (the wasm, plotly.js, styles) may be kept and are
+        // revalidated by date (304), so a page view does not download
+        // them again; everything else is `private, no-store`.
+        .fallback_service(SetResponseHeader::overriding(
+            ServeDir::new(site_root),
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache"),
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,
@@ -89,6 +99,7 @@ pub fn router(app: AppState, auth_config: AuthConfig) -> Router {
             auth::same_origin,
         ))
         .layer(middleware::from_fn(auth::security_headers))
+        .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

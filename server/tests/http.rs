@@ -63,6 +63,68 @@ async fn the_overview_endpoint_and_page_carry_the_figures() {
     );
 }
 
+/// Static files are compressed and may be kept, revalidated by date, so a
+/// page view does not download the wasm and plotly.js again; pages and
+/// data stay `private, no-store`.
+#[tokio::test]
+async fn static_files_are_compressed_and_revalidated_not_downloaded_again() {
+    use tower::ServiceExt;
+    let site = tempfile::tempdir().expect("site folder");
+    std::fs::create_dir(site.path().join("pkg")).expect("pkg");
+    let wasm = "(module (func $uptake))\n".repeat(4_000);
+    std::fs::write(site.path().join("pkg/uptake.wasm"), &wasm).expect("wasm");
+    let db = testing::sqlite().await.expect("database");
+    let mut state = support::app_state(db.store.clone());
+    state.leptos_options = leptos::prelude::LeptosOptions::builder()
+        .output_name("uptake")
+        .site_root(site.path().to_string_lossy().into_owned())
+        .build();
+    let router = server::routes::router(state, AuthConfig::default());
+    let get = |headers: Vec<(&'static str, String)>| {
+        let mut request = axum::http::Request::get("/pkg/uptake.wasm");
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        router
+            .clone()
+            .oneshot(request.body(axum::body::Body::empty()).expect("request"))
+    };
+    let first = get(vec![("accept-encoding", "br, gzip".into())])
+        .await
+        .expect("response");
+    assert_eq!(first.status(), StatusCode::OK);
+    assert_eq!(first.headers()["cache-control"], "no-cache");
+    assert_eq!(first.headers()["content-encoding"], "br");
+    let modified = first.headers()["last-modified"]
+        .to_str()
+        .expect("date")
+        .to_owned();
+    let body = axum::body::to_bytes(first.into_body(), 1 << 24)
+        .await
+        .expect("body");
+    assert!(
+        body.len() * 20 < wasm.len(),
+        "{} bytes of {}",
+        body.len(),
+        wasm.len()
+    );
+    let again = get(vec![("if-modified-since", modified)])
+        .await
+        .expect("response");
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    // Data is never kept.
+    let health = router
+        .clone()
+        .oneshot(
+            axum::http::Request::get("/healthz")
+                .body(axum::body::Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("response");
+    assert_eq!(health.headers()["cache-control"], "private, no-store");
+}
+
 /// The overview endpoint against a force worked by hand: commands A and B
 /// of 20 people each (all born in 1980, so one age band), Microsoft 365
 /// live for both on 5 Jan 2026, and Teams use on known days. On 30 Mar

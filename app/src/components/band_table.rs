@@ -55,6 +55,13 @@ pub fn BandSection(
             }
         })
         .collect_view();
+    // Type-erased, so the section's view type stays within the compiler's
+    // depth limit in release builds.
+    let charts = view! {
+        <ChartView chart=table.by_band id="band-bars"/>
+        <ChartView chart=table.trend id="band-trend"/>
+    }
+    .into_any();
     view! {
         <section class="chart" id="by-age" aria-labelledby="by-age-head">
             <h2 id="by-age-head">"By age band: " {table.subject_label.clone()}</h2>
@@ -67,8 +74,7 @@ pub fn BandSection(
                 "Adoption rate (active in the last 28 days ÷ eligible), by age reached this year. "
                 "[c]: hidden to protect individuals (disclosure control)."
             </p>
-            <ChartView chart=table.by_band id="band-bars"/>
-            <ChartView chart=table.trend id="band-trend"/>
+            {charts}
         </section>
     }
 }

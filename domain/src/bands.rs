@@ -140,22 +140,24 @@ pub fn trend(disclosure: &Disclosure, days: &[(NaiveDate, BandCounts)], own_show
     }
 }
 
-/// The unit's adoption rate per band on the as-of day, from its published
-/// row (the first): a hidden band has no bar, as the table shows `[c]`.
+/// Adoption rate per band on the as-of day for the unit and each unit under
+/// it, as published: a group of bars per band, so that a unit whose older
+/// staff lead (or trail) stands out. A hidden cell has no bar, as the table
+/// shows `[c]`.
 pub fn by_band(rows: &[BandRow]) -> Chart {
     let series = rows
-        .first()
-        .map(|unit| BarSeries {
-            name: unit.name.clone(),
-            colour: Chart::colour(0),
-            values: unit
+        .iter()
+        .enumerate()
+        .map(|(i, row)| BarSeries {
+            name: row.name.clone(),
+            colour: Chart::colour(i),
+            values: row
                 .cells
                 .iter()
                 .take(ALL_BANDS)
                 .map(|c| c.and_then(|c| c.adoption_rate()))
                 .collect(),
         })
-        .into_iter()
         .collect();
     Chart {
         title: "Adoption rate by age band".to_owned(),
@@ -224,24 +226,20 @@ mod tests {
             rows[0].cells.iter().all(Option::is_some),
             "the unit's own row stays"
         );
-        // The bar chart draws the unit's own row, band by band.
+        // The bar chart draws every row band by band, hidden cells as gaps.
         let chart = by_band(&rows);
         let ChartKind::Bars { categories, series } = &chart.kind else {
             panic!("bars")
         };
         assert_eq!(categories.len(), ALL_BANDS);
-        assert_eq!(series.len(), 1);
-        assert_eq!(series[0].name, "U");
+        let names: Vec<&str> = series.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["U", "A", "B"]);
         assert_eq!(
             series[0].values[0],
             rows[0].cells[0].and_then(|c| c.adoption_rate())
         );
-        let mut hidden_band = rows[0].clone();
-        hidden_band.cells[2] = None;
-        let ChartKind::Bars { series, .. } = by_band(&[hidden_band]).kind else {
-            panic!("bars")
-        };
-        assert_eq!(series[0].values[2], None, "a hidden band has no bar");
+        assert_eq!(series[1].values[..2], [None, None], "A's hidden bands");
+        assert_eq!(series[1].values[2], Some(0.5));
     }
 
     #[test]

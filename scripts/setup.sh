@@ -70,8 +70,8 @@ mkdir -p public/js
 cmp -s .tools/node/node_modules/plotly.js-cartesian-dist-min/plotly-cartesian.min.js public/js/plotly.min.js ||
   cp .tools/node/node_modules/plotly.js-cartesian-dist-min/plotly-cartesian.min.js public/js/plotly.min.js
 
-if [ ! -d end2end/node_modules/@playwright/test ]; then
-  log "installing Playwright (the test runner only; it uses Debian's Chromium)"
+if [ ! -d end2end/node_modules/@playwright/test ] || [ ! -f end2end/node_modules/axe-core/axe.min.js ]; then
+  log "installing Playwright (the test runner only; it uses Debian's Chromium) and axe-core"
   (cd end2end && npm ci --no-audit --no-fund --silent)
 fi
 log "toolchain ready"

@@ -33,7 +33,10 @@ pub fn ChartView(chart: Chart, #[prop(into)] id: String) -> impl IntoView {
     }
     view! {
         <figure class="chart">
-            <div node_ref=node id=id class="plot" role="img" aria-label=title.clone()></div>
+            // Plotly puts buttons and legend toggles inside its element, so
+            // the figure is named by its caption, not as one image.
+            <figcaption class="visually-hidden">{title.clone()}</figcaption>
+            <div node_ref=node id=id class="plot"></div>
             <details>
                 <summary>"Table: " {title}</summary>
                 <table>

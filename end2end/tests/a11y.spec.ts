@@ -7,12 +7,24 @@ test.use({ bypassCSP: true });
 
 const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
-for (const path of ['/', '/units/C1', '/waves']) {
-  test(`${path} has no serious or critical accessibility violations once its charts are drawn`, async ({ page }) => {
+// (path, whether it draws charts: axe runs once they are drawn)
+const pages: [string, boolean][] = [
+  ['/', true],
+  ['/units/C1', true],
+  ['/waves', true],
+  ['/data', false],
+  ['/admin/accounts', false],
+  ['/admin/audit', false],
+];
+
+for (const [path, charts] of pages) {
+  test(`${path} has no serious or critical accessibility violations`, async ({ page }) => {
     await signIn(page, accounts.admin);
     await page.goto(path);
     await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
-    await expect(page.locator('.js-plotly-plot').first()).toBeVisible();
+    if (charts) {
+      await expect(page.locator('.js-plotly-plot').first()).toBeVisible();
+    }
     await page.addScriptTag({ content: axeSource });
     const violations = await page.evaluate(async () => {
       const result = await (window as any).axe.run(document);
@@ -23,3 +35,14 @@ for (const path of ['/', '/units/C1', '/waves']) {
     expect(violations).toEqual([]);
   });
 }
+
+test('no page overflows a 768 px screen sideways', async ({ page }) => {
+  await page.setViewportSize({ width: 768, height: 1000 });
+  await signIn(page, accounts.admin);
+  for (const [path] of pages) {
+    await page.goto(path);
+    await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(wide, path).toBeLessThanOrEqual(0);
+  }
+});

@@ -34,7 +34,9 @@ pub fn AuditPage() -> impl IntoView {
                             })
                             .collect_view();
                         view! {
-                            <section class="chart">
+                            // Focusable, so the table can be scrolled sideways by keyboard
+                            // on a narrow screen.
+                            <section class="chart" tabindex="0" aria-label="Audit log entries">
                                 <table class="units" data-testid="audit-log">
                                     <thead><tr>
                                         <th scope="col">"When (UTC)"</th><th scope="col">"Who"</th><th scope="col">"What"</th>

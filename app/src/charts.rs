@@ -3,7 +3,7 @@
 
 use domain::chart::{AxisFormat, BarSeries, Chart, ChartKind, Series, XValues};
 use plotly::{
-    Bar, Layout, Plot, Scatter,
+    Bar, Configuration, Layout, Plot, Scatter,
     common::{Line, Marker, Mode, Title},
     layout::{Axis, BarMode, Legend, Margin},
 };
@@ -93,6 +93,8 @@ pub fn plot(chart: &Chart) -> Plot {
             .margin(Margin::new().left(60).right(20).top(50).bottom(50))
             .height(360),
     );
+    // Follow the window's width (a tablet turned, a window narrowed).
+    plot.set_configuration(Configuration::new().responsive(true));
     plot
 }
 
@@ -153,6 +155,7 @@ mod tests {
         assert!(data[1]["y"][0].is_null());
         assert_eq!(json["layout"]["yaxis"]["title"]["text"], "Adoption (%)");
         assert_eq!(json["layout"]["yaxis"]["ticksuffix"], "%");
+        assert_eq!(json["config"]["responsive"], true, "follows the window");
     }
 
     #[test]

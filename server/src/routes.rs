@@ -178,5 +178,13 @@ async fn page(State(state): State<ServerState>, request: Request<Body>) -> Respo
     let handler = render_route_with_context(state.pages.to_vec(), context, move || {
         shell(options.clone())
     });
-    handler(State(state), request).await
+    // A page whose data never comes is an internal failure, not a request
+    // left open.
+    match tokio::time::timeout(PAGE_TIMEOUT, handler(State(state), request)).await {
+        Ok(response) => response,
+        Err(_) => AppError::internal("rendering a page timed out").into_response(),
+    }
 }
+
+/// The longest a page may take to render.
+const PAGE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);

@@ -312,7 +312,17 @@ async fn an_internal_failure_shows_no_internal_text_on_any_surface() {
             .find(|word| text.contains(word))
         };
 
-        let function = app.get("/api/overview?as_of=2026-10-20", &cookie).await;
+        // Each step is bounded, so a hang fails here with its name rather
+        // than holding the whole run.
+        let bounded = |step: &'static str| {
+            move |r: Result<support::Reply, tokio::time::error::Elapsed>| {
+                r.unwrap_or_else(|_| panic!("{step} took over a minute"))
+            }
+        };
+        let minute = std::time::Duration::from_secs(60);
+        let function =
+            tokio::time::timeout(minute, app.get("/api/overview?as_of=2026-10-20", &cookie)).await;
+        let function = bounded("the server function")(function);
         assert_eq!(
             function.status,
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -326,7 +336,8 @@ async fn an_internal_failure_shows_no_internal_text_on_any_surface() {
         );
         assert_eq!(leaks(&function.body), None, "{}", function.body);
 
-        let page = app.get("/?as_of=2026-10-20", &cookie).await;
+        let page = tokio::time::timeout(minute, app.get("/?as_of=2026-10-20", &cookie)).await;
+        let page = bounded("the page")(page);
         assert!(
             page.body.contains("something went wrong (ref "),
             "{}",
@@ -334,14 +345,17 @@ async fn an_internal_failure_shows_no_internal_text_on_any_surface() {
         );
         assert_eq!(leaks(&page.body), None);
 
-        let push = app
-            .send(
+        let push = tokio::time::timeout(
+            minute,
+            app.send(
                 axum::http::Request::post("/api/v1/activity")
                     .header("authorization", "Bearer some-token")
                     .body(axum::body::Body::from("{}"))
                     .expect("request"),
-            )
-            .await;
+            ),
+        )
+        .await;
+        let push = bounded("the push API")(push);
         assert_eq!(
             push.status,
             StatusCode::INTERNAL_SERVER_ERROR,

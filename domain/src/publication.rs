@@ -6,13 +6,12 @@
 //! subtrees of its scope (or every unrestricted unit), and every table,
 //! series and tile built from them publishes the same cells. A cell is
 //! hidden for everyone or for no one. See `docs/disclosure.md` for the
-//! model, and [`network`] for how a hidden cell's range is bounded.
+//! model, and [`witness`] for how a hidden cell is shown to be safe.
 
 #[cfg(any(test, feature = "attacker"))]
 pub mod attack;
-mod network;
 mod publisher;
-mod solve;
+mod witness;
 
 pub use publisher::{Publisher, bits};
 
@@ -28,8 +27,7 @@ use crate::{
     rollup::BAND_SLOTS,
 };
 
-use network::{EdgeKind, Network};
-use solve::solve;
+use witness::{Guard, Shape};
 
 /// DESIGN.md's primary rule over every published count: fewer than k
 /// eligible, or any of active-7, active-28 and reached under 3 or within 3
@@ -48,6 +46,32 @@ pub fn primary_fails(disclosure: &Disclosure, c: &Counts) -> bool {
 
 /// A cell's counts per band slot as published: `None` is `[c]`.
 pub type Published = [Option<Counts>; BAND_SLOTS];
+
+/// How many cells with someone eligible one day's decision hides, by why.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suppression {
+    /// Cells with at least one person eligible.
+    pub cells: u64,
+    /// Hidden by the primary rule.
+    pub primary: u64,
+    /// Passing the primary rule, hidden so that no hidden cell follows.
+    pub secondary: u64,
+}
+
+impl Suppression {
+    /// Counts one cell and whether it is hidden.
+    pub fn add(&mut self, disclosure: &Disclosure, c: &Counts, hidden: bool) {
+        if c.eligible == 0 {
+            return;
+        }
+        self.cells += 1;
+        if primary_fails(disclosure, c) {
+            self.primary += 1;
+        } else if hidden {
+            self.secondary += 1;
+        }
+    }
+}
 
 /// How subjects bound each other, in [`Catalog::subjects`] order: a tool's
 /// counts are at most its products', and a product's at most all tools'.
@@ -127,45 +151,35 @@ pub struct DayCells<'a> {
     pub cells: &'a [Counts],
 }
 
-impl DayCells<'_> {
-    fn get(&self, subject: usize, node: usize, slot: usize) -> Counts {
-        self.cells[(subject * self.nodes + node) * BAND_SLOTS + slot]
-    }
-}
-
 /// One audience's view of the tree: the units it sees, their nearest
 /// visible ancestors, and which it sees whatever the decision.
 #[derive(Debug, Clone)]
 struct View {
     visible: Vec<usize>,
+    /// The tests' attacker reads the tree as the audience sees it.
+    #[cfg_attr(not(test), allow(dead_code))]
     parent: Vec<Option<usize>>,
-    /// Per visible unit: its visible children, as positions in `visible`.
-    children: Vec<Vec<usize>>,
     shown: Vec<bool>,
-    /// A single-root scope, for the cheap test of whether the view can
-    /// narrow anything the full view does not.
-    single_root: Option<(usize, usize)>,
-    network: Option<Network>,
 }
 
 /// The views of one tree snapshot, ready to decide each day it holds.
 #[derive(Debug, Clone)]
 pub struct Plan {
-    exists: Vec<bool>,
-    views: Vec<View>,
+    shape: Shape,
+    /// Targets no witness could be found for, over every day decided
+    /// (none is expected; the tests check).
+    pub stuck: usize,
 }
 
 impl Plan {
-    /// The views of every audience that matters: admins and rollout
-    /// managers, every single-subtree scope with and without person-level
-    /// lists, and `extra` (other scopes accounts hold).
+    /// The guards of every audience that matters: every single-subtree
+    /// scope with and without person-level lists, and `extra` (other
+    /// scopes accounts hold). Admins and rollout managers need none: a
+    /// witness holds for anyone who sees no more than every published
+    /// cell.
     pub fn new(tree: &TreeSnapshot, restricted: &[bool], extra: &[Audience]) -> Self {
         let n = tree.exists.len();
-        let mut audiences = vec![Audience {
-            every_unit: true,
-            roots: Vec::new(),
-            person_lists: false,
-        }];
+        let mut audiences = Vec::new();
         for s in (0..n).filter(|&s| tree.exists[s] && tree.parent[s].is_some()) {
             for person_lists in [false, true] {
                 audiences.push(Audience {
@@ -185,13 +199,69 @@ impl Plan {
                 audiences.push(a);
             }
         }
-        let views = audiences
-            .iter()
-            .map(|a| View::new(tree, restricted, a))
-            .collect();
+        let mut children = vec![Vec::new(); n];
+        for u in (0..n).filter(|&u| tree.exists[u]) {
+            if let Some(p) = tree.parent[u] {
+                children[p].push(u);
+            }
+        }
+        let under = |roots: &[usize]| -> Vec<bool> {
+            let mut flags = vec![false; n];
+            let mut stack: Vec<usize> = roots.to_vec();
+            while let Some(u) = stack.pop() {
+                flags[u] = true;
+                stack.extend(&children[u]);
+            }
+            flags
+        };
+        let mut guards = Vec::new();
+        let mut scopes: HashSet<Vec<usize>> = HashSet::new();
+        for a in &audiences {
+            if a.person_lists {
+                let view = View::new(tree, restricted, a);
+                let mut shown = vec![false; n];
+                let mut watched = vec![false; n];
+                for (&u, &s) in view.visible.iter().zip(&view.shown) {
+                    shown[u] = s;
+                    watched[u] = !s;
+                }
+                if shown.iter().any(|&s| s) {
+                    guards.push(Guard {
+                        fixed: shown.clone(),
+                        watched,
+                        shown,
+                        scope_roots: Vec::new(),
+                    });
+                }
+            }
+            if !a.every_unit {
+                // Roots under another root add nothing to the scope.
+                let inside = under(&a.roots);
+                let roots: Vec<usize> = a
+                    .roots
+                    .iter()
+                    .copied()
+                    .filter(|&r| tree.parent[r].is_none_or(|p| !inside[p]))
+                    .collect();
+                if !roots.is_empty() && scopes.insert(roots.clone()) {
+                    guards.push(Guard {
+                        fixed: under(&roots),
+                        watched: vec![false; n],
+                        shown: vec![false; n],
+                        scope_roots: roots,
+                    });
+                }
+            }
+        }
         Self {
-            exists: tree.exists.clone(),
-            views,
+            shape: Shape {
+                parent: tree.parent.clone(),
+                children,
+                exists: tree.exists.clone(),
+                restricted: restricted.to_vec(),
+                guards,
+            },
+            stuck: 0,
         }
     }
 
@@ -202,45 +272,8 @@ impl Plan {
         disclosure: &Disclosure,
         day: DayCells<'_>,
     ) -> Vec<bool> {
-        let mut hidden: Vec<bool> = (0..day.cells.len())
-            .map(|i| {
-                let node = (i / BAND_SLOTS) % day.nodes;
-                self.exists[node] && primary_fails(disclosure, &day.cells[i])
-            })
-            .collect();
-        let canonical: Vec<usize> = (0..links.len())
-            .filter(|&s| links.same_as[s] == s)
-            .collect();
-        let mut verified: Vec<HashSet<(usize, usize)>> = vec![HashSet::new(); links.len()];
-        // Hiding a cell to protect one subject can hide it in the subjects
-        // that move with it, so repeat until nothing changes.
-        loop {
-            let mut changed = false;
-            for &subject in &canonical {
-                for v in 0..self.views.len() {
-                    if self.views[v].worth_solving(subject, disclosure, day, &hidden) {
-                        changed |= solve(
-                            &mut self.views[v],
-                            subject,
-                            links,
-                            disclosure,
-                            day,
-                            &mut hidden,
-                            &mut verified[subject],
-                            v,
-                        );
-                    }
-                }
-            }
-            if !changed {
-                break;
-            }
-        }
-        let block = day.nodes * BAND_SLOTS;
-        for s in (0..links.len()).filter(|&s| links.same_as[s] != s) {
-            let twin = links.same_as[s] * block;
-            hidden.copy_within(twin..twin + block, s * block);
-        }
+        let (hidden, stuck) = witness::decide(&self.shape, links, disclosure, day.nodes, day.cells);
+        self.stuck += stuck;
         hidden
     }
 }
@@ -297,12 +330,6 @@ impl View {
                 None
             })
             .collect();
-        let mut children = vec![Vec::new(); visible.len()];
-        for (i, p) in parent.iter().enumerate() {
-            if let Some(p) = p {
-                children[position[*p]].push(i);
-            }
-        }
         // Every unit under a shown unit must be visible too, or its
         // remainder would follow from shown cells alone.
         let mut complete = vec![true; n];
@@ -320,80 +347,11 @@ impl View {
             .iter()
             .map(|&u| audience.person_lists && full[u] && complete[u])
             .collect();
-        // Only a scope admins see all of can be a subset of their view.
-        let single_root = match (audience.every_unit, audience.roots.as_slice()) {
-            (false, &[s]) if chain(s).iter().all(|&x| !restricted[x]) => {
-                chain(s).first().map(|&top| (top, s))
-            }
-            _ => None,
-        };
         Self {
             visible,
             parent,
-            children,
             shown,
-            single_root,
-            network: None,
         }
-    }
-
-    /// Whether this view can narrow a cell that the full view does not
-    /// already protect. A single-subtree scope without person-level lists
-    /// sees the force, its subtree and the rest of the force: any way the
-    /// full view moves its hidden cells maps onto it, the rest of the force
-    /// taking up what moved outside the subtree (its room is the sum of
-    /// theirs). Only the rest itself, where it fails the primary rule, is
-    /// new to protect. Every other view is solved whenever it has anything
-    /// to protect.
-    fn worth_solving(
-        &self,
-        subject: usize,
-        disclosure: &Disclosure,
-        day: DayCells<'_>,
-        hidden: &[bool],
-    ) -> bool {
-        let at = |node: usize, slot: usize| (subject * day.nodes + node) * BAND_SLOTS + slot;
-        let Some((top, root)) = self.single_root else {
-            return true;
-        };
-        let rest_fails = (0..BAND_SLOTS).any(|slot| {
-            let rest = day
-                .get(subject, top, slot)
-                .saturating_sub(&day.get(subject, root, slot));
-            primary_fails(disclosure, &rest)
-        });
-        if rest_fails {
-            return true;
-        }
-        // Shown subtrees pin their cells: the force's hidden cells, and
-        // units above a restricted unit (not shown), must still be
-        // protected.
-        self.shown.iter().any(|&s| s)
-            && ((0..BAND_SLOTS).any(|slot| hidden[at(top, slot)])
-                || self
-                    .visible
-                    .iter()
-                    .zip(&self.shown)
-                    .any(|(&u, &s)| !s && u != top))
-    }
-}
-
-/// An edge's counts in one subject: a unit's cell, or its remainder.
-fn edge_counts(
-    kind: EdgeKind,
-    subject: usize,
-    day: DayCells<'_>,
-    visible: &[usize],
-    children: &[Vec<usize>],
-    position: &dyn Fn(usize) -> usize,
-) -> Counts {
-    match kind {
-        EdgeKind::Unit { node, slot } => day.get(subject, node, slot),
-        EdgeKind::Remainder { node, slot } => children[position(node)]
-            .iter()
-            .fold(day.get(subject, node, slot), |rest, &c| {
-                rest.saturating_sub(&day.get(subject, visible[c], slot))
-            }),
     }
 }
 

@@ -1,8 +1,8 @@
-//! Running the decision as rollups are computed, and the bits that store
+//! Running the decision day by day, and the bits that store
 //! it beside the counts.
 
 use super::{Audience, DayCells, Plan, SubjectLinks};
-use crate::{catalog::Catalog, disclosure::Disclosure, metrics::Counts, rollup::BAND_SLOTS};
+use crate::{catalog::Catalog, disclosure::Disclosure, metrics::Counts};
 
 /// Which days of a month a (unit, subject) block hides, per band slot:
 /// one bit for each slot and day of the month. Missing bits read as
@@ -37,8 +37,10 @@ pub mod bits {
     }
 }
 
-/// Decides publication day by day as rollups are computed, with one plan
-/// per shape the tree takes.
+/// Decides publication day by day, with one plan per shape the tree takes.
+/// A day's decision depends only on that day's cells, so days can be
+/// decided in any order, and a refresh gives what a full build gives.
+#[derive(Clone)]
 pub struct Publisher {
     timeline: crate::org::TreeTimeline,
     restricted: Vec<bool>,
@@ -46,7 +48,6 @@ pub struct Publisher {
     plans: std::collections::HashMap<usize, Plan>,
     links: SubjectLinks,
     disclosure: Disclosure,
-    buffer: Vec<Counts>,
 }
 
 impl Publisher {
@@ -65,7 +66,6 @@ impl Publisher {
             plans: std::collections::HashMap::new(),
             links: SubjectLinks::of(catalog),
             disclosure,
-            buffer: Vec::new(),
         })
     }
 
@@ -80,32 +80,38 @@ impl Publisher {
         plan.decide(&self.links, &self.disclosure, cells)
     }
 
-    /// The hidden flags of every day of a computed span, per day.
-    pub fn decide_span(&mut self, span: &crate::rollup::SpanCells) -> Vec<Vec<bool>> {
-        let (nodes, subjects) = (span.nodes(), span.subjects.len());
-        (span.range.first..=span.range.last)
-            .map(|day| {
-                let mut buffer = std::mem::take(&mut self.buffer);
-                buffer.clear();
-                for s in 0..subjects {
-                    for n in 0..nodes {
-                        let series = span.series(n, s);
-                        let at = (day - span.range.first) as usize;
-                        buffer.extend(
-                            (0..BAND_SLOTS).map(|slot| series[slot * span.range.len() + at]),
-                        );
-                    }
-                }
-                let hidden = self.decide(
-                    day,
-                    DayCells {
-                        nodes,
-                        cells: &buffer,
-                    },
-                );
-                self.buffer = buffer;
-                hidden
-            })
-            .collect()
+    /// The hidden flags of several days, in order, each given as its cells
+    /// (`[subject][node][band slot]`, over `nodes` nodes). Two threads take
+    /// alternate days.
+    pub fn decide_days(
+        &mut self,
+        nodes: usize,
+        days: &[(crate::DayNum, Vec<Counts>)],
+    ) -> Vec<Vec<bool>> {
+        let mut helper = self.clone();
+        let decide = |publisher: &mut Publisher, parity: usize| {
+            days.iter()
+                .enumerate()
+                .filter(|(i, _)| i % 2 == parity)
+                .map(|(i, (day, cells))| (i, publisher.decide(*day, DayCells { nodes, cells })))
+                .collect::<Vec<_>>()
+        };
+        let (mut mine, theirs) = std::thread::scope(|scope| {
+            let theirs = scope.spawn(|| decide(&mut helper, 1));
+            let mine = decide(self, 0);
+            (
+                mine,
+                theirs
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            )
+        });
+        // Plans the helper built are kept for the next call.
+        for (epoch, plan) in helper.plans {
+            self.plans.entry(epoch).or_insert(plan);
+        }
+        mine.extend(theirs);
+        mine.sort_by_key(|(i, _)| *i);
+        mine.into_iter().map(|(_, hidden)| hidden).collect()
     }
 }

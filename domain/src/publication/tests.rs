@@ -43,21 +43,35 @@ fn catalog() -> Catalog {
     .expect("catalog")
 }
 
+/// A small force: two or three commands of two or three teams.
 fn force(seed: u64) -> Force {
+    force_of(seed, &[(2, 2), (2, 2)], (4, 12))
+}
+
+/// A force whose tree has, per level below the root, `base + below(extra)`
+/// units under each unit of the level above, and leaf teams of
+/// `base + below(extra)` people; units with children have up to three
+/// people of their own.
+fn force_of(seed: u64, levels: &[(u64, u64)], team: (u64, u64)) -> Force {
     let mut rng = Rng::new(seed);
     let catalog = catalog();
     let subjects = catalog.subjects();
-    // Units: 0 is the root; then commands; then teams under them.
+    // Units: 0 is the root; then each level in turn.
     let mut parent = vec![None];
-    let commands = 2 + rng.below(2) as usize;
-    for _ in 0..commands {
-        parent.push(Some(0));
-    }
-    for c in 1..=commands {
-        for _ in 0..2 + rng.below(2) {
-            parent.push(Some(c));
+    let mut level = vec![0];
+    for &(base, extra) in levels {
+        let mut next = Vec::new();
+        for &above in &level {
+            for _ in 0..base + rng.below(extra) {
+                next.push(parent.len());
+                parent.push(Some(above));
+            }
         }
+        level = next;
     }
+    let has_children: Vec<bool> = (0..parent.len())
+        .map(|u| parent.contains(&Some(u)))
+        .collect();
     let n = parent.len();
     let mut restricted = vec![false; n];
     restricted[n - 1] = true;
@@ -77,8 +91,8 @@ fn force(seed: u64) -> Force {
     for u in 0..n {
         let size = match u {
             0 => rng.below(3) as usize,
-            u if u <= commands => rng.below(4) as usize,
-            _ => 4 + rng.below(12) as usize,
+            u if has_children[u] => rng.below(4) as usize,
+            _ => (team.0 + rng.below(team.1)) as usize,
         };
         // Some units have taken every tool up almost to a person, as
         // Microsoft 365 is in most of a real force: their cells sit at
@@ -344,5 +358,64 @@ fn the_attacker_finds_what_the_primary_rule_alone_leaks() {
     assert!(!findings.is_empty());
     for finding in &findings {
         assert!(finding.max - finding.min < finding.truth.eligible.min(2));
+    }
+}
+
+/// What one day's decision costs and hides on a force of about 50,000
+/// staff (`scripts/bench.sh disclosure` runs it in release).
+#[test]
+#[ignore]
+fn decision_at_force_scale() {
+    let f = force_of(1, &[(10, 4), (8, 4), (8, 6)], (4, 60));
+    let people = f.cells[BAND_SLOTS - 1].eligible;
+    let d = Disclosure::default();
+    let mut plan = Plan::new(&f.tree, &f.restricted, &[]);
+    let started = std::time::Instant::now();
+    let hidden = plan.decide(
+        &SubjectLinks::of(&f.catalog),
+        &d,
+        DayCells {
+            nodes: f.tree.exists.len(),
+            cells: &f.cells,
+        },
+    );
+    let took = started.elapsed();
+    let cells = f.cells.iter().filter(|c| c.eligible > 0).count();
+    let primary = f.cells.iter().filter(|c| primary_fails(&d, c)).count();
+    let ours = hidden
+        .iter()
+        .zip(&f.cells)
+        .filter(|(h, c)| **h && c.eligible > 0)
+        .count();
+    let baseline = greedy_baseline(&f);
+    println!(
+        "{people} staff, {} units: one day decided in {took:.2?}; of {cells} cells with \
+         someone eligible, {primary} fail the primary rule, the greedy baseline hides \
+         {baseline} and the decision {ours}; {} targets without a witness",
+        f.tree.exists.len(),
+        plan.stuck
+    );
+    // Published share by depth, for all ages and for the bands.
+    let n = f.tree.exists.len();
+    let depth = |mut u: usize| {
+        let mut d = 0;
+        while let Some(p) = f.tree.parent[u] {
+            u = p;
+            d += 1;
+        }
+        d
+    };
+    for level in 0..4 {
+        for (name, all) in [("all ages", true), ("bands", false)] {
+            let (mut shown, mut total) = (0, 0);
+            for (i, c) in f.cells.iter().enumerate() {
+                let (u, slot) = ((i / BAND_SLOTS) % n, i % BAND_SLOTS);
+                if depth(u) == level && (slot == BAND_SLOTS - 1) == all && c.eligible > 0 {
+                    total += 1;
+                    shown += usize::from(!hidden[i]);
+                }
+            }
+            println!("  depth {level}, {name}: {shown} of {total} published");
+        }
     }
 }

@@ -32,7 +32,10 @@
 //! account sees as the rest of the force is protected by witnesses that
 //! change the force without touching the scope.
 
-use std::collections::{HashMap, VecDeque};
+use std::{
+    collections::VecDeque,
+    hash::{BuildHasherDefault, Hasher},
+};
 
 use super::{SubjectLinks, primary_fails};
 use crate::{disclosure::Disclosure, metrics::Counts, rollup::BAND_SLOTS};
@@ -145,6 +148,15 @@ struct Witness {
     down: u32,
 }
 
+impl Witness {
+    /// The units it touches.
+    fn nodes(&self) -> impl Iterator<Item = usize> + '_ {
+        self.parts
+            .iter()
+            .flat_map(|part| part.spots.iter().map(|(spot, _)| spot.node()))
+    }
+}
+
 /// The subjects one route moves, the run of counts, and the cells.
 #[derive(Clone)]
 struct Part {
@@ -178,12 +190,16 @@ impl Subjects {
         }
     }
 
-    /// The subject sets a witness for `s` tries: itself, with everything
-    /// above it, with everything below it, and both.
+    /// The subject sets a witness for `s` tries: itself; with everything
+    /// above it, below it, or both; and each chain through it (a tool, its
+    /// product and all tools: one person active in that tool alone).
     fn sets(&self, s: usize) -> Vec<u32> {
         let bits = |list: &[usize]| list.iter().fold(0u32, |acc, &o| acc | 1 << o);
         let (me, up, down) = (1u32 << s, bits(&self.above[s]), bits(&self.below[s]));
         let mut sets = vec![me, me | up, me | down, me | up | down];
+        for t in std::iter::once(s).chain(self.below[s].iter().copied()) {
+            sets.push(me | 1 << t | bits(&self.above[t]));
+        }
         sets.sort_unstable();
         sets.dedup();
         sets
@@ -244,6 +260,8 @@ struct Day<'a> {
     /// units each touches, and how far up and down it moves the cell.
     guarded: HashMap<CellKey, Vec<(Vec<usize>, u32, u32)>>,
     queue: VecDeque<Target>,
+    /// Units some guard watches.
+    watched: Vec<bool>,
     /// Targets no witness could be built for (reported by the tests).
     stuck: usize,
 }
@@ -283,9 +301,12 @@ pub(super) fn decide(
         cells,
         rest,
         hidden,
-        covered: HashMap::new(),
-        guarded: HashMap::new(),
+        covered: HashMap::default(),
+        guarded: HashMap::default(),
         queue: VecDeque::new(),
+        watched: (0..nodes)
+            .map(|u| shape.guards.iter().any(|g| g.watched[u]))
+            .collect(),
         stuck: 0,
     };
     day.seed(disclosure);
@@ -474,34 +495,44 @@ impl Day<'_> {
             let (mut up, mut down) = self.have(target, count);
             while up + down < target.need {
                 let gap = target.need - up - down;
-                let mut found = self
-                    .witness(target, count, &[(up + gap, 0), (0, down + gap)], None)
-                    .or_else(|| {
-                        (gap > 1)
-                            .then(|| {
-                                self.witness(target, count, &[(up + 1, 0), (0, down + 1)], None)
-                            })
-                            .flatten()
-                    });
-                // One step each way is not there: two steps the same way,
-                // by two witnesses that hold together.
-                if found.is_none() && gap == 1 && (up == 1 || down == 1) {
-                    let split = if up == 1 { (1, 0) } else { (0, 1) };
-                    found = self
-                        .witness(target, count, &[split], None)
-                        .and_then(|first| {
-                            let second = self.witness(target, count, &[split], Some(&first))?;
-                            let mut both = first;
-                            both.parts.extend(second.parts);
-                            Some(both)
-                        })
-                        .map(|mut both| {
-                            both.up *= 2;
-                            both.down *= 2;
-                            both
-                        });
+                // The cheapest of: one witness that closes the gap; one
+                // step of it; two one-step witnesses the same way that hold
+                // together (each moves its own route one step, the target
+                // two).
+                let whole = self.witness(target, count, &[(up + gap, 0), (0, down + gap)], None);
+                let step = (gap > 1)
+                    .then(|| self.witness(target, count, &[(up + 1, 0), (0, down + 1)], None))
+                    .flatten();
+                let pair = (gap == 1 && (up == 1 || down == 1))
+                    .then(|| {
+                        let split = if up == 1 { (1, 0) } else { (0, 1) };
+                        let (c1, first) = self.witness(target, count, &[split], None)?;
+                        let (c2, second) = self.witness(target, count, &[split], Some(&first))?;
+                        Some((c1 + c2, first, second))
+                    })
+                    .flatten();
+                let cost = |w: &Option<(u64, Witness)>| w.as_ref().map_or(u64::MAX, |(c, _)| *c);
+                let pair_cost = pair.as_ref().map_or(u64::MAX, |(c, ..)| *c);
+                if pair_cost < cost(&whole).min(cost(&step)) {
+                    let Some((_, first, second)) = pair else {
+                        break;
+                    };
+                    let split = (first.up, first.down);
+                    let nodes: Vec<usize> = first.nodes().chain(second.nodes()).collect();
+                    self.apply(target, count, first);
+                    self.apply(target, count, second);
+                    let (two_up, two_down) = (split.0 * 2, split.1 * 2);
+                    self.record(target, count, nodes, two_up, two_down);
+                    up = up.max(two_up);
+                    down = down.max(two_down);
+                    continue;
                 }
-                let Some(w) = found else {
+                let chosen = if cost(&step) < cost(&whole) {
+                    step
+                } else {
+                    whole
+                };
+                let Some((_, w)) = chosen else {
                     self.stuck += 1;
                     break;
                 };
@@ -512,23 +543,25 @@ impl Day<'_> {
         }
     }
 
-    /// The cell a target is, if it is one cell (not a group).
-    fn cell_key(target: &Target, count: usize) -> Option<CellKey> {
-        match &target.kind {
-            Kind::Root(u) => Some((target.subject, *u, target.slot, count)),
-            Kind::Under { members, .. } => match members.as_slice() {
-                [Spot::Node(u)] => Some((target.subject, *u, target.slot, count)),
-                _ => None,
+    /// The cell or group a target is.
+    /// A group stands as a unit index past the last: a unit's rest alone,
+    /// or with its restricted children.
+    fn cell_key(&self, target: &Target, count: usize) -> CellKey {
+        let at = match &target.kind {
+            Kind::Root(u) => *u,
+            Kind::Under { parent, members } => match members.as_slice() {
+                [Spot::Node(u)] => *u,
+                [Spot::Rest(_)] => self.nodes + parent,
+                _ => 2 * self.nodes + parent,
             },
-        }
+        };
+        (target.subject, at, target.slot, count)
     }
 
     /// How far up and down the witnesses found so far move a target's
     /// count, for the target's account.
     fn have(&self, target: &Target, count: usize) -> (u32, u32) {
-        let Some(key) = Self::cell_key(target, count) else {
-            return (0, 0);
-        };
+        let key = self.cell_key(target, count);
         match target.guard {
             None => self.covered.get(&key).copied().unwrap_or_default(),
             Some(g) => {
@@ -564,21 +597,40 @@ impl Day<'_> {
                 }
             }
         }
-        if target.guard.is_some()
-            && let Some(key) = Self::cell_key(target, count)
-        {
-            let nodes = w
-                .parts
-                .iter()
-                .flat_map(|part| part.spots.iter().map(|(spot, _)| spot.node()))
-                .collect();
-            self.guarded
-                .entry(key)
-                .or_default()
-                .push((nodes, w.up, w.down));
+        // What it proves for each watched cell on it, for the guards.
+        let nodes: Vec<usize> = w.nodes().collect();
+        for part in &w.parts {
+            for &(spot, slots) in &part.spots {
+                let Spot::Node(u) = spot else { continue };
+                if !self.watched[u] {
+                    continue;
+                }
+                for (slot, _) in slots {
+                    for s in self.members(part.subjects) {
+                        for c in part.counts.0..=part.counts.1 {
+                            self.guarded.entry((s, u, slot, c)).or_default().push((
+                                nodes.clone(),
+                                w.up,
+                                w.down,
+                            ));
+                        }
+                    }
+                }
+            }
         }
+        self.record(target, count, nodes, w.up, w.down);
         for (s, u, slot) in newly {
             self.enqueue_cell(s, u, slot);
+        }
+    }
+
+    /// Notes how far a witness moves the target itself.
+    fn record(&mut self, target: &Target, count: usize, nodes: Vec<usize>, up: u32, down: u32) {
+        let key = self.cell_key(target, count);
+        let r = self.covered.entry(key).or_default();
+        *r = (r.0.max(up), r.1.max(down));
+        if target.guard.is_some() || key.1 >= self.nodes || self.watched[key.1] {
+            self.guarded.entry(key).or_default().push((nodes, up, down));
         }
     }
 
@@ -587,7 +639,7 @@ impl Day<'_> {
     /// within eligible, tools within products within all tools.
     fn holds(&self, w: &Witness) -> bool {
         // Per cell and subject, how each count moves per unit of the move.
-        let mut moved: HashMap<(Spot, usize), HashMap<usize, [i64; 3]>> = HashMap::new();
+        let mut moved: HashMap<(Spot, usize), HashMap<usize, [i64; 3]>> = HashMap::default();
         for part in &w.parts {
             for &(spot, slots) in &part.spots {
                 for (slot, sign) in slots {
@@ -742,7 +794,7 @@ impl Day<'_> {
         count: usize,
         splits: &[(u32, u32)],
         with: Option<&Witness>,
-    ) -> Option<Witness> {
+    ) -> Option<(u64, Witness)> {
         let fits = |w: &Witness| match with {
             None => self.holds(w),
             Some(first) => self.holds(&Witness {
@@ -772,7 +824,7 @@ impl Day<'_> {
             Kind::Root(u) => vec![Spot::Node(*u)],
             Kind::Under { members, .. } => members.clone(),
         };
-        let mut memo = Memo::new();
+        let mut memo = Memo::default();
         let mut best: Option<(u64, Witness)> = None;
         for &counts in runs {
             for &(up, down) in splits {
@@ -796,14 +848,15 @@ impl Day<'_> {
                     };
                     for &subjects in &sets {
                         let p = pattern(subjects, 0);
-                        if let Some((cost, route)) = self.route(target, &p, &mut memo)
+                        let bound = best.as_ref().map_or(u64::MAX, |(b, _)| *b);
+                        if let Some((cost, route)) = self.route(target, &p, &mut memo, bound)
                             && best.as_ref().is_none_or(|(b, _)| cost < *b)
                         {
                             let w = self.build(&[(p, route)], &memo);
                             if fits(&w) {
                                 best = Some((cost, w));
                                 if cost == 0 {
-                                    return best.map(|(_, w)| w);
+                                    return best;
                                 }
                             }
                         }
@@ -818,18 +871,19 @@ impl Day<'_> {
                                 .iter()
                                 .map(|&g| {
                                     // A group without the target's subject
-                                    // may move another run of counts.
+                                    // may move another run of counts, as
+                                    // long as it holds the target's count.
                                     let own = g & (1 << target.subject) != 0;
                                     std::iter::once(counts)
-                                        .chain(
-                                            RUNS.iter().copied().filter(|&r| !own && r != counts),
-                                        )
+                                        .chain(RUNS.iter().copied().filter(|&r| {
+                                            !own && r != counts && r.0 <= count && count <= r.1
+                                        }))
                                         .filter_map(|run| {
                                             let p = Pattern {
                                                 counts: run,
                                                 ..pattern(g, tight)
                                             };
-                                            self.route(target, &p, &mut memo)
+                                            self.route(target, &p, &mut memo, u64::MAX)
                                                 .map(|(c, r)| (c, p, r))
                                         })
                                         .min_by_key(|(c, ..)| *c)
@@ -844,7 +898,7 @@ impl Day<'_> {
                                 if fits(&w) {
                                     best = Some((cost, w));
                                     if cost == 0 {
-                                        return best.map(|(_, w)| w);
+                                        return best;
                                     }
                                 }
                             }
@@ -853,7 +907,7 @@ impl Day<'_> {
                 }
             }
         }
-        best.map(|(_, w)| w)
+        best
     }
 
     /// The subjects that must move with `s` at a spot: those the move
@@ -906,7 +960,15 @@ impl Day<'_> {
     }
 
     /// The cheapest route of one pattern for a target.
-    fn route(&self, target: &Target, p: &Pattern, memo: &mut Memo) -> Option<(u64, Route)> {
+    /// Routes costing `bound` or more are not wanted (a cheaper one is in
+    /// hand).
+    fn route(
+        &self,
+        target: &Target,
+        p: &Pattern,
+        memo: &mut Memo,
+        bound: u64,
+    ) -> Option<(u64, Route)> {
         match &target.kind {
             Kind::Root(u) => self.descend(Spot::Node(*u), p, memo).map(|c| {
                 (
@@ -922,7 +984,8 @@ impl Day<'_> {
                 let (d1, start) = members
                     .iter()
                     .filter_map(|&m| self.descend(m, p, memo).map(|c| (c, m)))
-                    .min_by_key(|&(c, _)| c)?;
+                    .min_by_key(|&(c, _)| c)
+                    .filter(|&(c, _)| c < bound)?;
                 let flipped = p.flipped();
                 let mut best: Option<(u64, Route)> = None;
                 let consider = |cost: u64, route: Route, best: &mut Option<(u64, Route)>| {
@@ -944,6 +1007,10 @@ impl Day<'_> {
                             Some(b) => *s != Spot::Node(b),
                         });
                     for partner in partners {
+                        let limit = best.as_ref().map_or(bound, |(c, _)| (*c).min(bound));
+                        if d1 + up_cost >= limit {
+                            break;
+                        }
                         if let Some(d2) = self.descend(partner, &flipped, memo) {
                             consider(
                                 d1 + up_cost + d2,
@@ -964,6 +1031,10 @@ impl Day<'_> {
                         return best;
                     }
                     up_cost += self.cost(Spot::Node(at), p);
+                    let limit = best.as_ref().map_or(bound, |(c, _)| (*c).min(bound));
+                    if d1 + up_cost >= limit {
+                        return best;
+                    }
                     up.push(at);
                     below = Some(at);
                     match self.shape.parent[at] {
@@ -1024,6 +1095,42 @@ impl Day<'_> {
 
 /// (subject, node, slot, count).
 type CellKey = (usize, usize, usize, usize);
+
+/// A multiply-rotate hasher for the solver's small integer keys: the
+/// searches hash millions of them a day, and SipHash's resistance to
+/// chosen keys buys nothing here.
+#[derive(Default, Clone, Copy)]
+struct Quick(u64);
+
+impl Hasher for Quick {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, v: usize) {
+        self.write_u64(v as u64);
+    }
+
+    fn write_u32(&mut self, v: u32) {
+        self.write_u64(u64::from(v));
+    }
+
+    fn write_i8(&mut self, v: i8) {
+        self.write_u64(v as u64);
+    }
+}
+
+type HashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<Quick>>;
 
 type Memo = HashMap<(Spot, Pattern), Option<(u64, Option<Spot>)>>;
 

@@ -2,8 +2,11 @@
 # The performance benchmark: builds the release binary, generates the
 # 50,000-staff demo force into a throwaway database, and runs `uptake bench`
 # on it; then times ingestion on a second, empty database.
-# Usage: scripts/bench.sh [sqlite|postgres|both|ingest]   (default: both;
-# ingest: only the ingestion measures, on both backends)
+# Usage: scripts/bench.sh [sqlite|postgres|both|ingest|disclosure]
+# (default: both; ingest: only the ingestion measures, on both backends;
+# disclosure: the publication decision alone, a sweep of generated forces
+# against the attacker, UPTAKE_ATTACK_SEEDS of them, and one day of a
+# force of about 37,000 staff)
 # Set UPTAKE_BENCH_STAFF for a smaller force, UPTAKE_BENCH_KEEP=1 to keep
 # the databases in the work folder it prints.
 set -euo pipefail
@@ -13,6 +16,13 @@ staff="${UPTAKE_BENCH_STAFF:-50000}"
 pg_bin="${UPTAKE_PG_BIN:-/usr/lib/postgresql/15/bin}"
 scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$(pwd)/.tools/node/node_modules/.bin:$PATH"
+if [ "$which" = disclosure ]; then
+    UPTAKE_ATTACK_SEEDS="${UPTAKE_ATTACK_SEEDS:-200}" cargo test --release -p domain --lib \
+        publication::tests::no_account_can_narrow -- --nocapture
+    cargo test --release -p domain --lib publication::tests::decision_at_force_scale \
+        -- --ignored --nocapture
+    exit 0
+fi
 # The same build as scripts/run.sh (a plain cargo build would leave a
 # binary that no longer matches the site's file names), with the bench
 # commands, which the default build leaves out.

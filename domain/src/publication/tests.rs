@@ -419,3 +419,117 @@ fn decision_at_force_scale() {
         }
     }
 }
+
+/// A force worked by hand: a root over teams A and B, one tool (so all
+/// tools, the product and the tool are one cell), five bands. A's under-25
+/// cell has two people and fails the primary rule; everything else passes.
+#[test]
+fn a_small_cell_is_hidden_with_a_rectangle_that_holds_for_every_account() {
+    let one_tool = Catalog::new(
+        vec![Tool {
+            id: ToolId(1),
+            name: "Teams".into(),
+        }],
+        vec![Product {
+            id: ProductId(1),
+            name: "Microsoft 365".into(),
+            tools: vec![ToolId(1)],
+        }],
+    )
+    .expect("catalog");
+    let subjects = one_tool.subjects().len();
+    let c = |eligible, active7, active28, reached| Counts {
+        eligible,
+        active7,
+        active28,
+        reached,
+    };
+    // Per team, the five bands; the band sizes differ so that the cheapest
+    // partner band is clear (B's 35-44 and A's 35-44 are the smallest).
+    let a = [
+        c(2, 1, 1, 1),
+        c(30, 10, 15, 20),
+        c(12, 4, 6, 8),
+        c(30, 10, 15, 20),
+        c(30, 10, 15, 20),
+    ];
+    let b = [
+        c(20, 6, 10, 14),
+        c(30, 10, 15, 20),
+        c(12, 4, 6, 8),
+        c(30, 10, 15, 20),
+        c(30, 10, 15, 20),
+    ];
+    let row = |bands: &[Counts; 5]| {
+        let mut all = Counts::default();
+        bands.iter().for_each(|x| all.add(x));
+        let mut r = bands.to_vec();
+        r.push(all);
+        r
+    };
+    let (ra, rb) = (row(&a), row(&b));
+    let root: Vec<Counts> = ra
+        .iter()
+        .zip(&rb)
+        .map(|(x, y)| {
+            let mut t = *x;
+            t.add(y);
+            t
+        })
+        .collect();
+    let mut cells = Vec::new();
+    for _ in 0..subjects {
+        for unit in [&root, &ra, &rb] {
+            cells.extend(unit.iter().copied());
+        }
+    }
+    let f = Force {
+        tree: TreeSnapshot {
+            parent: vec![None, Some(0), Some(0)],
+            exists: vec![true; 3],
+            bottom_up: vec![2, 1, 0],
+        },
+        restricted: vec![false; 3],
+        catalog: one_tool,
+        cells,
+    };
+    let hidden = decide(&f, &[]);
+    let shown: Vec<(usize, usize)> = (0..3 * BAND_SLOTS)
+        .filter(|&i| hidden[i])
+        .map(|i| (i / BAND_SLOTS, i % BAND_SLOTS))
+        .collect();
+    // A's under-25 cell, and to protect it the 35-44 cells of A and B and
+    // B's under-25: a rectangle, so that no row or column total gives it
+    // away. A's commander (who may hold A's person-level lists) knows A's
+    // cells, and so B's as the force minus A: B's hidden cells need a
+    // witness that leaves A alone, and with no other team that is the
+    // force's own two cells.
+    assert_eq!(shown, [(0, 0), (0, 2), (1, 0), (1, 2), (2, 0), (2, 2)]);
+    for s in 1..subjects {
+        let block = 3 * BAND_SLOTS;
+        assert_eq!(
+            hidden[..block],
+            hidden[s * block..(s + 1) * block],
+            "one cell"
+        );
+    }
+    let links = SubjectLinks::of(&f.catalog);
+    let everyone = Audience {
+        every_unit: true,
+        roots: vec![],
+        person_lists: false,
+    };
+    let commander = Audience {
+        every_unit: false,
+        roots: vec![1],
+        person_lists: true,
+    };
+    for audience in [everyone, commander] {
+        let findings = attack(
+            &knowledge(&f, &audience, &hidden),
+            &links,
+            &Disclosure::default(),
+        );
+        assert!(findings.is_empty(), "{audience:?}: {findings:#?}");
+    }
+}

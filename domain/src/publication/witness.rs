@@ -44,9 +44,53 @@ use crate::{disclosure::Disclosure, metrics::Counts, rollup::BAND_SLOTS};
 const ALL: usize = BAND_SLOTS - 1;
 /// How far a protected count must be able to move, at most.
 const RANGE: u32 = 2;
-/// Every run of counts a witness can move: indices into active-7,
-/// active-28 and reached.
-const RUNS: [(usize, usize); 6] = [(0, 0), (1, 1), (2, 2), (0, 1), (1, 2), (0, 2)];
+/// Which counts of which subjects a move changes: three bits per subject
+/// index (active-7, active-28, reached).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+struct Moves(u64);
+
+impl Moves {
+    /// Subjects a mask can hold.
+    const SUBJECTS: usize = 21;
+
+    fn has(self, s: usize, count: usize) -> bool {
+        self.0 & (1 << (3 * s + count)) != 0
+    }
+
+    fn with(self, s: usize, count: usize) -> Self {
+        Self(self.0 | 1 << (3 * s + count))
+    }
+
+    /// A run of counts of each subject in a set.
+    fn run(set: u32, (lo, hi): (usize, usize)) -> Self {
+        (0..Self::SUBJECTS)
+            .filter(|&s| set & (1 << s) != 0)
+            .fold(Self::default(), |m, s| {
+                (lo..=hi).fold(m, |m, c| m.with(s, c))
+            })
+    }
+
+    /// The subjects with a count that moves.
+    fn subjects(self) -> impl Iterator<Item = usize> {
+        (0..Self::SUBJECTS).filter(move |&s| (self.0 >> (3 * s)) & 7 != 0)
+    }
+
+    fn counts(self, s: usize) -> impl Iterator<Item = usize> {
+        (0..3).filter(move |&c| self.has(s, c))
+    }
+
+    /// Only the subjects in a set.
+    fn only(self, set: u32) -> Self {
+        let keep = (0..Self::SUBJECTS)
+            .filter(|&s| set & (1 << s) != 0)
+            .fold(0u64, |m, s| m | 7 << (3 * s));
+        Self(self.0 & keep)
+    }
+
+    fn set(self) -> u32 {
+        self.subjects().fold(0, |acc, s| acc | 1 << s)
+    }
+}
 
 /// A leaf of the move, or a unit on a path.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -96,19 +140,17 @@ struct Pattern {
     /// The two slots it changes and the sign of each on the protected
     /// side.
     slots: [(usize, i8); 2],
-    /// The run of counts it moves: indices into active-7, active-28,
-    /// reached.
-    counts: (usize, usize),
-    /// The subjects it moves, as a bit set of subject indices.
-    subjects: u32,
+    /// The counts of each subject it moves.
+    moves: Moves,
     /// How far it must reach up and down.
     up: u32,
     down: u32,
     /// The guard whose fixed units it avoids.
     guard: Option<usize>,
-    /// Subjects that move with this one at the protected spot (each along
-    /// its own route), so that the room there need not keep them apart.
-    exempt: u32,
+    /// What moves with this route at the protected spot (other groups,
+    /// each along its own route), so that the room there need not keep
+    /// them apart.
+    exempt: Moves,
     exempt_at: Option<Spot>,
 }
 
@@ -157,11 +199,10 @@ impl Witness {
     }
 }
 
-/// The subjects one route moves, the run of counts, and the cells.
+/// The counts one route moves, and the cells.
 #[derive(Clone)]
 struct Part {
-    subjects: u32,
-    counts: (usize, usize),
+    moves: Moves,
     spots: Vec<(Spot, [(usize, i8); 2])>,
 }
 
@@ -583,13 +624,13 @@ impl Day<'_> {
             for &(spot, slots) in &part.spots {
                 let Spot::Node(u) = spot else { continue };
                 for (slot, _) in slots {
-                    for s in self.members(part.subjects) {
+                    for s in part.moves.subjects() {
                         let i = self.at(s, u, slot);
                         if !self.hidden[i] {
                             self.hidden[i] = true;
                             newly.push((s, u, slot));
                         }
-                        for c in part.counts.0..=part.counts.1 {
+                        for c in part.moves.counts(s) {
                             let r = self.covered.entry((s, u, slot, c)).or_default();
                             *r = (r.0.max(w.up), r.1.max(w.down));
                         }
@@ -606,8 +647,8 @@ impl Day<'_> {
                     continue;
                 }
                 for (slot, _) in slots {
-                    for s in self.members(part.subjects) {
-                        for c in part.counts.0..=part.counts.1 {
+                    for s in part.moves.subjects() {
+                        for c in part.moves.counts(s) {
                             self.guarded.entry((s, u, slot, c)).or_default().push((
                                 nodes.clone(),
                                 w.up,
@@ -644,10 +685,10 @@ impl Day<'_> {
             for &(spot, slots) in &part.spots {
                 for (slot, sign) in slots {
                     let at = moved.entry((spot, slot)).or_default();
-                    for s in self.members(part.subjects) {
+                    for s in part.moves.subjects() {
                         let d = at.entry(s).or_default();
-                        for x in d.iter_mut().take(part.counts.1 + 1).skip(part.counts.0) {
-                            *x += i64::from(sign);
+                        for c in part.moves.counts(s) {
+                            d[c] += i64::from(sign);
                         }
                     }
                 }
@@ -676,47 +717,46 @@ impl Day<'_> {
         })
     }
 
-    fn members(&self, set: u32) -> Vec<usize> {
-        (0..32).filter(|&s| set & (1 << s) != 0).collect()
-    }
-
-    /// How far a run of counts of a set of subjects can move in one
-    /// direction at one spot and slot, up to [`RANGE`].
+    /// How far a move's counts can go in one direction at one spot and
+    /// slot, up to [`RANGE`]: each count stays within its neighbours that
+    /// do not move with it (active-7 ≤ active-28 ≤ reached ≤ eligible),
+    /// and within the subjects above and below it that do not.
     fn room(&self, spot: Spot, slot: usize, p: &Pattern, dir: i8) -> u32 {
-        let (lo, hi) = p.counts;
-        let mut room = RANGE;
         let along = if p.exempt_at == Some(spot) {
-            p.subjects | p.exempt
+            Moves(p.moves.0 | p.exempt.0)
         } else {
-            p.subjects
+            p.moves
         };
-        for s in self.members(p.subjects) {
-            let o = self.counts(spot, s, slot).ordered();
-            if dir > 0 {
-                room = room.min(o[hi + 1].saturating_sub(o[hi]));
-                for &a in self.subjects.above[s]
-                    .iter()
-                    .filter(|&&a| along & (1 << a) == 0)
-                {
-                    let oa = self.counts(spot, a, slot).ordered();
-                    for i in lo..=hi {
-                        room = room.min(oa[i].saturating_sub(o[i]));
+        let mut room = RANGE;
+        for m in p.moves.subjects() {
+            let o = self.counts(spot, m, slot).ordered();
+            for i in p.moves.counts(m) {
+                if dir > 0 {
+                    if i == 2 || !along.has(m, i + 1) {
+                        room = room.min(o[i + 1].saturating_sub(o[i]));
+                    }
+                    for &a in &self.subjects.above[m] {
+                        if !along.has(a, i) {
+                            let oa = self.counts(spot, a, slot).ordered();
+                            room = room.min(oa[i].saturating_sub(o[i]));
+                        }
+                    }
+                } else {
+                    if i == 0 {
+                        room = room.min(o[0]);
+                    } else if !along.has(m, i - 1) {
+                        room = room.min(o[i].saturating_sub(o[i - 1]));
+                    }
+                    for &b in &self.subjects.below[m] {
+                        if !along.has(b, i) {
+                            let ob = self.counts(spot, b, slot).ordered();
+                            room = room.min(o[i].saturating_sub(ob[i]));
+                        }
                     }
                 }
-            } else {
-                room = room.min(o[lo].saturating_sub(if lo == 0 { 0 } else { o[lo - 1] }));
-                for &b in self.subjects.below[s]
-                    .iter()
-                    .filter(|&&b| along & (1 << b) == 0)
-                {
-                    let ob = self.counts(spot, b, slot).ordered();
-                    for i in lo..=hi {
-                        room = room.min(o[i].saturating_sub(ob[i]));
-                    }
+                if room == 0 {
+                    return 0;
                 }
-            }
-            if room == 0 {
-                break;
             }
         }
         room
@@ -741,7 +781,7 @@ impl Day<'_> {
         let Spot::Node(u) = spot else { return 0 };
         let mut cost = 0;
         for (slot, _) in p.slots {
-            for s in self.members(p.subjects) {
+            for s in p.moves.subjects() {
                 let i = self.at(s, u, slot);
                 if !self.hidden[i] {
                     cost += u64::from(self.cells[i].eligible) + 1;
@@ -826,82 +866,68 @@ impl Day<'_> {
         };
         let mut memo = Memo::default();
         let mut best: Option<(u64, Witness)> = None;
-        for &counts in runs {
-            for &(up, down) in splits {
-                for &slots in &shapes {
-                    let mut sets = self.subjects.sets(target.subject);
-                    for &spot in &start {
-                        let tight = self.tight(spot, target.subject, slots, counts, up, down);
-                        if !sets.contains(&tight) {
-                            sets.push(tight);
+        let consider = |cost: u64, w: Witness, best: &mut Option<(u64, Witness)>| {
+            if best.as_ref().is_none_or(|(b, _)| cost < *b) && fits(&w) {
+                *best = Some((cost, w));
+            }
+        };
+        for &(up, down) in splits {
+            for &slots in &shapes {
+                let pattern = |moves: Moves, exempt: Moves| Pattern {
+                    slots,
+                    moves,
+                    up,
+                    down,
+                    guard: target.guard,
+                    exempt,
+                    exempt_at: (exempt != Moves::default()).then(|| start[0]),
+                };
+                // What the move must change at the target itself (the
+                // counts and subjects the target's count drags along), then
+                // fixed sets of subjects moving one run of counts.
+                let natural: Vec<Moves> = start
+                    .iter()
+                    .filter_map(|&spot| self.natural(spot, target.subject, count, slots, up, down))
+                    .collect();
+                let mut candidates = natural.clone();
+                for set in self.subjects.sets(target.subject) {
+                    for &run in runs {
+                        candidates.push(Moves::run(set, run));
+                    }
+                }
+                candidates.sort_unstable_by_key(|m| m.0);
+                candidates.dedup();
+                for moves in candidates {
+                    let p = pattern(moves, Moves::default());
+                    let bound = best.as_ref().map_or(u64::MAX, |(b, _)| *b);
+                    if let Some((cost, route)) = self.route(target, &p, &mut memo, bound) {
+                        let w = self.build(&[(p, route)], &memo);
+                        consider(cost, w, &mut best);
+                        if best.as_ref().is_some_and(|(c, _)| *c == 0) {
+                            return best;
                         }
                     }
-                    let pattern = |subjects: u32, exempt: u32| Pattern {
-                        slots,
-                        counts,
-                        subjects,
-                        up,
-                        down,
-                        guard: target.guard,
-                        exempt,
-                        exempt_at: (exempt != 0).then(|| start[0]),
-                    };
-                    for &subjects in &sets {
-                        let p = pattern(subjects, 0);
-                        let bound = best.as_ref().map_or(u64::MAX, |(b, _)| *b);
-                        if let Some((cost, route)) = self.route(target, &p, &mut memo, bound)
-                            && best.as_ref().is_none_or(|(b, _)| cost < *b)
-                        {
-                            let w = self.build(&[(p, route)], &memo);
-                            if fits(&w) {
-                                best = Some((cost, w));
-                                if cost == 0 {
-                                    return best;
-                                }
-                            }
-                        }
-                    }
-                    // The subjects that must move with the target's, in
-                    // groups that each take their own route (Box's partner
-                    // need not be Microsoft 365's).
-                    if let [spot] = start.as_slice() {
-                        let tight = self.tight(*spot, target.subject, slots, counts, up, down);
-                        for groups in self.subjects.groupings(tight) {
-                            let routes: Option<Vec<(u64, Pattern, Route)>> = groups
-                                .iter()
-                                .map(|&g| {
-                                    // A group without the target's subject
-                                    // may move another run of counts, as
-                                    // long as it holds the target's count.
-                                    let own = g & (1 << target.subject) != 0;
-                                    std::iter::once(counts)
-                                        .chain(RUNS.iter().copied().filter(|&r| {
-                                            !own && r != counts && r.0 <= count && count <= r.1
-                                        }))
-                                        .filter_map(|run| {
-                                            let p = Pattern {
-                                                counts: run,
-                                                ..pattern(g, tight)
-                                            };
-                                            self.route(target, &p, &mut memo, u64::MAX)
-                                                .map(|(c, r)| (c, p, r))
-                                        })
-                                        .min_by_key(|(c, ..)| *c)
-                                })
-                                .collect();
-                            let Some(routes) = routes else { continue };
-                            let cost = routes.iter().map(|(c, ..)| c).sum::<u64>();
-                            if best.as_ref().is_none_or(|(b, _)| cost < *b) {
-                                let parts: Vec<(Pattern, Route)> =
-                                    routes.into_iter().map(|(_, p, r)| (p, r)).collect();
-                                let w = self.build(&parts, &memo);
-                                if fits(&w) {
-                                    best = Some((cost, w));
-                                    if cost == 0 {
-                                        return best;
-                                    }
-                                }
-                            }
+                }
+                // The same in groups that each take their own route (Box's
+                // partner need not be Microsoft 365's).
+                if let ([_], [whole]) = (start.as_slice(), natural.as_slice()) {
+                    for groups in self.subjects.groupings(whole.set()) {
+                        let routes: Option<Vec<(u64, Pattern, Route)>> = groups
+                            .iter()
+                            .map(|&g| {
+                                let p = pattern(whole.only(g), *whole);
+                                self.route(target, &p, &mut memo, u64::MAX)
+                                    .map(|(c, r)| (c, p, r))
+                            })
+                            .collect();
+                        let Some(routes) = routes else { continue };
+                        let cost = routes.iter().map(|(c, ..)| c).sum::<u64>();
+                        let parts: Vec<(Pattern, Route)> =
+                            routes.into_iter().map(|(_, p, r)| (p, r)).collect();
+                        let w = self.build(&parts, &memo);
+                        consider(cost, w, &mut best);
+                        if best.as_ref().is_some_and(|(c, _)| *c == 0) {
+                            return best;
                         }
                     }
                 }
@@ -910,51 +936,71 @@ impl Day<'_> {
         best
     }
 
-    /// The subjects that must move with `s` at a spot: those the move
-    /// would otherwise push past (a product cannot fall below its tool),
-    /// and those that in turn must move with them.
-    fn tight(
+    /// What a move must change at a spot to move one count of one subject
+    /// by the pattern's amount: the neighbouring counts it would pass (a
+    /// person made active in 7 days is active in 28), and the same count
+    /// of the subjects it would pass (a product cannot fall below its
+    /// tool), until nothing more is dragged along. `None` where the spot
+    /// has no room for it at all.
+    fn natural(
         &self,
         spot: Spot,
         s: usize,
+        count: usize,
         slots: [(usize, i8); 2],
-        (lo, hi): (usize, usize),
         up: u32,
         down: u32,
-    ) -> u32 {
-        let mut set = 1u32 << s;
+    ) -> Option<Moves> {
+        let mut moves = Moves::default().with(s, count);
         loop {
-            let before = set;
-            for m in self.members(set) {
-                for (slot, sign) in slots {
-                    let om = self.counts(spot, m, slot).ordered();
-                    for (dir, by) in [(sign, up), (-sign, down)] {
-                        if by == 0 {
-                            continue;
-                        }
-                        let others = if dir > 0 {
-                            &self.subjects.above[m]
-                        } else {
-                            &self.subjects.below[m]
-                        };
-                        for &o in others {
-                            let oo = self.counts(spot, o, slot).ordered();
-                            let gap = |i: usize| {
-                                if dir > 0 {
-                                    oo[i].saturating_sub(om[i])
-                                } else {
-                                    om[i].saturating_sub(oo[i])
+            let before = moves;
+            for (slot, sign) in slots {
+                for (dir, by) in [(sign, up), (-sign, down)] {
+                    if by == 0 {
+                        continue;
+                    }
+                    for m in moves.subjects() {
+                        let o = self.counts(spot, m, slot).ordered();
+                        for i in moves.counts(m) {
+                            if dir > 0 {
+                                if i == 2 && o[3].saturating_sub(o[2]) < by {
+                                    return None;
                                 }
-                            };
-                            if (lo..=hi).any(|i| gap(i) < by) {
-                                set |= 1 << o;
+                                if i < 2
+                                    && !moves.has(m, i + 1)
+                                    && o[i + 1].saturating_sub(o[i]) < by
+                                {
+                                    moves = moves.with(m, i + 1);
+                                }
+                                for &a in &self.subjects.above[m] {
+                                    let oa = self.counts(spot, a, slot).ordered();
+                                    if !moves.has(a, i) && oa[i].saturating_sub(o[i]) < by {
+                                        moves = moves.with(a, i);
+                                    }
+                                }
+                            } else {
+                                if i == 0 && o[0] < by {
+                                    return None;
+                                }
+                                if i > 0
+                                    && !moves.has(m, i - 1)
+                                    && o[i].saturating_sub(o[i - 1]) < by
+                                {
+                                    moves = moves.with(m, i - 1);
+                                }
+                                for &b in &self.subjects.below[m] {
+                                    let ob = self.counts(spot, b, slot).ordered();
+                                    if !moves.has(b, i) && o[i].saturating_sub(ob[i]) < by {
+                                        moves = moves.with(b, i);
+                                    }
+                                }
                             }
                         }
                     }
                 }
             }
-            if set == before {
-                return set;
+            if moves == before {
+                return Some(moves);
             }
         }
     }
@@ -1079,8 +1125,7 @@ impl Day<'_> {
                     );
                 }
                 Part {
-                    subjects: p.subjects,
-                    counts: p.counts,
+                    moves: p.moves,
                     spots,
                 }
             })

@@ -15,6 +15,7 @@ pub mod import;
 pub mod ingest;
 pub mod logging;
 pub mod oidc;
+pub mod precompress;
 pub mod progress_bar;
 pub mod push;
 pub mod routes;

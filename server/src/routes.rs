@@ -84,9 +84,13 @@ pub fn router(app: AppState, auth_config: AuthConfig) -> Router {
         .leptos_routes_with_handler(routes, get(page))
         // Static files (the wasm, plotly.js, styles) may be kept and are
         // revalidated by date (304), so a page view does not download
-        // them again; everything else is `private, no-store`.
+        // them again; everything else is `private, no-store`. Their
+        // brotli and gzip copies, made once at the best level, go to
+        // browsers that take them (`precompress`).
         .fallback_service(SetResponseHeader::overriding(
-            ServeDir::new(site_root),
+            ServeDir::new(site_root)
+                .precompressed_br()
+                .precompressed_gzip(),
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-cache"),
         ))

@@ -63,9 +63,9 @@ async fn the_overview_endpoint_and_page_carry_the_figures() {
     );
 }
 
-/// Static files are compressed and may be kept, revalidated by date, so a
-/// page view does not download the wasm and plotly.js again; pages and
-/// data stay `private, no-store`.
+/// Static files are compressed (at the best level once precompressed) and
+/// may be kept, revalidated by date, so a page view does not download the
+/// wasm and plotly.js again; pages and data stay `private, no-store`.
 #[tokio::test]
 async fn static_files_are_compressed_and_revalidated_not_downloaded_again() {
     use tower::ServiceExt;
@@ -112,6 +112,24 @@ async fn static_files_are_compressed_and_revalidated_not_downloaded_again() {
         .await
         .expect("response");
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    // Once precompressed (as `serve` does when it starts), the best-level
+    // copies go out as they are, brotli or gzip as the browser takes.
+    server::precompress::precompress(site.path()).expect("precompressed");
+    for (accepts, encoding) in [("br, gzip", "br"), ("gzip", "gz")] {
+        let reply = get(vec![("accept-encoding", accepts.into())])
+            .await
+            .expect("response");
+        let sent = reply.headers()["content-encoding"]
+            .to_str()
+            .expect("encoding");
+        assert_eq!(sent, if encoding == "gz" { "gzip" } else { "br" });
+        let body = axum::body::to_bytes(reply.into_body(), 1 << 24)
+            .await
+            .expect("body");
+        let copy =
+            std::fs::read(site.path().join(format!("pkg/uptake.wasm.{encoding}"))).expect("copy");
+        assert_eq!(body, copy, "the {encoding} copy itself");
+    }
     // Data is never kept.
     let health = router
         .clone()

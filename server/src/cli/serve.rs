@@ -115,6 +115,7 @@ async fn serve(
     auth: AuthConfig,
     zone: Tz,
 ) -> Result<()> {
+    crate::precompress::start(site_root.clone());
     if store.demo_accounts_exist().await? {
         tracing::warn!(
             "demo accounts are enabled (passwords in {}); disable them with `uptake user disable` before real use",

@@ -24,6 +24,7 @@ use domain::{
     activity::WriteMode,
     bands::BandTable,
     catalog::{Catalog, Subject, ToolId},
+    health::DataHealth,
     overview::{DailySeries, Overview},
     usage::UsageTable,
 };
@@ -348,6 +349,16 @@ async fn measure(
         uptake: series,
         baseline: Some(time_raw(1, || store.raw_series(tool, from, as_of)).await?),
         budget: "≤ 10 ms",
+    });
+
+    let data = served
+        .time::<DataHealth>("/api/data/health", n, |h| !h.sources.is_empty())
+        .await?;
+    lines.push(Line {
+        what: "Data page: sources, imports, unmatched names, licence checks".into(),
+        uptake: data,
+        baseline: None,
+        budget: "p50 ≤ 20 ms",
     });
 
     // Reads under load before the writes below, whose flushing would

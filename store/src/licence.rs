@@ -82,8 +82,39 @@ impl Store {
         let Some((day, rows, unmatched, stored_at)) = report else {
             return Ok(None);
         };
-        let catalog = self.catalog().await?;
-        let Ok(tools) = report_tools(&catalog) else {
+        let meta = self.meta().await?;
+        let cached = |m: &crate::meta::Meta| {
+            m.licences
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .as_ref()
+                .filter(|(key, _)| *key == (day, stored_at))
+                .map(|(_, health)| health.clone())
+        };
+        if let Some(health) = cached(&meta) {
+            return Ok(health);
+        }
+        let health = self
+            .licence_checks(day, rows, unmatched, stored_at, &meta.catalog)
+            .await?;
+        *meta
+            .licences
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some(((day, stored_at), health.clone()));
+        Ok(health)
+    }
+
+    /// The cross-checks of one report against the roster and counted use.
+    async fn licence_checks(
+        &self,
+        day: NaiveDate,
+        rows: i64,
+        unmatched: i64,
+        stored_at: DateTime<Utc>,
+        catalog: &domain::catalog::Catalog,
+    ) -> Result<Option<LicenceHealth>> {
+        let Ok(tools) = report_tools(catalog) else {
             return Ok(None);
         };
         let window = day - Days::new(27);

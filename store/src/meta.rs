@@ -11,10 +11,11 @@ use std::{
     sync::{Arc, Mutex, PoisonError, RwLock},
 };
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use domain::{
     access::{Reach, UnitPath},
     catalog::{Catalog, Source, ToolId},
+    health::LicenceHealth,
     org::UnitId,
     overview::{Coverage, Overview},
     wave::Progress,
@@ -36,7 +37,14 @@ pub(crate) struct Meta {
     overviews: Mutex<HashMap<ViewKey, Overview>>,
     /// Wave forecasts made from this version of the data.
     progress: Mutex<HashMap<ProgressKey, Progress>>,
+    /// The licence cross-checks for the latest report (its day and when it
+    /// was stored), from this version of the data: a scan of every person
+    /// and tool, so made once.
+    pub licences: Mutex<Option<(LicenceReport, Option<LicenceHealth>)>>,
 }
+
+/// A stored licence report: its day and when it was stored.
+pub(crate) type LicenceReport = (NaiveDate, DateTime<Utc>);
 
 /// A wave's progress, as a whole (`unit: None`) or for one member unit.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -192,6 +200,7 @@ impl Store {
             horizon: self.load_horizon().await?,
             overviews: Mutex::default(),
             progress: Mutex::default(),
+            licences: Mutex::default(),
         });
         *self.meta.0.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::clone(&meta));
         Ok(meta)

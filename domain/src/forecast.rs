@@ -193,6 +193,10 @@ pub enum Status {
     AtRisk,
     Behind,
     NotEnoughData,
+    /// The target was reached (on a published day).
+    Met,
+    /// The target date passed short of the target.
+    Missed,
 }
 
 impl Status {
@@ -202,6 +206,8 @@ impl Status {
             Status::AtRisk => "At risk",
             Status::Behind => "Behind",
             Status::NotEnoughData => "Not enough data",
+            Status::Met => "Met",
+            Status::Missed => "Missed",
         }
     }
 
@@ -211,6 +217,8 @@ impl Status {
             Status::AtRisk => "at-risk",
             Status::Behind => "behind",
             Status::NotEnoughData => "not-enough-data",
+            Status::Met => "met",
+            Status::Missed => "missed",
         }
     }
 }
@@ -223,6 +231,57 @@ pub struct Outlook {
     pub median: Option<NaiveDate>,
     pub early: Option<NaiveDate>,
     pub late: Option<NaiveDate>,
+    /// When met: the first published day at or over the target.
+    pub met_on: Option<NaiveDate>,
+    /// When missed: the target less the metric on the target date, where
+    /// that day is published.
+    pub missed_by: Option<f64>,
+}
+
+impl Outlook {
+    /// Says what happened where it has, instead of a forecast: met, on the
+    /// first published day at or over the target (the forecast is dropped);
+    /// or, once the target date has passed short of it, missed, by how much
+    /// on the target date (a forecast stays only if its day is still to
+    /// come). `published` holds the metric on each day since go-live, up to
+    /// the as-of day, `None` where it is not published: a day the
+    /// publication hides tells nothing, here as elsewhere.
+    pub fn settled(
+        mut self,
+        published: &[Option<f64>],
+        target: f64,
+        go_live: NaiveDate,
+        target_date: NaiveDate,
+    ) -> Self {
+        let day = |t: usize| go_live.checked_add_days(Days::new(t as u64));
+        let Some(as_of) = published.len().checked_sub(1).and_then(day) else {
+            return self;
+        };
+        if let Some(t) = published
+            .iter()
+            .position(|v| v.is_some_and(|v| v >= target))
+        {
+            return Self {
+                status: Status::Met,
+                met_on: day(t),
+                median: None,
+                early: None,
+                late: None,
+                ..self
+            };
+        }
+        if as_of > target_date {
+            self.status = Status::Missed;
+            self.missed_by = usize::try_from((target_date - go_live).num_days())
+                .ok()
+                .and_then(|t| published.get(t).copied().flatten())
+                .map(|v| target - v);
+            if self.median.is_none_or(|m| m <= as_of) {
+                (self.median, self.early, self.late) = (None, None, None);
+            }
+        }
+        self
+    }
 }
 
 /// The points a forecast fits: one a week, counting back from the last
@@ -262,6 +321,8 @@ pub fn outlook(
         median: None,
         early: None,
         late: None,
+        met_on: None,
+        missed_by: None,
     };
     if y.len() < MIN_DAYS || eligible < k {
         return not_enough;
@@ -286,6 +347,8 @@ pub fn outlook(
         median,
         early: date(reach.early),
         late,
+        met_on: None,
+        missed_by: None,
     }
 }
 

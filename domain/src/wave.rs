@@ -98,6 +98,12 @@ impl Progress {
             wave.go_live,
             wave.target_date,
             seed,
+        )
+        .settled(
+            &since_go_live,
+            wave.target_value,
+            wave.go_live,
+            wave.target_date,
         );
         Self {
             code,

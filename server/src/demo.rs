@@ -100,7 +100,11 @@ pub async fn generate(store: &Store, options: &DemoOptions) -> Result<DemoReport
             .command_codes
             .iter()
             .filter_map(|c| units.iter().find(|u| &u.code == c).map(|u| u.id))
-            .collect();
+            .collect::<Vec<_>>();
+        // A small force may leave a wave without a command.
+        if ids.is_empty() {
+            continue;
+        }
         store
             .create_wave(&NewWave {
                 name: wave.name.clone(),
@@ -174,7 +178,7 @@ pub async fn generate(store: &Store, options: &DemoOptions) -> Result<DemoReport
         .context("building the rollups")?;
     let rollup_secs = rollup_started.elapsed().as_secs_f64();
     let accounts = demo_accounts(store).await?;
-    set_at_risk_target(store).await?;
+    settle_targets(store).await?;
     Ok(DemoReport {
         activity_rows,
         unmatched_rows,
@@ -184,17 +188,44 @@ pub async fn generate(store: &Store, options: &DemoOptions) -> Result<DemoReport
     })
 }
 
-/// Puts the young Box wave's target date at its forecast median: the
-/// forecast is then as likely late as early, which is what "at risk" means.
-async fn set_at_risk_target(store: &Store) -> Result<()> {
+/// Sets the two young Box waves' targets from their forecasts once the
+/// data is in: a share a little under where the curve levels off, by its
+/// forecast median for one (as likely late as early: at risk) and two
+/// weeks after its band's late end for the other (on track). The first
+/// waves have met their targets, the second Microsoft 365 wave's is above
+/// where its curve levels off (behind), and the third was short of its
+/// target on its date (missed).
+async fn settle_targets(store: &Store) -> Result<()> {
     let admin = store.account("admin@uptake.demo").await?.viewer;
-    let progress = store.wave_progress(&admin, None).await?;
-    let median = progress
-        .iter()
-        .find(|w| w.name == model::AT_RISK_WAVE)
-        .and_then(|w| Some((w.id, w.total.as_ref()?.outlook.median?)));
-    if let Some((id, median)) = median {
-        store.set_wave_target_date(id, median).await?;
+    for (name, on_track) in [(model::AT_RISK_WAVE, false), (model::ON_TRACK_WAVE, true)] {
+        let outlook = |progress: Vec<domain::wave::WaveProgress>| {
+            progress
+                .into_iter()
+                .find(|w| w.name == name)
+                .and_then(|w| Some((w.id, w.target_date, w.total?)))
+        };
+        let Some((id, date, total)) = outlook(store.wave_progress(&admin, None).await?) else {
+            continue;
+        };
+        let (Some(ceiling), Some(now)) = (total.outlook.ceiling, total.current) else {
+            continue;
+        };
+        // Between where it is now and where it levels off.
+        let target = ((now + 0.6 * (ceiling - now)) * 100.0).round() / 100.0;
+        if target <= now {
+            continue;
+        }
+        store.set_wave_target(id, target, date).await?;
+        let Some((_, _, total)) = outlook(store.wave_progress(&admin, None).await?) else {
+            continue;
+        };
+        let day = match on_track {
+            false => total.outlook.median,
+            true => total.outlook.late.map(|l| l + chrono::Days::new(14)),
+        };
+        if let Some(day) = day {
+            store.set_wave_target(id, target, day).await?;
+        }
     }
     Ok(())
 }

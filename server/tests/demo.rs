@@ -193,7 +193,13 @@ async fn the_demo_force_has_the_designed_properties() {
                 .status
         })
         .collect();
-    for wanted in [Status::OnTrack, Status::AtRisk, Status::Behind] {
+    for wanted in [
+        Status::OnTrack,
+        Status::AtRisk,
+        Status::Behind,
+        Status::Met,
+        Status::Missed,
+    ] {
         assert!(statuses.contains(&wanted), "{wanted:?} in {statuses:?}");
     }
 

@@ -54,11 +54,22 @@ impl Store {
         Ok(id)
     }
 
-    /// Moves a wave's target date.
-    pub async fn set_wave_target_date(&self, wave: i32, target_date: NaiveDate) -> Result<()> {
+    /// Sets a wave's target: a share over 0 and at most 1, by a day on or
+    /// after its go-live.
+    pub async fn set_wave_target(
+        &self,
+        wave: i32,
+        value: f64,
+        target_date: NaiveDate,
+    ) -> Result<()> {
+        if !(value > 0.0 && value <= 1.0) {
+            return Err(StoreError::Rejected(format!(
+                "a target is a share over 0% and at most 100%, not {value}"
+            )));
+        }
         let done = on_db!(&self.db, pool => sqlx::query(
-            "UPDATE wave SET target_date = $1 WHERE id = $2 AND go_live <= $1")
-            .bind(target_date).bind(wave).execute(pool).await?.rows_affected());
+            "UPDATE wave SET target_value = $1, target_date = $2 WHERE id = $3 AND go_live <= $2")
+            .bind(value).bind(target_date).bind(wave).execute(pool).await?.rows_affected());
         if done == 0 {
             return Err(StoreError::Rejected(format!(
                 "wave {wave} does not exist, or {target_date} is before its go-live"

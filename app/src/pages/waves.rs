@@ -1,7 +1,7 @@
 use chrono::NaiveDate;
 use domain::{
     display::{count, date as display_date, percent},
-    forecast::Outlook,
+    forecast::{Outlook, Status},
     wave::{Progress, WaveProgress, since_go_live_chart},
 };
 use leptos::prelude::*;
@@ -33,7 +33,8 @@ pub fn WavesPage() -> impl IntoView {
                 <p class="note">
                     "Status compares the forecast with each wave's target date. The forecast fits an S-curve to the target metric since go-live; "
                     "the band holds 80% of bootstrap resamples. On track: the band's late end is on time. At risk: the median is on time, the late end is not. "
-                    "Behind: the median is late, or the curve levels off below the target."
+                    "Behind: the median is late, or the curve levels off below the target. "
+                    "Met: the target was reached, on the first day shown at or over it. Missed: the target date passed short of it, by the points shown on that day."
                 </p>
             </header>
             <Suspense fallback=|| view! { <p class="loading">"Loading waves…"</p> }>
@@ -68,15 +69,16 @@ fn WaveCard(wave: WaveProgress) -> impl IntoView {
             <p class="wave-total">
                 <StatusBadge outlook=t.outlook.clone()/>
                 {format!(" Now {} of {} eligible. ", percent(t.current), count(t.eligible))}
-                <Forecast outlook=t.outlook/>
+                <Forecast outlook=t.outlook target_date=wave.target_date/>
             </p>
             <span hidden data-testid=format!("wave-{}-status", wave.id)>{status.key()}</span>
         }
     });
+    let target_date = wave.target_date;
     let rows = wave
         .units
         .into_iter()
-        .map(|u| view! { <UnitRow unit=u/> })
+        .map(|u| view! { <UnitRow unit=u target_date/> })
         .collect_view();
     view! {
         <section class="chart wave" aria-labelledby=format!("wave-{}", wave.id) data-testid=format!("wave-{}", wave.id)>
@@ -86,7 +88,7 @@ fn WaveCard(wave: WaveProgress) -> impl IntoView {
             <table class="units">
                 <thead><tr>
                     <th scope="col">"Unit"</th><th scope="col" class="num">"Eligible"</th><th scope="col" class="num">"Now"</th>
-                    <th scope="col">"Status"</th><th scope="col">"Target reached (80% band)"</th>
+                    <th scope="col">"Status"</th><th scope="col">"Reached, or forecast (80% band)"</th>
                 </tr></thead>
                 <tbody>{rows}</tbody>
             </table>
@@ -95,7 +97,7 @@ fn WaveCard(wave: WaveProgress) -> impl IntoView {
 }
 
 #[component]
-fn UnitRow(unit: Progress) -> impl IntoView {
+fn UnitRow(unit: Progress, target_date: NaiveDate) -> impl IntoView {
     let href = format!("/units/{}", unit.code);
     view! {
         <tr data-testid=format!("wave-unit-{}", unit.code)>
@@ -103,7 +105,7 @@ fn UnitRow(unit: Progress) -> impl IntoView {
             <td class="num">{count(unit.eligible)}</td>
             <td class="num">{unit.current.map_or_else(|| "[c]".to_owned(), |v| percent(Some(v)))}</td>
             <td><StatusBadge outlook=unit.outlook.clone()/></td>
-            <td><Forecast outlook=unit.outlook/></td>
+            <td><Forecast outlook=unit.outlook target_date/></td>
         </tr>
     }
 }
@@ -113,10 +115,12 @@ fn StatusBadge(outlook: Outlook) -> impl IntoView {
     view! { <span class=format!("badge {}", outlook.status.key())>{outlook.status.label()}</span> }
 }
 
+/// What happened (met, missed) where it has, else the forecast day and
+/// its band.
 #[component]
-fn Forecast(outlook: Outlook) -> impl IntoView {
+fn Forecast(outlook: Outlook, target_date: NaiveDate) -> impl IntoView {
     let when = |d: Option<NaiveDate>| d.map_or_else(|| "not reached".to_owned(), display_date);
-    let text = match (outlook.median, outlook.ceiling) {
+    let forecast = match (outlook.median, outlook.ceiling) {
         (_, None) => String::new(),
         (None, Some(c)) => format!("Forecast levels off near {}.", percent(Some(c))),
         (Some(m), Some(_)) => format!(
@@ -125,6 +129,36 @@ fn Forecast(outlook: Outlook) -> impl IntoView {
             when(outlook.early),
             when(outlook.late)
         ),
+    };
+    let text = match outlook.status {
+        Status::Met => outlook.met_on.map_or_else(String::new, |on| {
+            let late = (on - target_date).num_days();
+            if late > 0 {
+                format!(
+                    "Met on {}, {late} days after the target date",
+                    display_date(on)
+                )
+            } else {
+                format!("Met on {}", display_date(on))
+            }
+        }),
+        Status::Missed => {
+            let short = outlook.missed_by.map_or_else(
+                || format!("Short of the target on {}", display_date(target_date)),
+                |by| {
+                    format!(
+                        "{:.0} points short on {}",
+                        by * 100.0,
+                        display_date(target_date)
+                    )
+                },
+            );
+            match outlook.median {
+                Some(_) => format!("{short}; forecast: {forecast}"),
+                None => short,
+            }
+        }
+        _ => forecast,
     };
     view! { <span class="forecast">{text}</span> }
 }

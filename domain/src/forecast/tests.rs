@@ -106,3 +106,58 @@ fn a_target_date_inside_the_band_is_at_risk() {
     // The same inputs give the same band.
     assert_eq!(outlook(&y, 500, 10, 0.8, go_live, median, 42), on_median);
 }
+
+#[test]
+fn a_wave_past_its_target_or_at_it_says_what_happened_not_a_forecast() {
+    let go_live = day("2026-01-05");
+    let forecast = Outlook {
+        status: Status::OnTrack,
+        ceiling: Some(0.9),
+        median: Some(day("2026-02-15")),
+        early: Some(day("2026-02-13")),
+        late: Some(day("2026-02-16")),
+        met_on: None,
+        missed_by: None,
+    };
+    // 0.1 a day from go-live: 0.8 on day 8 (13 Jan), hidden on day 7.
+    let mut climbing: Vec<Option<f64>> = (0..20).map(|t| Some(f64::from(t) / 10.0)).collect();
+    climbing[7] = None;
+    let met = forecast
+        .clone()
+        .settled(&climbing, 0.8, go_live, day("2026-03-01"));
+    assert_eq!(met.status, Status::Met);
+    assert_eq!(met.met_on, Some(day("2026-01-13")));
+    assert_eq!(
+        (met.median, met.early, met.late),
+        (None, None, None),
+        "no forecast"
+    );
+
+    // Flat at 0.62 for 60 days; the target date (1 Feb, day 27) has passed.
+    let flat = vec![Some(0.62); 60];
+    let missed = forecast
+        .clone()
+        .settled(&flat, 0.8, go_live, day("2026-02-01"));
+    assert_eq!(missed.status, Status::Missed);
+    assert!((missed.missed_by.expect("by") - 0.18).abs() < 1e-12);
+    assert_eq!(missed.median, None, "15 Feb is in the past on 5 Mar");
+    // A forecast day still to come stays; a hidden target day gives no
+    // amount.
+    let mut hidden = flat.clone();
+    hidden[27] = None;
+    let later = Outlook {
+        median: Some(day("2026-04-01")),
+        ..forecast.clone()
+    }
+    .settled(&hidden, 0.8, go_live, day("2026-02-01"));
+    assert_eq!((later.status, later.missed_by), (Status::Missed, None));
+    assert_eq!(later.median, Some(day("2026-04-01")));
+
+    // Before the target date and short of it: the forecast stands.
+    assert_eq!(
+        forecast
+            .clone()
+            .settled(&flat, 0.8, go_live, day("2026-06-01")),
+        forecast
+    );
+}

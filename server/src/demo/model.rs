@@ -17,6 +17,9 @@ pub const EXTERNAL_DOMAIN: &str = "cps.gov.uk";
 /// The young wave whose target date the demo sets at its forecast median,
 /// so that it shows at risk.
 pub const AT_RISK_WAVE: &str = "Box evidence — wave 2";
+/// The young wave whose target date the demo puts two weeks after its
+/// forecast band's late end, so that it shows on track.
+pub const ON_TRACK_WAVE: &str = "Box evidence — wave 3";
 /// The borough command unit where nobody starts in the last 75 days.
 pub const STALLED_UNIT: &str = "C02-B1";
 
@@ -257,14 +260,17 @@ impl Force {
                 target: 0.75,
                 target_date: day(240),
             },
+            // Still to reach a target above where its curve levels off:
+            // behind.
             WaveSpec {
                 name: "Microsoft 365 — wave 2".into(),
                 box_product: false,
                 command_codes: codes(third..2 * third),
                 go_live: day(110),
-                target: 0.85,
-                target_date: day(330),
+                target: 0.95,
+                target_date: day(400),
             },
+            // Short of a high target when its date passed: missed.
             WaveSpec {
                 name: "Microsoft 365 — wave 3".into(),
                 box_product: false,
@@ -281,13 +287,24 @@ impl Force {
                 target: 0.6,
                 target_date: day(300),
             },
+            // Two young waves with the same go-live, their target dates
+            // set from their forecasts once the data is in: at the median
+            // (at risk), and two weeks after the band's late end (on
+            // track).
             WaveSpec {
                 name: AT_RISK_WAVE.into(),
                 box_product: true,
-                command_codes: codes(2 * third..n),
+                command_codes: codes(2 * third..(2 * third + n) / 2),
                 go_live: day(315),
-                target: 0.44,
-                // Set to the forecast's median once the data is in.
+                target: 0.5,
+                target_date: day(380),
+            },
+            WaveSpec {
+                name: ON_TRACK_WAVE.into(),
+                box_product: true,
+                command_codes: codes((2 * third + n) / 2..n),
+                go_live: day(315),
+                target: 0.5,
                 target_date: day(380),
             },
         ];

@@ -10,7 +10,7 @@ use domain::{
     people::AgeBand,
     wave::TargetMetric,
 };
-use store::{NewWave, Store, testing};
+use store::{NewWave, Store, StoreError, testing};
 
 fn day(s: &str) -> NaiveDate {
     s.parse().expect("test date")
@@ -361,5 +361,39 @@ async fn cached_reference_data_follows_changes_from_any_process_on_both_backends
             day("2026-02-02")
         );
         b.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_wave_target_is_a_share_by_a_day_after_go_live_on_both_backends() {
+    for db in testing::both().await.expect("databases") {
+        let store = &db.store;
+        seed(store).await;
+        let wave = store.waves().await.expect("waves")[0].clone();
+        store
+            .set_wave_target(wave.id, 0.6, day("2026-09-01"))
+            .await
+            .expect("a share by a later day");
+        let now = store.waves().await.expect("waves")[0].clone();
+        assert_eq!(
+            (now.target_value, now.target_date),
+            (0.6, day("2026-09-01"))
+        );
+        for (value, date) in [
+            (0.0, "2026-09-01"),
+            (1.2, "2026-09-01"),
+            (0.6, "2026-01-01"),
+        ] {
+            let refused = store.set_wave_target(wave.id, value, day(date)).await;
+            assert!(
+                matches!(refused, Err(StoreError::Rejected(_))),
+                "{value} by {date}: {refused:?}"
+            );
+        }
+        assert_eq!(
+            store.waves().await.expect("waves")[0],
+            now,
+            "nothing changed"
+        );
     }
 }

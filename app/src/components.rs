@@ -10,7 +10,7 @@ mod user_menu;
 pub use band_table::BandSection;
 pub use chart_view::ChartView;
 pub use error_note::ErrorNote;
-pub use kpi::KpiTile;
+pub use kpi::{KpiTile, RateChange};
 pub use subject_choices::SubjectChoices;
 pub use unit_table::{SUPPRESSED, UnitTable};
 pub use usage_table::UsageSection;

@@ -14,6 +14,19 @@ pub fn percent(rate: Option<f64>) -> String {
     rate.map_or_else(|| "–".to_owned(), |r| format!("{:.1}%", r * 100.0))
 }
 
+/// A change of a rate in percentage points, signed, with one decimal: for
+/// example "+2.1 pts", "−0.4 pts" or "no change" (under 0.05 points).
+pub fn points(change: f64) -> String {
+    let p = change * 100.0;
+    if p.abs() < 0.05 {
+        "no change".to_owned()
+    } else if p > 0.0 {
+        format!("+{p:.1} pts")
+    } else {
+        format!("−{:.1} pts", -p)
+    }
+}
+
 /// A median number of days, for example "1 day", "2.5 days" or "31–37
 /// days".
 pub fn days(median: Median) -> String {
@@ -58,6 +71,9 @@ mod tests {
         assert_eq!(count(46_567), "46,567");
         assert_eq!(count(999), "999");
         assert_eq!(count(1_000_000), "1,000,000");
+        assert_eq!(points(0.0214), "+2.1 pts");
+        assert_eq!(points(-0.004), "−0.4 pts");
+        assert_eq!(points(0.0004), "no change");
         assert_eq!(days(Median::Exact(1.0)), "1 day");
         assert_eq!(days(Median::Exact(2.5)), "2.5 days");
         assert_eq!(days(Median::Between(31, Some(37))), "31–37 days");

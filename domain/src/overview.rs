@@ -25,6 +25,10 @@ pub struct SubjectKpis {
     /// The 28-day window holds days not yet complete, or days before the
     /// source's data starts.
     pub partial: bool,
+    /// The adoption rate's change against 7 and 28 days before (0.021 is
+    /// 2.1 points), where both days' figures are published.
+    pub change_7: Option<f64>,
+    pub change_28: Option<f64>,
 }
 
 /// One unit under the one shown, with a published cell per column
@@ -163,6 +167,8 @@ impl Overview {
                     counts,
                     adoption_rate: counts.and_then(|c| c.adoption_rate()),
                     partial: window_is_partial(as_of, &coverage_of(s)),
+                    change_7: None,
+                    change_28: None,
                 }
             })
             .collect();
@@ -196,6 +202,29 @@ impl Overview {
                 })
                 .collect(),
         }
+    }
+}
+
+impl Overview {
+    /// Each tile's change against the same unit's overview 7 and 28 days
+    /// before (`None` where there is none, as before the data starts): the
+    /// difference of two published rates, never of hidden ones.
+    pub fn with_changes(mut self, week: Option<&Overview>, month: Option<&Overview>) -> Self {
+        let rate_in = |before: Option<&Overview>, subject: &str| {
+            before?
+                .kpis
+                .iter()
+                .find(|k| k.subject == subject)?
+                .adoption_rate
+        };
+        for k in &mut self.kpis {
+            let change = |then: Option<f64>| Some(k.adoption_rate? - then?);
+            (k.change_7, k.change_28) = (
+                change(rate_in(week, &k.subject)),
+                change(rate_in(month, &k.subject)),
+            );
+        }
+        self
     }
 }
 
@@ -296,6 +325,40 @@ mod tests {
         assert_eq!(rows, [("A", &[None][..]), ("B", &[None][..])]);
         assert_eq!(overview.columns, ["Microsoft 365"]);
         assert_eq!(overview.trend.lines()[0].y, [None, Some(0.5)]);
+    }
+
+    #[test]
+    fn each_tile_changes_against_the_rates_published_7_and_28_days_before() {
+        let tile = |subject: &str, rate: Option<f64>| SubjectKpis {
+            subject: subject.into(),
+            label: subject.into(),
+            counts: None,
+            adoption_rate: rate,
+            partial: false,
+            change_7: None,
+            change_28: None,
+        };
+        let overview = |kpis| Overview {
+            unit_code: "F".into(),
+            scope_name: "Force".into(),
+            reach: Reach::Full,
+            person_lists: false,
+            products: Vec::new(),
+            as_of: "2026-03-30".parse().expect("date"),
+            complete_through: None,
+            kpis,
+            trend: adoption_trend(&[]),
+            columns: Vec::new(),
+            children: Vec::new(),
+        };
+        let now = overview(vec![tile("all", Some(0.55)), tile("product:1", Some(0.40))]);
+        // A week before: all tools at 50%, Microsoft 365 hidden.
+        let week = overview(vec![tile("all", Some(0.50)), tile("product:1", None)]);
+        let changed = now.with_changes(Some(&week), None);
+        let all = &changed.kpis[0];
+        assert!((all.change_7.expect("published both days") - 0.05).abs() < 1e-12);
+        assert_eq!(all.change_28, None, "no overview 28 days before");
+        assert_eq!(changed.kpis[1].change_7, None, "hidden a week before");
     }
 
     #[test]

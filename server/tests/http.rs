@@ -151,6 +151,8 @@ async fn static_files_are_compressed_and_revalidated_not_downloaded_again() {
 ///   (10 Mar), 2 more earlier (20 Jan), 3 never: 20, 12, 15, 17.
 /// - B: 5 on 29 Mar, 5 on 15 Mar, 4 on 1 Feb, 6 never: 20, 5, 10, 14.
 /// - The force: 40, 17, 25, 31, an adoption rate of 25/40.
+///
+/// And its change on the tile against 23 Mar and 2 Mar.
 #[tokio::test]
 async fn the_overview_endpoint_matches_a_force_worked_by_hand() {
     use app::api::ssr::{
@@ -287,6 +289,16 @@ async fn the_overview_endpoint_matches_a_force_worked_by_hand() {
             store.backend()
         );
         assert_eq!(tile.adoption_rate, Some(25.0 / 40.0));
+        // On 23 Mar, 8 had used it in 28 days (13-15 on 10 Mar, 26-30 on
+        // 15 Mar): 20%, so 42.5 points up in a week. On 2 Mar nobody had
+        // (1 Feb is a day outside the window), a cell hidden, so no change
+        // against 28 days before is shown.
+        assert!(
+            (tile.change_7.expect("a week's change") - (0.625 - 0.2)).abs() < 1e-12,
+            "{:?}",
+            tile.change_7
+        );
+        assert_eq!(tile.change_28, None);
         let children: Vec<(&str, Vec<Option<Counts>>)> = overview
             .children
             .iter()

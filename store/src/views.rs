@@ -29,8 +29,9 @@ use crate::{
 const TREND_DAYS: u64 = 365;
 
 impl Store {
-    /// A unit's KPIs per subject, its adoption trend per tool, and the
-    /// units under it that the viewer may see, after disclosure control.
+    /// A unit's KPIs per subject (each with its change against 7 and 28
+    /// days before), its adoption trend per tool, and the units under it
+    /// that the viewer may see, after disclosure control.
     pub async fn overview(
         &self,
         viewer: &Viewer,
@@ -38,11 +39,34 @@ impl Store {
         as_of: Option<NaiveDate>,
     ) -> Result<Overview> {
         let meta = self.meta().await?;
+        let all_coverage: Vec<Coverage> = meta.coverage.values().copied().collect();
+        let as_of = pick_as_of(as_of, &all_coverage, meta.horizon)?;
+        let now = self.overview_on(viewer, grant, as_of).await?;
+        let mut before = Vec::with_capacity(2);
+        for days in [7, 28] {
+            let day = as_of
+                .checked_sub_days(Days::new(days))
+                .filter(|d| meta.horizon.is_some_and(|(first, _)| *d >= first));
+            before.push(match day {
+                Some(day) => Some(self.overview_on(viewer, grant, day).await?),
+                None => None,
+            });
+        }
+        Ok(now.with_changes(before[0].as_ref(), before[1].as_ref()))
+    }
+
+    /// The overview on one day the rollups cover, from the cache where the
+    /// same view of the same data was built before.
+    async fn overview_on(
+        &self,
+        viewer: &Viewer,
+        grant: &Grant,
+        as_of: NaiveDate,
+    ) -> Result<Overview> {
+        let meta = self.meta().await?;
         let (catalog, units, coverage) = (&meta.catalog, &meta.units, &meta.coverage);
         let root = granted_unit(units, grant)?;
-        let all_coverage: Vec<Coverage> = coverage.values().copied().collect();
         let horizon = meta.horizon;
-        let as_of = pick_as_of(as_of, &all_coverage, horizon)?;
         let children = visible_children(units, root.id, viewer, grant);
         // The same view for the same data is served from the cache.
         let key = ViewKey {

@@ -1,18 +1,55 @@
 use leptos::prelude::*;
 
-/// One headline figure with its label and an optional note.
+use domain::display::points;
+
+/// One headline figure with its label, an optional note, and anything
+/// else the tile carries (its change over time).
 #[component]
 pub fn KpiTile(
     label: &'static str,
     value: String,
     #[prop(optional)] note: Option<String>,
     #[prop(into)] test_id: String,
+    #[prop(optional)] children: Option<Children>,
 ) -> impl IntoView {
     view! {
         <div class="kpi" data-testid=test_id>
             <span class="kpi-label">{label}</span>
             <span class="kpi-value">{value}</span>
             {note.map(|n| view! { <span class="kpi-note">{n}</span> })}
+            {children.map(|c| c())}
         </div>
     }
+}
+
+/// A rate's change against 7 and 28 days before: an arrow and the points
+/// to the eye, the same in words to a screen reader. Nothing for a span
+/// with no published figure at one end.
+#[component]
+pub fn RateChange(week: Option<f64>, month: Option<f64>) -> impl IntoView {
+    let line = |change: Option<f64>, span: &'static str| {
+        change.map(|c| {
+            let figure = points(c);
+            let (arrow, words) = match figure.as_str() {
+                "no change" => ("→", format!("no change on {span} before")),
+                _ if c > 0.0 => ("▲", format!("up {} points on {span} before", figure_of(c))),
+                _ => (
+                    "▼",
+                    format!("down {} points on {span} before", figure_of(c)),
+                ),
+            };
+            view! {
+                <span class="kpi-change">
+                    <span aria-hidden="true">{format!("{arrow} {figure} on {span}")}</span>
+                    <span class="visually-hidden">{words}</span>
+                </span>
+            }
+        })
+    };
+    view! { {line(week, "7 days")} {line(month, "28 days")} }
+}
+
+/// The size of a change in points, unsigned, one decimal.
+fn figure_of(change: f64) -> String {
+    format!("{:.1}", change.abs() * 100.0)
 }

@@ -11,7 +11,9 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
     api::{bands::get_band_table, overview::get_overview, usage::get_usage},
-    components::{BandSection, ChartView, ErrorNote, KpiTile, SUPPRESSED, UnitTable, UsageSection},
+    components::{
+        BandSection, ChartView, ErrorNote, KpiTile, RateChange, SUPPRESSED, UnitTable, UsageSection,
+    },
 };
 
 /// A unit's progress (the whole force at `/`): KPI tiles per product and
@@ -95,7 +97,9 @@ fn OverviewBody(
                 Some(c) => view! {
                     <KpiTile label="Eligible staff" value=count(c.eligible) test_id=format!("{slug}-eligible")/>
                     <KpiTile label="Active in last 28 days" value=count(c.active28) test_id=format!("{slug}-active28")/>
-                    <KpiTile label="Adoption rate" value=percent(k.adoption_rate) note=partial.unwrap_or_default() test_id=format!("{slug}-rate")/>
+                    <KpiTile label="Adoption rate" value=percent(k.adoption_rate) note=partial.unwrap_or_default() test_id=format!("{slug}-rate")>
+                        <RateChange week=k.change_7 month=k.change_28/>
+                    </KpiTile>
                     <KpiTile label="Reached" value=count(c.reached) note=format!("{} of eligible", percent(c.reached_share())) test_id=format!("{slug}-reached")/>
                 }
                 .into_any(),

@@ -290,6 +290,23 @@ pub(crate) mod tests {
         );
     }
 
+    /// Microsoft 365 = {Teams}: all tools, the product and the tool count
+    /// the same people.
+    pub(crate) fn one_tool_catalog() -> Catalog {
+        Catalog::new(
+            vec![Tool {
+                id: ToolId(1),
+                name: "Teams".into(),
+            }],
+            vec![Product {
+                id: ProductId(1),
+                name: "Microsoft 365".into(),
+                tools: vec![ToolId(1)],
+            }],
+        )
+        .expect("catalog")
+    }
+
     /// Box = {Box}; Microsoft 365 = {Teams, OneDrive, SharePoint, Exchange}.
     pub(crate) fn force_catalog() -> Catalog {
         let names = ["Box", "Teams", "OneDrive", "SharePoint", "Exchange"];

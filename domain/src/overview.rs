@@ -258,19 +258,8 @@ mod tests {
 
     #[test]
     fn an_overview_publishes_its_tiles_and_hides_a_small_unit_with_its_partner() {
-        use crate::catalog::{Product, ProductId, Tool};
-        let catalog = Catalog::new(
-            vec![Tool {
-                id: ToolId(1),
-                name: "Teams".into(),
-            }],
-            vec![Product {
-                id: ProductId(1),
-                name: "Microsoft 365".into(),
-                tools: vec![ToolId(1)],
-            }],
-        )
-        .expect("catalog");
+        use crate::catalog::{ProductId, tests::one_tool_catalog};
+        let catalog = one_tool_catalog();
         let m365 = Subject::Product(ProductId(1));
         let c = |eligible, active7, active28, reached| Counts {
             eligible,

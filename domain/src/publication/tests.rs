@@ -425,18 +425,7 @@ fn decision_at_force_scale() {
 /// cell has two people and fails the primary rule; everything else passes.
 #[test]
 fn a_small_cell_is_hidden_with_a_rectangle_that_holds_for_every_account() {
-    let one_tool = Catalog::new(
-        vec![Tool {
-            id: ToolId(1),
-            name: "Teams".into(),
-        }],
-        vec![Product {
-            id: ProductId(1),
-            name: "Microsoft 365".into(),
-            tools: vec![ToolId(1)],
-        }],
-    )
-    .expect("catalog");
+    let one_tool = crate::catalog::tests::one_tool_catalog();
     let subjects = one_tool.subjects().len();
     let c = |eligible, active7, active28, reached| Counts {
         eligible,
@@ -444,22 +433,18 @@ fn a_small_cell_is_hidden_with_a_rectangle_that_holds_for_every_account() {
         active28,
         reached,
     };
-    // Per team, the five bands; the band sizes differ so that the cheapest
-    // partner band is clear (B's 35-44 and A's 35-44 are the smallest).
-    let a = [
-        c(2, 1, 1, 1),
-        c(30, 10, 15, 20),
-        c(12, 4, 6, 8),
-        c(30, 10, 15, 20),
-        c(30, 10, 15, 20),
-    ];
-    let b = [
-        c(20, 6, 10, 14),
-        c(30, 10, 15, 20),
-        c(12, 4, 6, 8),
-        c(30, 10, 15, 20),
-        c(30, 10, 15, 20),
-    ];
+    // Per team, the five bands, the same but for the under-25s; 35-44 is
+    // the smallest band, so the cheapest partner.
+    let team = |under_25| {
+        [
+            under_25,
+            c(30, 10, 15, 20),
+            c(12, 4, 6, 8),
+            c(30, 10, 15, 20),
+            c(30, 10, 15, 20),
+        ]
+    };
+    let (a, b) = (team(c(2, 1, 1, 1)), team(c(20, 6, 10, 14)));
     let row = |bands: &[Counts; 5]| {
         let mut all = Counts::default();
         bands.iter().for_each(|x| all.add(x));

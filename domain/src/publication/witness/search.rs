@@ -1,0 +1,472 @@
+//! The search for a witness: the routes a move can take through the tree,
+//! the room each cell leaves, the cheapest that fits, and the check that it
+//! holds.
+
+use super::{
+    ALL, Day, Kind, RANGE, Target,
+    moves::{HashMap, Memo, Moves, Part, Pattern, Route, Spot, Witness},
+};
+
+impl Day<'_> {
+    /// Checks a witness against every relation at every cell it touches,
+    /// moved as far up and as far down as it claims: counts in order and
+    /// within eligible, tools within products within all tools.
+    pub(super) fn holds(&self, w: &Witness) -> bool {
+        // Per cell and subject, how each count moves per unit of the move.
+        let mut moved: HashMap<(Spot, usize), HashMap<usize, [i64; 3]>> = HashMap::default();
+        for part in &w.parts {
+            for &(spot, slots) in &part.spots {
+                for (slot, sign) in slots {
+                    let at = moved.entry((spot, slot)).or_default();
+                    for s in part.moves.subjects() {
+                        let d = at.entry(s).or_default();
+                        for c in part.moves.counts(s) {
+                            d[c] += i64::from(sign);
+                        }
+                    }
+                }
+            }
+        }
+        moved.iter().all(|(&(spot, slot), deltas)| {
+            [i64::from(w.up), -i64::from(w.down)].iter().all(|&by| {
+                let value = |s: usize| {
+                    let mut v = self.counts(spot, s, slot).ordered().map(i64::from);
+                    if let Some(d) = deltas.get(&s) {
+                        for i in 0..3 {
+                            v[i] += d[i] * by;
+                        }
+                    }
+                    v
+                };
+                self.subjects.canonical.iter().all(|&s| {
+                    let v = value(s);
+                    let ordered = v[0] >= 0 && v.windows(2).all(|w| w[0] <= w[1]);
+                    ordered
+                        && self.subjects.above[s]
+                            .iter()
+                            .all(|&a| (0..3).all(|i| value(a)[i] >= v[i]))
+                })
+            })
+        })
+    }
+
+    /// How far a move's counts can go in one direction at one spot and
+    /// slot, up to [`RANGE`]: each count stays within its neighbours that
+    /// do not move with it (active-7 ≤ active-28 ≤ reached ≤ eligible),
+    /// and within the subjects above and below it that do not.
+    pub(super) fn room(&self, spot: Spot, slot: usize, p: &Pattern, dir: i8) -> u32 {
+        let along = if p.exempt_at == Some(spot) {
+            Moves(p.moves.0 | p.exempt.0)
+        } else {
+            p.moves
+        };
+        let mut room = RANGE;
+        for m in p.moves.subjects() {
+            let o = self.counts(spot, m, slot).ordered();
+            for i in p.moves.counts(m) {
+                if dir > 0 {
+                    if i == 2 || !along.has(m, i + 1) {
+                        room = room.min(o[i + 1].saturating_sub(o[i]));
+                    }
+                    for &a in &self.subjects.above[m] {
+                        if !along.has(a, i) {
+                            let oa = self.counts(spot, a, slot).ordered();
+                            room = room.min(oa[i].saturating_sub(o[i]));
+                        }
+                    }
+                } else {
+                    if i == 0 {
+                        room = room.min(o[0]);
+                    } else if !along.has(m, i - 1) {
+                        room = room.min(o[i].saturating_sub(o[i - 1]));
+                    }
+                    for &b in &self.subjects.below[m] {
+                        if !along.has(b, i) {
+                            let ob = self.counts(spot, b, slot).ordered();
+                            room = room.min(o[i].saturating_sub(ob[i]));
+                        }
+                    }
+                }
+                if room == 0 {
+                    return 0;
+                }
+            }
+        }
+        room
+    }
+
+    pub(super) fn feasible(&self, spot: Spot, p: &Pattern) -> bool {
+        if let Some(g) = p.guard
+            && self.shape.guards[g].fixed[spot.node()]
+        {
+            return false;
+        }
+        p.slots.iter().all(|&(slot, sign)| {
+            (p.up == 0 || self.room(spot, slot, p, sign) >= p.up)
+                && (p.down == 0 || self.room(spot, slot, p, -sign) >= p.down)
+        })
+    }
+
+    /// What hiding a spot's cells for the pattern costs: each cell not yet
+    /// hidden, weighted by its size (hiding a command costs more than a
+    /// team).
+    pub(super) fn cost(&self, spot: Spot, p: &Pattern) -> u64 {
+        let Spot::Node(u) = spot else { return 0 };
+        let mut cost = 0;
+        for (slot, _) in p.slots {
+            for s in p.moves.subjects() {
+                let i = self.at(s, u, slot);
+                if !self.hidden[i] {
+                    cost += u64::from(self.cells[i].eligible) + 1;
+                }
+            }
+        }
+        cost
+    }
+
+    /// The cheapest path from a spot down to a leaf along which the pattern
+    /// can move, as its cost.
+    pub(super) fn descend(&self, spot: Spot, p: &Pattern, memo: &mut Memo) -> Option<u64> {
+        if let Some(found) = memo.get(&(spot, *p)) {
+            return found.map(|(cost, _)| cost);
+        }
+        let found = if !self.feasible(spot, p) {
+            None
+        } else {
+            let own = self.cost(spot, p);
+            match spot {
+                Spot::Rest(_) => Some((own, None)),
+                Spot::Node(u) if self.shape.children[u].is_empty() => Some((own, None)),
+                Spot::Node(u) => std::iter::once(Spot::Rest(u))
+                    .chain(self.shape.children[u].iter().map(|&c| Spot::Node(c)))
+                    .filter_map(|next| self.descend(next, p, memo).map(|c| (c, next)))
+                    .min_by_key(|&(c, _)| c)
+                    .map(|(c, next)| (own + c, Some(next))),
+            }
+        };
+        memo.insert((spot, *p), found);
+        found.map(|(cost, _)| cost)
+    }
+
+    pub(super) fn path(&self, mut spot: Spot, p: &Pattern, memo: &Memo) -> Vec<Spot> {
+        let mut path = vec![spot];
+        while let Some(Some((_, Some(next)))) = memo.get(&(spot, *p)) {
+            path.push(*next);
+            spot = *next;
+        }
+        path
+    }
+
+    /// The cheapest witness that moves the target's count, if any.
+    /// `with`: a witness found before in the same direction; the new one
+    /// must hold together with it, so that the two move the count twice as
+    /// far.
+    pub(super) fn witness(
+        &self,
+        target: &Target,
+        count: usize,
+        splits: &[(u32, u32)],
+        with: Option<&Witness>,
+    ) -> Option<(u64, Witness)> {
+        let fits = |w: &Witness| match with {
+            None => self.holds(w),
+            Some(first) => self.holds(&Witness {
+                parts: first.parts.iter().chain(&w.parts).cloned().collect(),
+                up: w.up,
+                down: w.down,
+            }),
+        };
+        let runs: &[(usize, usize)] = match count {
+            0 => &[(0, 0), (0, 1), (0, 2)],
+            1 => &[(1, 1), (0, 1), (1, 2), (0, 2)],
+            _ => &[(2, 2), (1, 2), (0, 2)],
+        };
+        let bands = 0..ALL;
+        let shapes: Vec<[(usize, i8); 2]> = if target.slot == ALL {
+            bands.map(|b| [(b, 1), (ALL, 1)]).collect()
+        } else {
+            std::iter::once([(target.slot, 1), (ALL, 1)])
+                .chain(
+                    bands
+                        .filter(|&b| b != target.slot)
+                        .map(|b| [(target.slot, 1), (b, -1)]),
+                )
+                .collect()
+        };
+        let start = match &target.kind {
+            Kind::Root(u) => vec![Spot::Node(*u)],
+            Kind::Under { members, .. } => members.clone(),
+        };
+        let mut memo = Memo::default();
+        let mut best: Option<(u64, Witness)> = None;
+        let consider = |cost: u64, w: Witness, best: &mut Option<(u64, Witness)>| {
+            if best.as_ref().is_none_or(|(b, _)| cost < *b) && fits(&w) {
+                *best = Some((cost, w));
+            }
+        };
+        for &(up, down) in splits {
+            for &slots in &shapes {
+                let pattern = |moves: Moves, exempt: Moves| Pattern {
+                    slots,
+                    moves,
+                    up,
+                    down,
+                    guard: target.guard,
+                    exempt,
+                    exempt_at: (exempt != Moves::default()).then(|| start[0]),
+                };
+                // What the move must change at the target itself (the
+                // counts and subjects the target's count drags along), then
+                // fixed sets of subjects moving one run of counts.
+                let natural: Vec<Moves> = start
+                    .iter()
+                    .filter_map(|&spot| self.natural(spot, target.subject, count, slots, up, down))
+                    .collect();
+                let mut candidates = natural.clone();
+                for set in self.subjects.sets(target.subject) {
+                    for &run in runs {
+                        candidates.push(Moves::run(set, run));
+                    }
+                }
+                candidates.sort_unstable_by_key(|m| m.0);
+                candidates.dedup();
+                for moves in candidates {
+                    let p = pattern(moves, Moves::default());
+                    let bound = best.as_ref().map_or(u64::MAX, |(b, _)| *b);
+                    if let Some((cost, route)) = self.route(target, &p, &mut memo, bound) {
+                        let w = self.build(&[(p, route)], &memo);
+                        consider(cost, w, &mut best);
+                        if best.as_ref().is_some_and(|(c, _)| *c == 0) {
+                            return best;
+                        }
+                    }
+                }
+                // The same in groups that each take their own route (Box's
+                // partner need not be Microsoft 365's).
+                if let ([_], [whole]) = (start.as_slice(), natural.as_slice()) {
+                    for groups in self.subjects.groupings(whole.set()) {
+                        let routes: Option<Vec<(u64, Pattern, Route)>> = groups
+                            .iter()
+                            .map(|&g| {
+                                let p = pattern(whole.only(g), *whole);
+                                self.route(target, &p, &mut memo, u64::MAX)
+                                    .map(|(c, r)| (c, p, r))
+                            })
+                            .collect();
+                        let Some(routes) = routes else { continue };
+                        let cost = routes.iter().map(|(c, ..)| c).sum::<u64>();
+                        let parts: Vec<(Pattern, Route)> =
+                            routes.into_iter().map(|(_, p, r)| (p, r)).collect();
+                        let w = self.build(&parts, &memo);
+                        consider(cost, w, &mut best);
+                        if best.as_ref().is_some_and(|(c, _)| *c == 0) {
+                            return best;
+                        }
+                    }
+                }
+            }
+        }
+        best
+    }
+
+    /// What a move must change at a spot to move one count of one subject
+    /// by the pattern's amount: the neighbouring counts it would pass (a
+    /// person made active in 7 days is active in 28), and the same count
+    /// of the subjects it would pass (a product cannot fall below its
+    /// tool), until nothing more is dragged along. `None` where the spot
+    /// has no room for it at all.
+    pub(super) fn natural(
+        &self,
+        spot: Spot,
+        s: usize,
+        count: usize,
+        slots: [(usize, i8); 2],
+        up: u32,
+        down: u32,
+    ) -> Option<Moves> {
+        let mut moves = Moves::default().with(s, count);
+        loop {
+            let before = moves;
+            for (slot, sign) in slots {
+                for (dir, by) in [(sign, up), (-sign, down)] {
+                    if by == 0 {
+                        continue;
+                    }
+                    for m in moves.subjects() {
+                        let o = self.counts(spot, m, slot).ordered();
+                        for i in moves.counts(m) {
+                            if dir > 0 {
+                                if i == 2 && o[3].saturating_sub(o[2]) < by {
+                                    return None;
+                                }
+                                if i < 2
+                                    && !moves.has(m, i + 1)
+                                    && o[i + 1].saturating_sub(o[i]) < by
+                                {
+                                    moves = moves.with(m, i + 1);
+                                }
+                                for &a in &self.subjects.above[m] {
+                                    let oa = self.counts(spot, a, slot).ordered();
+                                    if !moves.has(a, i) && oa[i].saturating_sub(o[i]) < by {
+                                        moves = moves.with(a, i);
+                                    }
+                                }
+                            } else {
+                                if i == 0 && o[0] < by {
+                                    return None;
+                                }
+                                if i > 0
+                                    && !moves.has(m, i - 1)
+                                    && o[i].saturating_sub(o[i - 1]) < by
+                                {
+                                    moves = moves.with(m, i - 1);
+                                }
+                                for &b in &self.subjects.below[m] {
+                                    let ob = self.counts(spot, b, slot).ordered();
+                                    if !moves.has(b, i) && o[i].saturating_sub(ob[i]) < by {
+                                        moves = moves.with(b, i);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            if moves == before {
+                return Some(moves);
+            }
+        }
+    }
+
+    /// The cheapest route of one pattern for a target.
+    /// Routes costing `bound` or more are not wanted (a cheaper one is in
+    /// hand).
+    pub(super) fn route(
+        &self,
+        target: &Target,
+        p: &Pattern,
+        memo: &mut Memo,
+        bound: u64,
+    ) -> Option<(u64, Route)> {
+        match &target.kind {
+            Kind::Root(u) => self.descend(Spot::Node(*u), p, memo).map(|c| {
+                (
+                    c,
+                    Route {
+                        start: Spot::Node(*u),
+                        up: Vec::new(),
+                        partner: None,
+                    },
+                )
+            }),
+            Kind::Under { parent, members } => {
+                let (d1, start) = members
+                    .iter()
+                    .filter_map(|&m| self.descend(m, p, memo).map(|c| (c, m)))
+                    .min_by_key(|&(c, _)| c)
+                    .filter(|&(c, _)| c < bound)?;
+                let flipped = p.flipped();
+                let mut best: Option<(u64, Route)> = None;
+                let consider = |cost: u64, route: Route, best: &mut Option<(u64, Route)>| {
+                    if best.as_ref().is_none_or(|(b, _)| cost < *b) {
+                        *best = Some((cost, route));
+                    }
+                };
+                // Swaps with a partner under the parent, then under each
+                // ancestor in turn; the path up to it moves too.
+                let mut up: Vec<usize> = Vec::new();
+                let mut up_cost = 0;
+                let mut below = None;
+                let mut at = *parent;
+                loop {
+                    let partners = std::iter::once(Spot::Rest(at))
+                        .chain(self.shape.children[at].iter().map(|&c| Spot::Node(c)))
+                        .filter(|s| match below {
+                            None => !members.contains(s),
+                            Some(b) => *s != Spot::Node(b),
+                        });
+                    for partner in partners {
+                        let limit = best.as_ref().map_or(bound, |(c, _)| (*c).min(bound));
+                        if d1 + up_cost >= limit {
+                            break;
+                        }
+                        if let Some(d2) = self.descend(partner, &flipped, memo) {
+                            consider(
+                                d1 + up_cost + d2,
+                                Route {
+                                    start,
+                                    up: up.clone(),
+                                    partner: Some(partner),
+                                },
+                                &mut best,
+                            );
+                        }
+                    }
+                    if best.as_ref().is_some_and(|(c, _)| *c == 0) {
+                        return best;
+                    }
+                    // Climb: this unit now moves with the target's side.
+                    if !self.feasible(Spot::Node(at), p) {
+                        return best;
+                    }
+                    up_cost += self.cost(Spot::Node(at), p);
+                    let limit = best.as_ref().map_or(bound, |(c, _)| (*c).min(bound));
+                    if d1 + up_cost >= limit {
+                        return best;
+                    }
+                    up.push(at);
+                    below = Some(at);
+                    match self.shape.parent[at] {
+                        Some(next) => at = next,
+                        None => {
+                            // The path reaches the root: one more or a
+                            // band swap, with no partner.
+                            consider(
+                                d1 + up_cost,
+                                Route {
+                                    start,
+                                    up: up.clone(),
+                                    partner: None,
+                                },
+                                &mut best,
+                            );
+                            return best;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn build(&self, parts: &[(Pattern, Route)], memo: &Memo) -> Witness {
+        let first = parts.first().map(|(p, _)| *p);
+        let parts = parts
+            .iter()
+            .map(|(p, route)| {
+                let mut spots: Vec<(Spot, [(usize, i8); 2])> = self
+                    .path(route.start, p, memo)
+                    .into_iter()
+                    .chain(route.up.iter().map(|&u| Spot::Node(u)))
+                    .map(|s| (s, p.slots))
+                    .collect();
+                if let Some(partner) = route.partner {
+                    let flipped = p.flipped();
+                    spots.extend(
+                        self.path(partner, &flipped, memo)
+                            .into_iter()
+                            .map(|s| (s, flipped.slots)),
+                    );
+                }
+                Part {
+                    moves: p.moves,
+                    spots,
+                }
+            })
+            .collect();
+        Witness {
+            parts,
+            up: first.map_or(0, |p| p.up),
+            down: first.map_or(0, |p| p.down),
+        }
+    }
+}

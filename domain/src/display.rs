@@ -14,16 +14,40 @@ pub fn percent(rate: Option<f64>) -> String {
     rate.map_or_else(|| "–".to_owned(), |r| format!("{:.1}%", r * 100.0))
 }
 
+/// A change of a rate in tenths of a percentage point, rounded: the one
+/// rule the figures, the arrows and the words below follow.
+fn tenths(change: f64) -> i64 {
+    (change * 1000.0).round() as i64
+}
+
 /// A change of a rate in percentage points, signed, with one decimal: for
 /// example "+2.1 pts", "−0.4 pts" or "no change" (under 0.05 points).
 pub fn points(change: f64) -> String {
-    let p = change * 100.0;
-    if p.abs() < 0.05 {
-        "no change".to_owned()
-    } else if p > 0.0 {
-        format!("+{p:.1} pts")
-    } else {
-        format!("−{:.1} pts", -p)
+    let t = tenths(change);
+    match t.signum() {
+        0 => "no change".to_owned(),
+        1 => format!("+{}.{} pts", t / 10, t % 10),
+        _ => format!("−{}.{} pts", -t / 10, -t % 10),
+    }
+}
+
+/// The same change in words, for screen readers: "up 2.1 points", "down
+/// 0.4 points" or "no change".
+pub fn points_in_words(change: f64) -> String {
+    let t = tenths(change);
+    match t.signum() {
+        0 => "no change".to_owned(),
+        1 => format!("up {}.{} points", t / 10, t % 10),
+        _ => format!("down {}.{} points", -t / 10, -t % 10),
+    }
+}
+
+/// An arrow for the direction of a change: "▲", "▼" or "→".
+pub fn arrow(change: f64) -> &'static str {
+    match tenths(change).signum() {
+        0 => "→",
+        1 => "▲",
+        _ => "▼",
     }
 }
 
@@ -74,6 +98,12 @@ mod tests {
         assert_eq!(points(0.0214), "+2.1 pts");
         assert_eq!(points(-0.004), "−0.4 pts");
         assert_eq!(points(0.0004), "no change");
+        assert_eq!(points(0.1), "+10.0 pts");
+        assert_eq!(points_in_words(-0.004), "down 0.4 points");
+        assert_eq!(
+            (arrow(0.0214), arrow(-0.004), arrow(0.0004)),
+            ("▲", "▼", "→")
+        );
         assert_eq!(days(Median::Exact(1.0)), "1 day");
         assert_eq!(days(Median::Exact(2.5)), "2.5 days");
         assert_eq!(days(Median::Between(31, Some(37))), "31–37 days");

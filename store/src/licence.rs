@@ -83,25 +83,13 @@ impl Store {
             return Ok(None);
         };
         let meta = self.meta().await?;
-        let cached = |m: &crate::meta::Meta| {
-            m.licences
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .as_ref()
-                .filter(|(key, _)| *key == (day, stored_at))
-                .map(|(_, health)| health.clone())
-        };
-        if let Some(health) = cached(&meta) {
+        if let Some(health) = meta.cached_licences((day, stored_at)) {
             return Ok(health);
         }
         let health = self
             .licence_checks(day, rows, unmatched, stored_at, &meta.catalog)
             .await?;
-        *meta
-            .licences
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) =
-            Some(((day, stored_at), health.clone()));
+        meta.cache_licences((day, stored_at), &health);
         Ok(health)
     }
 

@@ -40,7 +40,7 @@ pub(crate) struct Meta {
     /// The licence cross-checks for the latest report (its day and when it
     /// was stored), from this version of the data: a scan of every person
     /// and tool, so made once.
-    pub licences: Mutex<Option<(LicenceReport, Option<LicenceHealth>)>>,
+    licences: Mutex<Option<(LicenceReport, Option<LicenceHealth>)>>,
 }
 
 /// A stored licence report: its day and when it was stored.
@@ -63,6 +63,8 @@ pub(crate) struct ViewKey {
     pub reach: Reach,
     pub person_lists: bool,
     pub children: Vec<UnitId>,
+    /// Whether it holds the trend (a day only compared with does not).
+    pub trend: bool,
 }
 
 /// Enough views for every command and BCU at a few as-of days.
@@ -88,6 +90,20 @@ impl Meta {
             cache.clear();
         }
         cache.insert(key, progress.clone());
+    }
+
+    /// The licence cross-checks of one report, if made from this version.
+    pub fn cached_licences(&self, report: LicenceReport) -> Option<Option<LicenceHealth>> {
+        let cache = self.licences.lock().unwrap_or_else(PoisonError::into_inner);
+        cache
+            .as_ref()
+            .filter(|(key, _)| *key == report)
+            .map(|(_, health)| health.clone())
+    }
+
+    pub fn cache_licences(&self, report: LicenceReport, health: &Option<LicenceHealth>) {
+        *self.licences.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some((report, health.clone()));
     }
 
     pub fn cache_overview(&self, key: ViewKey, overview: &Overview) {

@@ -41,14 +41,14 @@ impl Store {
         let meta = self.meta().await?;
         let all_coverage: Vec<Coverage> = meta.coverage.values().copied().collect();
         let as_of = pick_as_of(as_of, &all_coverage, meta.horizon)?;
-        let now = self.overview_on(viewer, grant, as_of).await?;
+        let now = self.overview_on(viewer, grant, as_of, true).await?;
         let mut before = Vec::with_capacity(2);
         for days in [7, 28] {
             let day = as_of
                 .checked_sub_days(Days::new(days))
                 .filter(|d| meta.horizon.is_some_and(|(first, _)| *d >= first));
             before.push(match day {
-                Some(day) => Some(self.overview_on(viewer, grant, day).await?),
+                Some(day) => Some(self.overview_on(viewer, grant, day, false).await?),
                 None => None,
             });
         }
@@ -56,12 +56,14 @@ impl Store {
     }
 
     /// The overview on one day the rollups cover, from the cache where the
-    /// same view of the same data was built before.
+    /// same view of the same data was built before. Without `trend`, only
+    /// the tiles and the rows (a day the tiles are compared with).
     async fn overview_on(
         &self,
         viewer: &Viewer,
         grant: &Grant,
         as_of: NaiveDate,
+        trend: bool,
     ) -> Result<Overview> {
         let meta = self.meta().await?;
         let (catalog, units, coverage) = (&meta.catalog, &meta.units, &meta.coverage);
@@ -75,6 +77,7 @@ impl Store {
             reach: grant.reach(),
             person_lists: grant.person_lists().is_ok(),
             children: children.iter().map(|u| u.id).collect(),
+            trend,
         };
         if let Some(cached) = meta.cached_overview(&key) {
             return Ok(cached);
@@ -105,16 +108,20 @@ impl Store {
             .iter()
             .map(|t| Subject::Tool(t.id))
             .collect();
-        let tool_trends = self
-            .band_series(root.id, &tools, trend_start(horizon, as_of), as_of)
-            .await?
-            .into_iter()
-            .map(|days| {
-                days.into_iter()
-                    .map(|(d, bands)| (d, bands[ALL_BANDS]))
-                    .collect()
-            })
-            .collect();
+        let tool_trends = match trend {
+            true => {
+                self.band_series(root.id, &tools, trend_start(horizon, as_of), as_of)
+                    .await?
+            }
+            false => Vec::new(),
+        }
+        .into_iter()
+        .map(|days| {
+            days.into_iter()
+                .map(|(d, bands)| (d, bands[ALL_BANDS]))
+                .collect()
+        })
+        .collect();
         let overview = Overview::build(
             OverviewCells {
                 catalog,

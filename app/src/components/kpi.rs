@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use domain::display::points;
+use domain::display::{arrow, points, points_in_words};
 
 /// One headline figure with its label, an optional note, and anything
 /// else the tile carries (its change over time).
@@ -29,27 +29,13 @@ pub fn KpiTile(
 pub fn RateChange(week: Option<f64>, month: Option<f64>) -> impl IntoView {
     let line = |change: Option<f64>, span: &'static str| {
         change.map(|c| {
-            let figure = points(c);
-            let (arrow, words) = match figure.as_str() {
-                "no change" => ("→", format!("no change on {span} before")),
-                _ if c > 0.0 => ("▲", format!("up {} points on {span} before", figure_of(c))),
-                _ => (
-                    "▼",
-                    format!("down {} points on {span} before", figure_of(c)),
-                ),
-            };
             view! {
                 <span class="kpi-change">
-                    <span aria-hidden="true">{format!("{arrow} {figure} on {span}")}</span>
-                    <span class="visually-hidden">{words}</span>
+                    <span aria-hidden="true">{format!("{} {} on {span}", arrow(c), points(c))}</span>
+                    <span class="visually-hidden">{format!("{} on {span} before", points_in_words(c))}</span>
                 </span>
             }
         })
     };
     view! { {line(week, "7 days")} {line(month, "28 days")} }
-}
-
-/// The size of a change in points, unsigned, one decimal.
-fn figure_of(change: f64) -> String {
-    format!("{:.1}", change.abs() * 100.0)
 }

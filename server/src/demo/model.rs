@@ -14,11 +14,11 @@ use super::DemoOptions;
 pub const DOMAIN: &str = "demo.police.uk";
 pub const LEGACY_DOMAIN: &str = "legacy.demo.police.uk";
 pub const EXTERNAL_DOMAIN: &str = "cps.gov.uk";
-/// The young wave whose target date the demo sets at its forecast median,
-/// so that it shows at risk.
+/// The young wave whose target the demo sets from its forecast, due on its
+/// median day, so that it shows at risk.
 pub const AT_RISK_WAVE: &str = "Box evidence — wave 2";
-/// The young wave whose target date the demo puts two weeks after its
-/// forecast band's late end, so that it shows on track.
+/// The young wave whose target the demo sets from its forecast, due two
+/// weeks after its band's late end, so that it shows on track.
 pub const ON_TRACK_WAVE: &str = "Box evidence — wave 3";
 /// The borough command unit where nobody starts in the last 75 days.
 pub const STALLED_UNIT: &str = "C02-B1";

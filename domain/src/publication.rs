@@ -29,33 +29,59 @@ use crate::{
 
 use witness::{Guard, Shape};
 
-/// DESIGN.md's primary rule over every published count: fewer than k
-/// eligible, or any of active-7, active-28 and reached under 3 or within 3
-/// of eligible. A cell with nobody eligible (not live) describes no one.
-///
-/// The views still apply [`Disclosure::primary_suppressed`] (active-28
-/// only) until they read this module's decision.
+/// DESIGN.md's primary rule for a group that is never published (a rest,
+/// the force outside a scope), which must then not be derivable: fewer
+/// than k eligible, or any of active-7, active-28 and reached under 3 or
+/// within 3 of eligible. A group with nobody eligible describes no one.
 pub fn primary_fails(disclosure: &Disclosure, c: &Counts) -> bool {
+    too_small(disclosure, c) || has_band(c)
+}
+
+/// Whether the primary rule hides a cell whole: fewer than k eligible.
+pub fn too_small(disclosure: &Disclosure, c: &Counts) -> bool {
+    c.eligible > 0 && c.eligible < disclosure.k
+}
+
+/// How a count the primary rule keeps from being shown exactly is shown
+/// instead (DESIGN.md: 0% or 100% "suppressed, or shown banded"): a count
+/// under 3 as the band 0 to 2, one within 3 of eligible as eligible − 2 to
+/// eligible. `None` for a count shown as it is. Three values either way, as
+/// many as a hidden count must keep.
+pub fn band(value: u32, eligible: u32) -> Option<(u32, u32)> {
     use crate::disclosure::MIN_EACH_SIDE;
+    let width = MIN_EACH_SIDE - 1;
+    if value < MIN_EACH_SIDE {
+        Some((0, width.min(eligible)))
+    } else if eligible.saturating_sub(value) < MIN_EACH_SIDE {
+        Some((eligible.saturating_sub(width), eligible))
+    } else {
+        None
+    }
+}
+
+/// Whether any of a cell's counts would be shown as a band.
+fn has_band(c: &Counts) -> bool {
     c.eligible > 0
-        && (c.eligible < disclosure.k
-            || [c.active7, c.active28, c.reached]
-                .iter()
-                .any(|&v| v < MIN_EACH_SIDE || c.eligible.saturating_sub(v) < MIN_EACH_SIDE))
+        && c.ordered()[..3]
+            .iter()
+            .any(|&v| band(v, c.eligible).is_some())
 }
 
 /// A cell's counts per band slot as published: `None` is `[c]`.
 pub type Published = [Option<Counts>; BAND_SLOTS];
 
-/// How many cells with someone eligible one day's decision hides, by why.
+/// How many cells with someone eligible one day's decision hides, by why,
+/// and how many it publishes with a banded count.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Suppression {
     /// Cells with at least one person eligible.
     pub cells: u64,
-    /// Hidden by the primary rule.
+    /// Hidden by the primary rule (fewer than k eligible).
     pub primary: u64,
-    /// Passing the primary rule, hidden so that no hidden cell follows.
+    /// Large enough, hidden so that no hidden cell follows.
     pub secondary: u64,
+    /// Published, with at least one count shown as a band.
+    pub banded: u64,
 }
 
 impl Suppression {
@@ -65,10 +91,12 @@ impl Suppression {
             return;
         }
         self.cells += 1;
-        if primary_fails(disclosure, c) {
+        if too_small(disclosure, c) {
             self.primary += 1;
         } else if hidden {
             self.secondary += 1;
+        } else if has_band(c) {
+            self.banded += 1;
         }
     }
 }

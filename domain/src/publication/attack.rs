@@ -3,8 +3,9 @@
 //! programming, independently of how [`super::Plan`] decided.
 //!
 //! The attacker knows:
-//! - every published (or shown) cell exactly: eligible, active-7,
-//!   active-28 and reached;
+//! - every published cell: eligible, and active-7, active-28 and reached
+//!   each exactly or as its band (see [`super::band`]); the cells of units
+//!   whose person-level lists it holds, exactly;
 //! - every cell's eligible count, published or not (a commander knows
 //!   their roster), and so every remainder's;
 //! - that a unit is the sum of its visible children and a remainder, that
@@ -14,7 +15,7 @@
 
 use good_lp::{Expression, ProblemVariables, Solution, SolverModel, Variable, microlp, variable};
 
-use super::{SubjectLinks, primary_fails};
+use super::{SubjectLinks, band, primary_fails};
 use crate::{metrics::Counts, rollup::BAND_SLOTS};
 
 /// The counts an attacker must not pin down.
@@ -105,42 +106,44 @@ pub fn attack(
             .eligible
             .saturating_sub(seen)
     };
-    // Targets: hidden cells and remainders that fail the primary rule,
-    // where the account does not see the unit anyway.
-    let mut targets = Vec::new();
+    // Goals: each count of hidden cells, and of remainders that fail the
+    // primary rule, and each banded count, where the account does not see
+    // the unit anyway; with the range it needs and the least and greatest
+    // values seen in any solution so far (the truth is one).
+    let mut goals: Vec<Goal> = Vec::new();
+    let mut goal = |cell: TargetCell, need: u32, truth: Counts| {
+        let value = truth.ordered()[cell.4];
+        goals.push(Goal {
+            cell,
+            need,
+            low: value,
+            high: value,
+            truth,
+        });
+    };
     for u in (0..units).filter(|&u| !knowledge.shown[u]) {
         for slot in 0..BAND_SLOTS {
             for s in 0..subjects {
                 let truth = knowledge.truth[at(u, slot, s)];
-                if knowledge.known[at(u, slot, s)].is_none() && unseen(u, slot, s) > 0 {
-                    targets.push((u, false, slot, s, truth));
+                let unknown = unseen(u, slot, s);
+                for count in 0..COUNTS.len() {
+                    let value = truth.ordered()[count];
+                    let need = match knowledge.known[at(u, slot, s)] {
+                        None => Some(2),
+                        Some(_) => band(value, truth.eligible).map(|(lo, hi)| hi - lo),
+                    };
+                    if let Some(need) = need.filter(|_| unknown > 0) {
+                        goal((u, false, slot, s, count), need.min(unknown), truth);
+                    }
                 }
                 let rest = remainder_truth(u, slot, s);
                 if !children[u].is_empty() && rest.eligible > 0 && primary_fails(disclosure, &rest)
                 {
-                    targets.push((u, true, slot, s, rest));
+                    for count in 0..COUNTS.len() {
+                        goal((u, true, slot, s, count), rest.eligible.min(2), rest);
+                    }
                 }
             }
-        }
-    }
-    // Each (target, count) with the range it needs and the least and
-    // greatest values seen in any solution so far (the truth is one).
-    let mut goals: Vec<Goal> = Vec::new();
-    for &(u, remainder, slot, s, truth) in &targets {
-        let need = if remainder {
-            truth.eligible.min(2)
-        } else {
-            unseen(u, slot, s).min(2)
-        };
-        for count in 0..COUNTS.len() {
-            let value = truth.ordered()[count];
-            goals.push(Goal {
-                cell: (u, remainder, slot, s, count),
-                need,
-                low: value,
-                high: value,
-                truth,
-            });
         }
     }
     let open = |goals: &[Goal]| -> Vec<usize> {
@@ -226,27 +229,44 @@ fn optimise(
     let subjects = links.len();
     let at = |u: usize, slot: usize, s: usize| (u * BAND_SLOTS + slot) * subjects + s;
     let mut vars = ProblemVariables::new();
-    let mut term = |known: Option<Counts>, eligible: u32| -> [Term; 4] {
+    // A count is known exactly, known to lie in its band, or unknown.
+    let mut term = |known: Option<Counts>, exact: bool, eligible: u32| -> [Term; 4] {
         let mut t = [Term::Known(eligible); 4];
         for (i, slot) in t.iter_mut().take(3).enumerate() {
-            *slot = match known {
-                Some(c) => Term::Known(c.ordered()[i]),
-                None => {
-                    Term::Unknown(vars.add(variable().integer().min(0).max(f64::from(eligible))))
+            let range = match known {
+                Some(c) => {
+                    let v = c.ordered()[i];
+                    match band(v, eligible).filter(|_| !exact) {
+                        Some(range) => range,
+                        None => {
+                            *slot = Term::Known(v);
+                            continue;
+                        }
+                    }
                 }
+                None => (0, eligible),
             };
+            *slot = Term::Unknown(
+                vars.add(
+                    variable()
+                        .integer()
+                        .min(f64::from(range.0))
+                        .max(f64::from(range.1)),
+                ),
+            );
         }
         t
     };
     let cells: Vec<[Term; 4]> = (0..units * BAND_SLOTS * subjects)
         .map(|i| {
             let u = i / (BAND_SLOTS * subjects);
-            let known = if knowledge.shown[u] {
+            let shown = knowledge.shown[u];
+            let known = if shown {
                 Some(knowledge.truth[i])
             } else {
                 knowledge.known[i]
             };
-            term(known, knowledge.truth[i].eligible)
+            term(known, shown, knowledge.truth[i].eligible)
         })
         .collect();
     let row = BAND_SLOTS * subjects;
@@ -259,7 +279,7 @@ fn optimise(
                     .fold(knowledge.truth[i].eligible, |r, &c| {
                         r.saturating_sub(knowledge.truth[c * row + within].eligible)
                     });
-                term(None, e)
+                term(None, false, e)
             })
         })
         .collect();

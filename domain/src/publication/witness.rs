@@ -37,7 +37,7 @@ mod search;
 
 use std::collections::VecDeque;
 
-use super::{SubjectLinks, primary_fails};
+use super::{SubjectLinks, band, primary_fails, too_small};
 use crate::{disclosure::Disclosure, metrics::Counts, rollup::BAND_SLOTS};
 
 use moves::{CellKey, HashMap, Spot, Subjects, Witness};
@@ -88,6 +88,9 @@ struct Target {
     kind: Kind,
     slot: usize,
     subject: usize,
+    /// Which counts need protecting: all three of a hidden cell, the
+    /// banded ones of a published cell.
+    counts: [bool; 3],
     need: u32,
     guard: Option<usize>,
 }
@@ -138,7 +141,7 @@ pub(super) fn decide(
     let hidden = (0..cells.len())
         .map(|i| {
             let node = (i / BAND_SLOTS) % nodes;
-            shape.exists[node] && primary_fails(disclosure, &cells[i])
+            shape.exists[node] && too_small(disclosure, &cells[i])
         })
         .collect();
     let mut day = Day {
@@ -198,7 +201,7 @@ impl Day<'_> {
         }
         order.sort_unstable();
         for (_, s, u, slot) in order {
-            self.enqueue_cell(s, u, slot);
+            self.enqueue_cell(s, u, slot, [true; 3]);
         }
         // Rests: a unit's own members, and with its restricted children
         // (which accounts without them see only together).
@@ -237,6 +240,7 @@ impl Day<'_> {
                                     },
                                     slot,
                                     subject: s,
+                                    counts: [true; 3],
                                     need: total.eligible.min(RANGE),
                                     guard,
                                 });
@@ -268,6 +272,7 @@ impl Day<'_> {
                             kind: Kind::Root(top),
                             slot,
                             subject: s,
+                            counts: [true; 3],
                             need: rest.eligible.min(RANGE),
                             guard: Some(g),
                         });
@@ -275,6 +280,25 @@ impl Day<'_> {
                 }
             }
         }
+        // Banded counts of published cells: each must keep its whole band.
+        for s in self.subjects.canonical.clone() {
+            for u in (0..self.nodes).filter(|&u| shape.exists[u]) {
+                for slot in 0..BAND_SLOTS {
+                    let i = self.at(s, u, slot);
+                    let counts = self.banded(i);
+                    if !self.hidden[i] && counts.contains(&true) {
+                        self.enqueue_cell(s, u, slot, counts);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Which counts of a cell would be published as bands.
+    fn banded(&self, i: usize) -> [bool; 3] {
+        let c = self.cells[i];
+        let o = c.ordered();
+        [0, 1, 2].map(|k| band(o[k], c.eligible).is_some())
     }
 
     fn top(&self, mut u: usize) -> usize {
@@ -284,8 +308,9 @@ impl Day<'_> {
         u
     }
 
-    /// Queues a hidden cell for every account that must not learn it.
-    fn enqueue_cell(&mut self, s: usize, u: usize, slot: usize) {
+    /// Queues counts of a cell (all of a hidden one, the bands of a
+    /// published one) for every account that must not learn them.
+    fn enqueue_cell(&mut self, s: usize, u: usize, slot: usize, counts: [bool; 3]) {
         let eligible = self.cells[self.at(s, u, slot)].eligible;
         if eligible == 0 {
             return;
@@ -301,6 +326,7 @@ impl Day<'_> {
             kind: kind.clone(),
             slot,
             subject: s,
+            counts,
             need: eligible.min(RANGE),
             guard: None,
         });
@@ -312,6 +338,7 @@ impl Day<'_> {
                         kind: kind.clone(),
                         slot,
                         subject: s,
+                        counts,
                         need: unseen.min(RANGE),
                         guard: Some(g),
                     });
@@ -338,7 +365,7 @@ impl Day<'_> {
     /// down by as much as it needs between them (one move up by one and
     /// another down by one give the attacker three values).
     fn protect(&mut self, target: &Target) {
-        for count in 0..3 {
+        for count in (0..3).filter(|&c| target.counts[c]) {
             let (mut up, mut down) = self.have(target, count);
             while up + down < target.need {
                 let gap = target.need - up - down;
@@ -365,9 +392,14 @@ impl Day<'_> {
                         break;
                     };
                     let split = (first.up, first.down);
-                    let nodes: Vec<usize> = first.nodes().chain(second.nodes()).collect();
-                    self.apply(target, count, first);
-                    self.apply(target, count, second);
+                    // Applied as one: a cell both touch moves twice.
+                    let both = Witness {
+                        parts: first.parts.into_iter().chain(second.parts).collect(),
+                        up: split.0,
+                        down: split.1,
+                    };
+                    let nodes: Vec<usize> = both.nodes().collect();
+                    self.apply(target, count, both);
                     let (two_up, two_down) = (split.0 * 2, split.1 * 2);
                     self.record(target, count, nodes, two_up, two_down);
                     up = up.max(two_up);
@@ -423,52 +455,62 @@ impl Day<'_> {
         }
     }
 
-    /// Hides what the witness touches and records what it protects.
+    /// Hides what the witness changes, except published cells whose
+    /// changed counts all stay within their bands, and records how far it
+    /// moves every cell it changes (for the targets still to come) and the
+    /// target.
     fn apply(&mut self, target: &Target, count: usize, w: Witness) {
         let mut newly = Vec::new();
-        for part in &w.parts {
-            for &(spot, slots) in &part.spots {
-                let Spot::Node(u) = spot else { continue };
-                for (slot, _) in slots {
-                    for s in part.moves.subjects() {
-                        let i = self.at(s, u, slot);
-                        if !self.hidden[i] {
-                            self.hidden[i] = true;
-                            newly.push((s, u, slot));
-                        }
-                        for c in part.moves.counts(s) {
-                            let r = self.covered.entry((s, u, slot, c)).or_default();
-                            *r = (r.0.max(w.up), r.1.max(w.down));
-                        }
-                    }
-                }
-            }
-        }
-        // What it proves for each watched cell on it, for the guards.
         let nodes: Vec<usize> = w.nodes().collect();
-        for part in &w.parts {
-            for &(spot, slots) in &part.spots {
-                let Spot::Node(u) = spot else { continue };
-                if !self.watched[u] {
+        let (up, down) = (i64::from(w.up), i64::from(w.down));
+        for ((spot, slot), deltas) in self.shifts(&w) {
+            let Spot::Node(u) = spot else { continue };
+            for (s, d) in deltas {
+                if d == [0; 3] {
                     continue;
                 }
-                for (slot, _) in slots {
-                    for s in part.moves.subjects() {
-                        for c in part.moves.counts(s) {
-                            self.guarded.entry((s, u, slot, c)).or_default().push((
-                                nodes.clone(),
-                                w.up,
-                                w.down,
-                            ));
-                        }
+                let i = self.at(s, u, slot);
+                if !self.hidden[i] && !self.stays(i, d, w.up, w.down) {
+                    self.hidden[i] = true;
+                    newly.push((s, u, slot));
+                }
+                for c in (0..3).filter(|&c| d[c] != 0) {
+                    // The two forces move the count by d·up and −d·down.
+                    let (a, b) = (d[c] * up, -d[c] * down);
+                    let reach = |v: i64| u32::try_from(v.max(0)).unwrap_or(0);
+                    let (r_up, r_down) = (reach(a.max(b)), reach(-a.min(b)));
+                    let r = self.covered.entry((s, u, slot, c)).or_default();
+                    *r = (r.0.max(r_up), r.1.max(r_down));
+                    if self.watched[u] {
+                        self.guarded.entry((s, u, slot, c)).or_default().push((
+                            nodes.clone(),
+                            r_up,
+                            r_down,
+                        ));
                     }
                 }
             }
         }
         self.record(target, count, nodes, w.up, w.down);
         for (s, u, slot) in newly {
-            self.enqueue_cell(s, u, slot);
+            self.enqueue_cell(s, u, slot, [true; 3]);
         }
+    }
+
+    /// Whether a published cell can stay published under a witness that
+    /// moves its counts by `d` per step, `up` steps one way and `down` the
+    /// other: every count that moves is banded and stays within its band.
+    fn stays(&self, i: usize, d: [i64; 3], up: u32, down: u32) -> bool {
+        let c = self.cells[i];
+        let o = c.ordered();
+        (0..3).filter(|&k| d[k] != 0).all(|k| {
+            band(o[k], c.eligible).is_some_and(|(lo, hi)| {
+                let v = i64::from(o[k]);
+                let band = i64::from(lo)..=i64::from(hi);
+                band.contains(&(v + d[k] * i64::from(up)))
+                    && band.contains(&(v - d[k] * i64::from(down)))
+            })
+        })
     }
 
     /// Notes how far a witness moves the target itself.

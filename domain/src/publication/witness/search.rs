@@ -12,22 +12,7 @@ impl Day<'_> {
     /// moved as far up and as far down as it claims: counts in order and
     /// within eligible, tools within products within all tools.
     pub(super) fn holds(&self, w: &Witness) -> bool {
-        // Per cell and subject, how each count moves per unit of the move.
-        let mut moved: HashMap<(Spot, usize), HashMap<usize, [i64; 3]>> = HashMap::default();
-        for part in &w.parts {
-            for &(spot, slots) in &part.spots {
-                for (slot, sign) in slots {
-                    let at = moved.entry((spot, slot)).or_default();
-                    for s in part.moves.subjects() {
-                        let d = at.entry(s).or_default();
-                        for c in part.moves.counts(s) {
-                            d[c] += i64::from(sign);
-                        }
-                    }
-                }
-            }
-        }
-        moved.iter().all(|(&(spot, slot), deltas)| {
+        self.shifts(w).iter().all(|(&(spot, slot), deltas)| {
             [i64::from(w.up), -i64::from(w.down)].iter().all(|&by| {
                 let value = |s: usize| {
                     let mut v = self.counts(spot, s, slot).ordered().map(i64::from);
@@ -48,6 +33,26 @@ impl Day<'_> {
                 })
             })
         })
+    }
+
+    /// Per cell (spot and slot) and subject, how each count moves per step
+    /// of a witness.
+    pub(super) fn shifts(&self, w: &Witness) -> HashMap<(Spot, usize), HashMap<usize, [i64; 3]>> {
+        let mut moved: HashMap<(Spot, usize), HashMap<usize, [i64; 3]>> = HashMap::default();
+        for part in &w.parts {
+            for &(spot, slots) in &part.spots {
+                for (slot, sign) in slots {
+                    let at = moved.entry((spot, slot)).or_default();
+                    for s in part.moves.subjects() {
+                        let d = at.entry(s).or_default();
+                        for c in part.moves.counts(s) {
+                            d[c] += i64::from(sign);
+                        }
+                    }
+                }
+            }
+        }
+        moved
     }
 
     /// How far a move's counts can go in one direction at one spot and
@@ -108,15 +113,22 @@ impl Day<'_> {
     }
 
     /// What hiding a spot's cells for the pattern costs: each cell not yet
-    /// hidden, weighted by its size (hiding a command costs more than a
-    /// team).
+    /// hidden that cannot stay published within its bands, weighted by its
+    /// size (hiding a command costs more than a team).
     pub(super) fn cost(&self, spot: Spot, p: &Pattern) -> u64 {
         let Spot::Node(u) = spot else { return 0 };
         let mut cost = 0;
-        for (slot, _) in p.slots {
+        for (slot, sign) in p.slots {
             for s in p.moves.subjects() {
                 let i = self.at(s, u, slot);
-                if !self.hidden[i] {
+                let d = [0, 1, 2].map(|c| {
+                    if p.moves.has(s, c) {
+                        i64::from(sign)
+                    } else {
+                        0
+                    }
+                });
+                if !self.hidden[i] && !self.stays(i, d, p.up, p.down) {
                     cost += u64::from(self.cells[i].eligible) + 1;
                 }
             }

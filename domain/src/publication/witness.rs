@@ -11,14 +11,17 @@
 //!
 //! A witness moves people between the leaves of the unit tree (units
 //! without children, and each unit's own members, its *rest*) and between
-//! bands, in one of four shapes:
+//! bands, in one of five shapes:
 //! - *one more* (or one fewer) person of one band in one leaf: every cell
 //!   on the leaf's path to the root changes, in that band and in all ages;
 //! - *a band swap* in one leaf: its path to the root, in two bands;
 //! - *a unit swap* between two leaves in one band: both paths up to their
 //!   lowest common ancestor, in the band and in all ages;
 //! - *a leaf swap*: two leaves and two bands, both paths up to the common
-//!   ancestor, in the two bands.
+//!   ancestor, in the two bands;
+//! - *a cross swap*: one leaf in one band and another in a second band:
+//!   both paths up to their common ancestor in all ages, which cancels
+//!   there, and each band on up to the root.
 //!
 //! Each shape moves one run of counts (say active-28 and reached) of one
 //! set of subjects (say Teams, Microsoft 365 and all tools) by the same

@@ -96,6 +96,26 @@ impl Pattern {
             ..self
         }
     }
+
+    /// A cross swap's partner side: the opposite move in another band and
+    /// all ages.
+    pub(super) fn crossed(self, band: usize) -> Self {
+        let [_, all] = self.slots;
+        Self {
+            slots: [(band, -1), (all.0, -1)],
+            ..self
+        }
+    }
+
+    /// A cross swap above where its two sides meet: the target's band one
+    /// way and the partner's the other; all ages does not move.
+    pub(super) fn over(self, band: usize) -> Self {
+        let [own, _] = self.slots;
+        Self {
+            slots: [own, (band, -1)],
+            ..self
+        }
+    }
 }
 
 /// One found witness: per set of subjects, the cells it touches with
@@ -250,4 +270,7 @@ pub(super) struct Route {
     pub(super) start: Spot,
     pub(super) up: Vec<usize>,
     pub(super) partner: Option<Spot>,
+    /// A cross swap: the band the partner moves in, from the meeting unit
+    /// up to the root.
+    pub(super) cross: Option<usize>,
 }

@@ -129,7 +129,12 @@ impl Day<'_> {
                     }
                 });
                 if !self.hidden[i] && !self.stays(i, d, p.up, p.down) {
-                    cost += u64::from(self.cells[i].eligible) + 1;
+                    let weight = match (self.shape.parent[u], slot) {
+                        (None, ALL) => 1000,
+                        (None, _) => 10,
+                        _ => 1,
+                    };
+                    cost += (u64::from(self.cells[i].eligible) + 1) * weight;
                 }
             }
         }
@@ -368,6 +373,7 @@ impl Day<'_> {
                         start: Spot::Node(*u),
                         up: Vec::new(),
                         partner: None,
+                        cross: None,
                     },
                 )
             }),
@@ -397,7 +403,8 @@ impl Day<'_> {
                             None => !members.contains(s),
                             Some(b) => *s != Spot::Node(b),
                         });
-                    for partner in partners {
+                    let partners: Vec<Spot> = partners.collect();
+                    for &partner in &partners {
                         let limit = best.as_ref().map_or(bound, |(c, _)| (*c).min(bound));
                         if d1 + up_cost >= limit {
                             break;
@@ -409,9 +416,34 @@ impl Day<'_> {
                                     start,
                                     up: up.clone(),
                                     partner: Some(partner),
+                                    cross: None,
                                 },
                                 &mut best,
                             );
+                        }
+                    }
+                    // Cross swaps: the partner moves in another band, so
+                    // all ages meets here and the two bands go on to the
+                    // root.
+                    for (band, over_cost) in self.crossings(p, at) {
+                        let limit = best.as_ref().map_or(bound, |(c, _)| (*c).min(bound));
+                        if d1 + up_cost + over_cost >= limit {
+                            continue;
+                        }
+                        let other = p.crossed(band);
+                        for &partner in &partners {
+                            if let Some(d2) = self.descend(partner, &other, memo) {
+                                consider(
+                                    d1 + up_cost + over_cost + d2,
+                                    Route {
+                                        start,
+                                        up: up.clone(),
+                                        partner: Some(partner),
+                                        cross: Some(band),
+                                    },
+                                    &mut best,
+                                );
+                            }
                         }
                     }
                     if best.as_ref().is_some_and(|(c, _)| *c == 0) {
@@ -439,6 +471,7 @@ impl Day<'_> {
                                     start,
                                     up: up.clone(),
                                     partner: None,
+                                    cross: None,
                                 },
                                 &mut best,
                             );
@@ -448,6 +481,31 @@ impl Day<'_> {
                 }
             }
         }
+    }
+
+    /// For a move of one band and all ages, the other bands a partner
+    /// under `at` could move instead, each with what it costs to carry the
+    /// two bands from `at` up to the root (all ages cancels at `at`).
+    fn crossings(&self, p: &Pattern, at: usize) -> Vec<(usize, u64)> {
+        let [(band, 1), (ALL, 1)] = p.slots else {
+            return Vec::new();
+        };
+        (0..ALL)
+            .filter(|&b| b != band)
+            .filter_map(|b| {
+                let over = p.over(b);
+                let mut cost = 0;
+                let mut node = Some(at);
+                while let Some(u) = node {
+                    if !self.feasible(Spot::Node(u), &over) {
+                        return None;
+                    }
+                    cost += self.cost(Spot::Node(u), &over);
+                    node = self.shape.parent[u];
+                }
+                Some((b, cost))
+            })
+            .collect()
     }
 
     pub(super) fn build(&self, parts: &[(Pattern, Route)], memo: &Memo) -> Witness {
@@ -462,12 +520,23 @@ impl Day<'_> {
                     .map(|s| (s, p.slots))
                     .collect();
                 if let Some(partner) = route.partner {
-                    let flipped = p.flipped();
+                    let other = route.cross.map_or_else(|| p.flipped(), |b| p.crossed(b));
                     spots.extend(
-                        self.path(partner, &flipped, memo)
+                        self.path(partner, &other, memo)
                             .into_iter()
-                            .map(|s| (s, flipped.slots)),
+                            .map(|s| (s, other.slots)),
                     );
+                }
+                if let (Some(b), Some(partner)) = (route.cross, route.partner) {
+                    let over = p.over(b);
+                    let mut node = self.shape.parent[partner.node()];
+                    if let Spot::Rest(u) = partner {
+                        node = Some(u);
+                    }
+                    while let Some(u) = node {
+                        spots.push((Spot::Node(u), over.slots));
+                        node = self.shape.parent[u];
+                    }
                 }
                 Part {
                     moves: p.moves,

@@ -135,12 +135,13 @@ pub enum AuditAction {
     TokenRevoked,
     ToolAdded,
     WaveCreated,
+    WaveTargetSet,
     Import,
     Push,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 21] = [
+    pub const ALL: [AuditAction; 22] = [
         AuditAction::SignIn,
         AuditAction::SignOut,
         AuditAction::SignInFailed,
@@ -160,6 +161,7 @@ impl AuditAction {
         AuditAction::TokenRevoked,
         AuditAction::ToolAdded,
         AuditAction::WaveCreated,
+        AuditAction::WaveTargetSet,
         AuditAction::Import,
         AuditAction::Push,
     ];
@@ -185,6 +187,7 @@ impl AuditAction {
             AuditAction::TokenRevoked => "token_revoked",
             AuditAction::ToolAdded => "tool_added",
             AuditAction::WaveCreated => "wave_created",
+            AuditAction::WaveTargetSet => "wave_target_set",
             AuditAction::Import => "import",
             AuditAction::Push => "push",
         }

@@ -104,3 +104,28 @@ test('the waves page shows each wave against its target, scoped to the viewer', 
     await page.locator('section.wave [data-testid^="wave-unit-"]').count(),
   );
 });
+
+test('an admin changes a wave’s target on the waves page; a commander cannot', async ({ page }) => {
+  const errors = watchErrors(page);
+  await signIn(page, accounts.admin);
+  await page.goto('/waves');
+  await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+  const card = page.locator('section.wave').last();
+  await card.getByText('Change the target').click();
+  await card.getByLabel('Target (%)').fill('88');
+  await card.getByRole('button', { name: 'Save' }).click();
+  await expect(card.locator('p.note').first()).toContainText(/target 88(\.0)?%/);
+  // Out of range: the browser's own check stops it before it is sent.
+  await card.getByLabel('Target (%)').fill('120');
+  await card.getByRole('button', { name: 'Save' }).click();
+  expect(await card.getByLabel('Target (%)').evaluate((e: HTMLInputElement) => e.validity.valid)).toBe(false);
+  await page.goto('/admin/audit');
+  await expect(page.getByText('wave_target_set').first()).toBeVisible();
+  expect(errors, errors.join('\n')).toEqual([]);
+
+  await page.getByTestId('sign-out').click();
+  await signIn(page, accounts.commander);
+  await page.goto('/waves');
+  await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+  await expect(page.locator('details.edit-target')).toHaveCount(0);
+});

@@ -25,6 +25,7 @@ use store::{NewWave, Store};
 use app::api::ssr::{
     Actor,
     accounts::{self, AddAccount, Credential},
+    waves,
 };
 
 pub use model::Force;
@@ -215,7 +216,7 @@ async fn settle_targets(store: &Store) -> Result<()> {
         if target <= now {
             continue;
         }
-        store.set_wave_target(id, target, date).await?;
+        waves::set_target(store, &Actor::local("demo"), id, target, date).await?;
         let Some((_, _, total)) = outlook(store.wave_progress(&admin, None).await?) else {
             continue;
         };
@@ -224,7 +225,7 @@ async fn settle_targets(store: &Store) -> Result<()> {
             true => total.outlook.late.map(|l| l + chrono::Days::new(14)),
         };
         if let Some(day) = day {
-            store.set_wave_target(id, target, day).await?;
+            waves::set_target(store, &Actor::local("demo"), id, target, day).await?;
         }
     }
     Ok(())

@@ -57,7 +57,8 @@ fn pages(code: &str) -> Vec<String> {
 fn args(unit: &str) -> String {
     format!(
         "unit={unit}&product=Box&username=nobody%40example.org&display_name=&role=viewer&scope={unit}\
-         &current=not-the-password&new=a-long-new-password&confirm=a-long-new-password&import=1"
+         &current=not-the-password&new=a-long-new-password&confirm=a-long-new-password&import=1\
+         &wave=1&target_percent=50&target_date=2026-12-01"
     )
 }
 
@@ -1109,4 +1110,79 @@ async fn the_data_page_shows_no_text_from_its_url() {
             .body
             .contains("Choose a kind and a file to import.")
     );
+}
+
+#[tokio::test]
+async fn wave_targets_are_set_by_rollout_managers_and_admins_validated_and_audited() {
+    let app = TestApp::demo(
+        testing::sqlite().await.expect("database"),
+        AuthConfig::default(),
+    )
+    .await;
+    let wave = app.store.waves().await.expect("waves")[0].clone();
+    let later = wave.target_date + chrono::Days::new(30);
+    let form = |percent: &str, date: chrono::NaiveDate| {
+        format!(
+            "wave={}&target_percent={percent}&target_date={date}",
+            wave.id
+        )
+    };
+    // A commander may see the wave but not change it.
+    let commander = app.sign_in(COMMANDER).await;
+    let refused = app
+        .call(
+            "POST",
+            "/api/waves/set-target",
+            Some(&commander),
+            Some(&form("50", later)),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    let admin = app.sign_in(ADMIN).await;
+    let before: Vec<WaveProgress> = app.get("/api/waves", &admin).await.json();
+    for (percent, date, why) in [
+        ("0", later, "over 0%"),
+        ("120", later, "at most 100%"),
+        (
+            "50",
+            wave.go_live - chrono::Days::new(1),
+            "before its go-live",
+        ),
+    ] {
+        let reply = app
+            .call(
+                "POST",
+                "/api/waves/set-target",
+                Some(&admin),
+                Some(&form(percent, date)),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{percent} by {date}");
+        assert!(reply.body.contains(why), "{why}: {}", reply.body);
+    }
+    let set = app
+        .call(
+            "POST",
+            "/api/waves/set-target",
+            Some(&admin),
+            Some(&form("99", later)),
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    // The forecast and status follow at once.
+    let after: Vec<WaveProgress> = app.get("/api/waves", &admin).await.json();
+    let (old, new) = (
+        before.iter().find(|w| w.id == wave.id).expect("wave"),
+        after.iter().find(|w| w.id == wave.id).expect("wave"),
+    );
+    assert_eq!((new.target_value, new.target_date), (0.99, later));
+    assert_ne!(
+        old.total.as_ref().map(|t| &t.outlook),
+        new.total.as_ref().map(|t| &t.outlook),
+        "a new target gives a new outlook"
+    );
+    let log = app.store.audit_log(1).await.expect("log");
+    assert_eq!(log[0].action, "wave_target_set");
+    assert!(log[0].detail.contains("→ 99.0%"), "{}", log[0].detail);
 }

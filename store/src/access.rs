@@ -34,29 +34,9 @@ macro_rules! close_windows {
     }};
 }
 
-/// Within a transaction: appends `$entry` to the audit log, so a change
-/// and the row that records it commit together or not at all.
-macro_rules! audit_in {
-    ($tx:expr, $entry:expr) => {{
-        let entry: &AuditEntry<'_> = $entry;
-        let account = entry.account.map(account_id).transpose()?;
-        sqlx::query(
-            "INSERT INTO audit_log (at, account_id, actor, action, detail, scope, address) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(Utc::now())
-        .bind(account)
-        .bind(entry.actor)
-        .bind(entry.action.key())
-        .bind(entry.detail)
-        .bind(entry.scope)
-        .bind(entry.address)
-        .execute(&mut *$tx)
-        .await?;
-    }};
-}
-
 mod accounts;
+
+pub(crate) use accounts::account_id;
 mod audit;
 mod sessions;
 

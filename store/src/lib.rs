@@ -4,6 +4,28 @@
 //! backends wherever the dialects agree; bulk writes use each backend's fast
 //! path.
 
+/// Within a transaction: appends `$entry` to the audit log, so a change
+/// and the row that records it commit together or not at all.
+macro_rules! audit_in {
+    ($tx:expr, $entry:expr) => {{
+        let entry: &$crate::AuditEntry<'_> = $entry;
+        let account = entry.account.map($crate::access::account_id).transpose()?;
+        sqlx::query(
+            "INSERT INTO audit_log (at, account_id, actor, action, detail, scope, address) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(chrono::Utc::now())
+        .bind(account)
+        .bind(entry.actor)
+        .bind(entry.action.key())
+        .bind(entry.detail)
+        .bind(entry.scope)
+        .bind(entry.address)
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+
 mod access;
 mod activity;
 #[cfg(feature = "bench")]

@@ -8,7 +8,7 @@ use domain::{
 };
 
 use crate::{
-    Store,
+    AuditEntry, Store,
     db::on_db,
     error::{Result, StoreError},
 };
@@ -25,12 +25,10 @@ pub struct NewWave {
 }
 
 impl Store {
+    /// Creates a wave: a target share over 0 and at most 1, by a day on or
+    /// after go-live, and no unit already in another wave of the product.
     pub async fn create_wave(&self, wave: &NewWave) -> Result<i32> {
-        if !(0.0..=1.0).contains(&wave.target_value) {
-            return Err(StoreError::Rejected(
-                "a wave's target value must be between 0 and 1".into(),
-            ));
-        }
+        valid_target(wave.target_value)?;
         if wave.target_date < wave.go_live {
             return Err(StoreError::Rejected(
                 "a wave's target date must not be before its go-live".into(),
@@ -38,6 +36,24 @@ impl Store {
         }
         let id = on_db!(&self.db, pool => {
             let mut tx = pool.begin().await?;
+            let mut taken: Vec<(String, String)> = Vec::new();
+            for unit in &wave.units {
+                let other: Option<(String, String)> = sqlx::query_as(
+                    "SELECT u.code, w.name FROM wave_unit wu JOIN wave w ON w.id = wu.wave_id \
+                     JOIN unit u ON u.id = wu.unit_id WHERE wu.unit_id = $1 AND w.product_id = $2")
+                    .bind(unit.0).bind(wave.product.0).fetch_optional(&mut *tx).await?;
+                taken.extend(other);
+            }
+            if !taken.is_empty() {
+                let list: Vec<String> = taken
+                    .iter()
+                    .map(|(code, name)| format!("{code} (in '{name}')"))
+                    .collect();
+                return Err(StoreError::Rejected(format!(
+                    "a unit is in one wave of a product at most: {}",
+                    list.join(", ")
+                )));
+            }
             let id: i32 = sqlx::query_scalar(
                 "INSERT INTO wave (name, product_id, go_live, target_metric, target_value, target_date) \
                  VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
@@ -55,26 +71,28 @@ impl Store {
     }
 
     /// Sets a wave's target: a share over 0 and at most 1, by a day on or
-    /// after its go-live.
+    /// after its go-live; audited in the same transaction.
     pub async fn set_wave_target(
         &self,
         wave: i32,
         value: f64,
         target_date: NaiveDate,
+        audit: &AuditEntry<'_>,
     ) -> Result<()> {
-        if !(value > 0.0 && value <= 1.0) {
-            return Err(StoreError::Rejected(format!(
-                "a target is a share over 0% and at most 100%, not {value}"
-            )));
-        }
-        let done = on_db!(&self.db, pool => sqlx::query(
-            "UPDATE wave SET target_value = $1, target_date = $2 WHERE id = $3 AND go_live <= $2")
-            .bind(value).bind(target_date).bind(wave).execute(pool).await?.rows_affected());
-        if done == 0 {
-            return Err(StoreError::Rejected(format!(
-                "wave {wave} does not exist, or {target_date} is before its go-live"
-            )));
-        }
+        valid_target(value)?;
+        on_db!(&self.db, pool => {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(
+                "UPDATE wave SET target_value = $1, target_date = $2 WHERE id = $3 AND go_live <= $2")
+                .bind(value).bind(target_date).bind(wave).execute(&mut *tx).await?.rows_affected();
+            if done == 0 {
+                return Err(StoreError::Rejected(format!(
+                    "wave {wave} does not exist, or {target_date} is before its go-live"
+                )));
+            }
+            audit_in!(tx, audit);
+            tx.commit().await?;
+        });
         Ok(())
     }
 
@@ -110,5 +128,17 @@ impl Store {
                 },
             )
             .collect()
+    }
+}
+
+/// A target is a share over 0% and at most 100%.
+fn valid_target(value: f64) -> Result<()> {
+    if value > 0.0 && value <= 1.0 {
+        Ok(())
+    } else {
+        Err(StoreError::Rejected(format!(
+            "a target is a share over 0% and at most 100%, not {:.0}%",
+            value * 100.0
+        )))
     }
 }

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 use domain::{
+    access::AuditAction,
     activity::{ActivityRecord, WriteMode, resolve_batch},
     catalog::{Source, Subject},
     formats::{RosterRecord, UnitRecord},
@@ -10,7 +11,7 @@ use domain::{
     people::AgeBand,
     wave::TargetMetric,
 };
-use store::{NewWave, Store, StoreError, testing};
+use store::{AuditEntry, NewWave, Store, StoreError, testing};
 
 fn day(s: &str) -> NaiveDate {
     s.parse().expect("test date")
@@ -366,12 +367,20 @@ async fn cached_reference_data_follows_changes_from_any_process_on_both_backends
 
 #[tokio::test]
 async fn a_wave_target_is_a_share_by_a_day_after_go_live_on_both_backends() {
+    let audit = AuditEntry {
+        account: None,
+        actor: "test",
+        action: AuditAction::WaveTargetSet,
+        detail: "target",
+        scope: "local",
+        address: None,
+    };
     for db in testing::both().await.expect("databases") {
         let store = &db.store;
         seed(store).await;
         let wave = store.waves().await.expect("waves")[0].clone();
         store
-            .set_wave_target(wave.id, 0.6, day("2026-09-01"))
+            .set_wave_target(wave.id, 0.6, day("2026-09-01"), &audit)
             .await
             .expect("a share by a later day");
         let now = store.waves().await.expect("waves")[0].clone();
@@ -384,7 +393,9 @@ async fn a_wave_target_is_a_share_by_a_day_after_go_live_on_both_backends() {
             (1.2, "2026-09-01"),
             (0.6, "2026-01-01"),
         ] {
-            let refused = store.set_wave_target(wave.id, value, day(date)).await;
+            let refused = store
+                .set_wave_target(wave.id, value, day(date), &audit)
+                .await;
             assert!(
                 matches!(refused, Err(StoreError::Rejected(_))),
                 "{value} by {date}: {refused:?}"
@@ -395,5 +406,37 @@ async fn a_wave_target_is_a_share_by_a_day_after_go_live_on_both_backends() {
             now,
             "nothing changed"
         );
+        let audited = store.audit_log(10).await.expect("audit log");
+        assert_eq!(
+            audited
+                .iter()
+                .filter(|r| r.action == "wave_target_set")
+                .count(),
+            1,
+            "the change is audited, the refusals change nothing"
+        );
+        // A unit is in one wave of a product at most.
+        let again = NewWave {
+            name: "M365 again".into(),
+            units: wave.units.clone(),
+            ..new_wave_like(&wave)
+        };
+        let refused = store.create_wave(&again).await;
+        assert!(
+            matches!(&refused, Err(StoreError::Rejected(why)) if why.contains("one wave of a product")),
+            "{refused:?}"
+        );
+    }
+}
+
+fn new_wave_like(wave: &domain::wave::Wave) -> NewWave {
+    NewWave {
+        name: wave.name.clone(),
+        product: wave.product,
+        go_live: wave.go_live,
+        target_metric: wave.target_metric,
+        target_value: wave.target_value,
+        target_date: wave.target_date,
+        units: wave.units.clone(),
     }
 }

@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod error;
 pub mod guard;
 pub mod password;
+pub mod waves;
 
 use domain::{
     access::{AuditAction, Denied, Grant, PersonListGrant, Viewer},
@@ -205,7 +206,7 @@ pub fn admin() -> Result<(AppState, Caller), ServerFnError> {
     Ok((state, caller))
 }
 
-/// Admins and rollout managers: force-wide data health.
+/// Admins and rollout managers: force-wide data health, and wave edits.
 pub fn force_wide() -> Result<(AppState, Caller), ServerFnError> {
     let caller = caller()?;
     caller.viewer.require_force_wide().map_err(denied)?;

@@ -15,3 +15,25 @@ pub async fn get_waves(as_of: Option<NaiveDate>) -> Result<Vec<WaveProgress>, Se
         .await
         .map_err(failed)
 }
+
+/// Sets a wave's target (admins and rollout managers): a percentage over 0
+/// and at most 100, by a day on or after the wave's go-live. Audited; the
+/// wave's forecast and status follow at once.
+#[server(endpoint = "waves/set-target")]
+pub async fn set_wave_target(
+    wave: i32,
+    target_percent: f64,
+    target_date: NaiveDate,
+) -> Result<(), ServerFnError> {
+    use super::ssr::{failed, force_wide, waves};
+    let (state, caller) = force_wide()?;
+    waves::set_target(
+        &state.store,
+        &caller.actor(),
+        wave,
+        target_percent / 100.0,
+        target_date,
+    )
+    .await
+    .map_err(failed)
+}

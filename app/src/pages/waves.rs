@@ -8,7 +8,10 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    api::waves::get_waves,
+    api::{
+        session::get_me,
+        waves::{SetWaveTarget, get_waves},
+    },
     components::{ChartView, ErrorNote},
 };
 
@@ -23,7 +26,18 @@ pub fn WavesPage() -> impl IntoView {
             .get("as_of")
             .and_then(|s| s.parse::<NaiveDate>().ok())
     };
-    let waves = Resource::new(as_of, get_waves);
+    let edit = ServerAction::<SetWaveTarget>::new();
+    let waves = Resource::new(
+        move || (as_of(), edit.version().get()),
+        |(day, _)| get_waves(day),
+    );
+    // Admins and rollout managers edit targets (the server checks again).
+    let me = Resource::new(|| (), |()| get_me());
+    let editor = move || {
+        me.get()
+            .and_then(Result::ok)
+            .is_some_and(|v| v.role.sees_every_unit())
+    };
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     view! {
@@ -44,7 +58,8 @@ pub fn WavesPage() -> impl IntoView {
                         let chart = since_go_live_chart(&list);
                         view! {
                             <ChartView chart id="waves-since-go-live"/>
-                            {list.into_iter().map(|w| view! { <WaveCard wave=w/> }).collect_view()}
+                            {move || edit.value().get().and_then(Result::err).map(|e| view! { <ErrorNote error=e/> })}
+                            {list.into_iter().map(|w| view! { <WaveCard wave=w edit editable=editor()/> }).collect_view()}
                         }
                         .into_any()
                     }
@@ -56,7 +71,11 @@ pub fn WavesPage() -> impl IntoView {
 }
 
 #[component]
-fn WaveCard(wave: WaveProgress) -> impl IntoView {
+fn WaveCard(
+    wave: WaveProgress,
+    edit: ServerAction<SetWaveTarget>,
+    editable: bool,
+) -> impl IntoView {
     let target = format!(
         "{} {} by {}",
         percent(Some(wave.target_value)),
@@ -84,6 +103,7 @@ fn WaveCard(wave: WaveProgress) -> impl IntoView {
         <section class="chart wave" aria-labelledby=format!("wave-{}", wave.id) data-testid=format!("wave-{}", wave.id)>
             <h2 id=format!("wave-{}", wave.id)>{wave.name}</h2>
             <p class="note">{format!("{} · live from {} · target {target}", wave.product, display_date(wave.go_live))}</p>
+            {editable.then(|| view! { <TargetForm id=wave.id value=wave.target_value date=wave.target_date go_live=wave.go_live edit/> })}
             {total}
             <table class="units">
                 <thead><tr>
@@ -93,6 +113,30 @@ fn WaveCard(wave: WaveProgress) -> impl IntoView {
                 <tbody>{rows}</tbody>
             </table>
         </section>
+    }
+}
+
+/// A wave's target, as a share and a day, for those who edit waves.
+#[component]
+fn TargetForm(
+    id: i32,
+    value: f64,
+    date: NaiveDate,
+    go_live: NaiveDate,
+    edit: ServerAction<SetWaveTarget>,
+) -> impl IntoView {
+    view! {
+        <details class="edit-target" data-testid=format!("wave-{id}-edit")>
+            <summary>"Change the target"</summary>
+            <ActionForm action=edit attr:class="inline-form">
+                <input type="hidden" name="wave" value=id.to_string()/>
+                <label>"Target (%)" <input type="number" name="target_percent" min="1" max="100" step="1" required
+                    value=format!("{:.0}", value * 100.0)/></label>
+                <label>"By" <input type="date" name="target_date" required min=go_live.to_string()
+                    value=date.to_string()/></label>
+                <button type="submit">"Save"</button>
+            </ActionForm>
+        </details>
     }
 }
 

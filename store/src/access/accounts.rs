@@ -317,7 +317,7 @@ impl Store {
     }
 }
 
-pub(super) fn account_id(id: i64) -> Result<i32> {
+pub(crate) fn account_id(id: i64) -> Result<i32> {
     i32::try_from(id).map_err(|_| StoreError::Internal(format!("account id {id} is out of range")))
 }
 

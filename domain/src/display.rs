@@ -31,6 +31,16 @@ pub fn points(change: f64) -> String {
     }
 }
 
+/// A gap to a target in points, one decimal: "12.3 pts short", or "at
+/// target" (under 0.05 points short); "[c]" where the figure is hidden.
+pub fn gap(gap: Option<f64>) -> String {
+    match gap.map(tenths) {
+        None => "[c]".to_owned(),
+        Some(t) if t <= 0 => "at target".to_owned(),
+        Some(t) => format!("{}.{} pts short", t / 10, t % 10),
+    }
+}
+
 /// The same change in words, for screen readers: "up 2.1 points", "down
 /// 0.4 points" or "no change".
 pub fn points_in_words(change: f64) -> String {
@@ -100,6 +110,10 @@ mod tests {
         assert_eq!(points(0.0004), "no change");
         assert_eq!(points(0.1), "+10.0 pts");
         assert_eq!(points_in_words(-0.004), "down 0.4 points");
+        assert_eq!(gap(Some(0.1234)), "12.3 pts short");
+        assert_eq!(gap(Some(0.0004)), "at target");
+        assert_eq!(gap(Some(0.0)), "at target");
+        assert_eq!(gap(None), "[c]");
         assert_eq!(
             (arrow(0.0214), arrow(-0.004), arrow(0.0004)),
             ("▲", "▼", "→")

@@ -68,6 +68,12 @@ pub struct Progress {
 }
 
 impl Progress {
+    /// How far the target metric is below a target, as a share (0 at or
+    /// over it); `None` where the metric is hidden.
+    pub fn gap(&self, target: f64) -> Option<f64> {
+        self.current.map(|now| (target - now).max(0.0))
+    }
+
     /// Forecasts from a daily series of counts since go-live.
     pub fn from_series(
         code: String,
@@ -131,6 +137,16 @@ pub struct WaveProgress {
     pub total: Option<Progress>,
     /// The member units the viewer may see.
     pub units: Vec<Progress>,
+}
+
+/// Orders a wave's member units by their gap to the target, furthest
+/// behind first; units whose metric is hidden go last. Ties keep the order
+/// given (the tree's).
+pub fn rank_by_gap(units: &mut [Progress], target: f64) {
+    units.sort_by(|a, b| match (a.gap(target), b.gap(target)) {
+        (Some(x), Some(y)) => y.total_cmp(&x),
+        (x, y) => y.is_some().cmp(&x.is_some()),
+    });
 }
 
 /// Waves side by side on days since go-live: each wave's total where the
@@ -245,6 +261,41 @@ impl GoLiveTable {
 mod tests {
     use super::*;
     use crate::{catalog::tests::force_catalog, org::UnitVersion};
+
+    #[test]
+    fn units_rank_by_their_gap_to_the_target_with_hidden_ones_last() {
+        // Target 80%: A at 50% is 30 points short, B at 85% is over it (no
+        // gap), C is hidden, D at 70% is 10 short, E at 90% ties with B.
+        let unit = |code: &str, current: Option<f64>| Progress {
+            code: code.into(),
+            name: code.into(),
+            eligible: 100,
+            current,
+            since_go_live: Vec::new(),
+            outlook: Outlook {
+                status: crate::forecast::Status::OnTrack,
+                ceiling: None,
+                median: None,
+                early: None,
+                late: None,
+                met_on: None,
+                missed_by: None,
+            },
+        };
+        let mut units = vec![
+            unit("A", Some(0.5)),
+            unit("B", Some(0.85)),
+            unit("C", None),
+            unit("D", Some(0.7)),
+            unit("E", Some(0.9)),
+        ];
+        assert!((units[0].gap(0.8).expect("shown") - 0.3).abs() < 1e-9);
+        assert_eq!(units[1].gap(0.8), Some(0.0));
+        assert_eq!(units[2].gap(0.8), None);
+        rank_by_gap(&mut units, 0.8);
+        let order: Vec<&str> = units.iter().map(|u| u.code.as_str()).collect();
+        assert_eq!(order, ["A", "D", "B", "E", "C"]);
+    }
 
     #[test]
     fn a_unit_takes_the_earliest_go_live_of_itself_and_its_ancestors() {

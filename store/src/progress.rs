@@ -54,6 +54,7 @@ impl Store {
                         .await?,
                 );
             }
+            domain::wave::rank_by_gap(&mut shown, wave.target_value);
             let sees_all = viewer.role.sees_every_unit() && granted.len() == members.len();
             let total = if sees_all {
                 Some(

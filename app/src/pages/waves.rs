@@ -1,6 +1,6 @@
 use chrono::NaiveDate;
 use domain::{
-    display::{count, date as display_date, percent},
+    display::{count, date as display_date, gap, percent},
     forecast::{Outlook, Status},
     wave::{Progress, WaveProgress, since_go_live_chart},
 };
@@ -48,7 +48,8 @@ pub fn WavesPage() -> impl IntoView {
                     "Status compares the forecast with each wave's target date. The forecast fits an S-curve to the target metric since go-live; "
                     "the band holds 80% of bootstrap resamples. On track: the band's late end is on time. At risk: the median is on time, the late end is not. "
                     "Behind: the median is late, or the curve levels off below the target. "
-                    "Met: the target was reached, on the first day shown at or over it. Missed: the target date passed short of it, by the points shown on that day."
+                    "Met: the target was reached, on the first day shown at or over it. Missed: the target date passed short of it, by the points shown on that day. "
+                    "Each wave's units are ranked by their gap to its target, furthest behind first."
                 </p>
             </header>
             <Suspense fallback=|| view! { <p class="loading">"Loading waves…"</p> }>
@@ -97,7 +98,7 @@ fn WaveCard(
     let rows = wave
         .units
         .into_iter()
-        .map(|u| view! { <UnitRow unit=u target_date/> })
+        .map(|u| view! { <UnitRow unit=u target=wave.target_value target_date/> })
         .collect_view();
     view! {
         <section class="chart wave" aria-labelledby=format!("wave-{}", wave.id) data-testid=format!("wave-{}", wave.id)>
@@ -108,7 +109,7 @@ fn WaveCard(
             <table class="units">
                 <thead><tr>
                     <th scope="col">"Unit"</th><th scope="col" class="num">"Eligible"</th><th scope="col" class="num">"Now"</th>
-                    <th scope="col">"Status"</th><th scope="col">"Reached, or forecast (80% band)"</th>
+                    <th scope="col" class="num">"Gap to target"</th><th scope="col">"Status"</th><th scope="col">"Reached, or forecast (80% band)"</th>
                 </tr></thead>
                 <tbody>{rows}</tbody>
             </table>
@@ -141,13 +142,15 @@ fn TargetForm(
 }
 
 #[component]
-fn UnitRow(unit: Progress, target_date: NaiveDate) -> impl IntoView {
+fn UnitRow(unit: Progress, target: f64, target_date: NaiveDate) -> impl IntoView {
     let href = format!("/units/{}", unit.code);
+    let short = gap(unit.gap(target));
     view! {
         <tr data-testid=format!("wave-unit-{}", unit.code)>
             <th scope="row"><a href=href>{unit.name}</a></th>
             <td class="num">{count(unit.eligible)}</td>
             <td class="num">{unit.current.map_or_else(|| "[c]".to_owned(), |v| percent(Some(v)))}</td>
+            <td class="num">{short}</td>
             <td><StatusBadge outlook=unit.outlook.clone()/></td>
             <td><Forecast outlook=unit.outlook target_date/></td>
         </tr>

@@ -28,6 +28,12 @@ test('the overview hydrates and shows the fixture force’s hand-worked figures'
   await expect(traces).toHaveCount(expected.traces);
   await expect(page.locator('#adoption-trend svg.main-svg').first()).toBeVisible();
 
+  // One line per wave, each with its status, linking to the wave.
+  const waves = page.getByTestId('wave-summary').locator('li');
+  await expect(waves).toHaveCount(3);
+  await expect(waves.first().locator('.badge')).toBeVisible();
+  await expect(waves.first().locator('a')).toHaveAttribute('href', /^\/waves#wave-\d+$/);
+
   expect(errors, errors.join('\n')).toEqual([]);
 });
 

@@ -5,15 +5,17 @@ use domain::{
     display::{count, date as display_date, percent},
     overview::Overview,
     usage::UsageTable,
+    wave::WaveProgress,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
-    api::{bands::get_band_table, overview::get_overview, usage::get_usage},
+    api::{bands::get_band_table, overview::get_overview, usage::get_usage, waves::get_waves},
     components::{
         BandSection, ChartView, ErrorNote, KpiTile, RateChange, SUPPRESSED, UnitTable, UsageSection,
     },
+    pages::waves::{Forecast, StatusBadge},
 };
 
 /// A unit's progress (the whole force at `/`): KPI tiles per product and
@@ -44,10 +46,18 @@ pub fn OverviewPage() -> impl IntoView {
     let usage = Resource::new(usage_args, |(unit, subject, as_of)| {
         get_usage(unit, subject, as_of)
     });
+    // The force's overview summarises the waves (each one's whole, for
+    // those who see every unit in it).
+    let waves = Resource::new(args, |(unit, as_of)| async move {
+        match unit {
+            None => get_waves(as_of).await,
+            Some(_) => Ok(Vec::new()),
+        }
+    });
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading figures…"</p> }>
             {move || overview.get().map(|result| match result {
-                Ok(o) => view! { <OverviewBody overview=o bands usage/> }.into_any(),
+                Ok(o) => view! { <OverviewBody overview=o bands usage waves/> }.into_any(),
                 Err(e) => view! { <ErrorNote error=e/> }.into_any(),
             })}
         </Suspense>
@@ -59,6 +69,7 @@ fn OverviewBody(
     overview: Overview,
     bands: Resource<Result<BandTable, ServerFnError>>,
     usage: Resource<Result<UsageTable, ServerFnError>>,
+    waves: Resource<Result<Vec<WaveProgress>, ServerFnError>>,
 ) -> impl IntoView {
     let subjects: Vec<(String, String)> = overview
         .kpis
@@ -153,9 +164,49 @@ fn OverviewBody(
             </header>
             <div class="subjects">{sections}</div>
             <ChartView chart=overview.trend id="adoption-trend"/>
+            <Suspense fallback=|| ()>
+                {move || waves.get().map(|result| match result {
+                    Ok(list) => view! { <WaveSummary list/> }.into_any(),
+                    Err(e) => view! { <ErrorNote error=e/> }.into_any(),
+                })}
+            </Suspense>
             {drill}
             <Suspense fallback=|| view! { <p class="loading">"Loading age bands…"</p> }>{by_age}</Suspense>
             <Suspense fallback=|| view! { <p class="loading">"Loading speed, depth and retention…"</p> }>{how_used}</Suspense>
         </div>
     }
+}
+
+/// One line per wave whose whole the viewer sees: its status, where it
+/// stands, and its forecast or what happened, linking to the wave.
+#[component]
+fn WaveSummary(list: Vec<WaveProgress>) -> impl IntoView {
+    let lines: Vec<_> = list
+        .into_iter()
+        .filter_map(|w| {
+            let total = w.total?;
+            let href = format!("/waves#wave-{}", w.id);
+            let target = format!(
+                "target {} by {}",
+                percent(Some(w.target_value)),
+                display_date(w.target_date)
+            );
+            Some(view! {
+                <li data-testid=format!("wave-summary-{}", w.id)>
+                    <StatusBadge outlook=total.outlook.clone()/> " "
+                    <a href=href>{w.name}</a>
+                    {format!(": now {} ({target}). ", percent(total.current))}
+                    <Forecast outlook=total.outlook target_date=w.target_date/>
+                </li>
+            })
+        })
+        .collect();
+    (!lines.is_empty()).then(|| {
+        view! {
+            <section class="chart" aria-labelledby="wave-summary" data-testid="wave-summary">
+                <h2 id="wave-summary">"Waves"</h2>
+                <ul class="wave-lines">{lines}</ul>
+            </section>
+        }
+    })
 }

@@ -158,14 +158,14 @@ fn UnitRow(unit: Progress, target: f64, target_date: NaiveDate) -> impl IntoView
 }
 
 #[component]
-fn StatusBadge(outlook: Outlook) -> impl IntoView {
+pub(crate) fn StatusBadge(outlook: Outlook) -> impl IntoView {
     view! { <span class=format!("badge {}", outlook.status.key())>{outlook.status.label()}</span> }
 }
 
 /// What happened (met, missed) where it has, else the forecast day and
 /// its band.
 #[component]
-fn Forecast(outlook: Outlook, target_date: NaiveDate) -> impl IntoView {
+pub(crate) fn Forecast(outlook: Outlook, target_date: NaiveDate) -> impl IntoView {
     let when = |d: Option<NaiveDate>| d.map_or_else(|| "not reached".to_owned(), display_date);
     let forecast = match (outlook.median, outlook.ceiling) {
         (_, None) => String::new(),

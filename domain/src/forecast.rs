@@ -239,6 +239,19 @@ pub struct Outlook {
 }
 
 impl Outlook {
+    /// No forecast: too few days, or too few people.
+    pub fn not_enough() -> Self {
+        Self {
+            status: Status::NotEnoughData,
+            ceiling: None,
+            median: None,
+            early: None,
+            late: None,
+            met_on: None,
+            missed_by: None,
+        }
+    }
+
     /// Says what happened where it has, instead of a forecast: met, on the
     /// first published day at or over the target (the forecast is dropped);
     /// or, once the target date has passed short of it, missed, by how much
@@ -315,15 +328,7 @@ pub fn outlook(
     target_date: NaiveDate,
     seed: u64,
 ) -> Outlook {
-    let not_enough = Outlook {
-        status: Status::NotEnoughData,
-        ceiling: None,
-        median: None,
-        early: None,
-        late: None,
-        met_on: None,
-        missed_by: None,
-    };
+    let not_enough = Outlook::not_enough();
     if y.len() < MIN_DAYS || eligible < k {
         return not_enough;
     }

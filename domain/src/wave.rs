@@ -272,15 +272,7 @@ mod tests {
             eligible: 100,
             current,
             since_go_live: Vec::new(),
-            outlook: Outlook {
-                status: crate::forecast::Status::OnTrack,
-                ceiling: None,
-                median: None,
-                early: None,
-                late: None,
-                met_on: None,
-                missed_by: None,
-            },
+            outlook: Outlook::not_enough(),
         };
         let mut units = vec![
             unit("A", Some(0.5)),

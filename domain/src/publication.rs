@@ -59,12 +59,16 @@ pub fn band(value: u32, eligible: u32) -> Option<(u32, u32)> {
     }
 }
 
+/// Which of a cell's counts (active-7, active-28, reached) would be shown
+/// as bands.
+fn banded(c: &Counts) -> [bool; 3] {
+    let o = c.ordered();
+    [0, 1, 2].map(|k| c.eligible > 0 && band(o[k], c.eligible).is_some())
+}
+
 /// Whether any of a cell's counts would be shown as a band.
 fn has_band(c: &Counts) -> bool {
-    c.eligible > 0
-        && c.ordered()[..3]
-            .iter()
-            .any(|&v| band(v, c.eligible).is_some())
+    banded(c).contains(&true)
 }
 
 /// A cell's counts per band slot as published: `None` is `[c]`.

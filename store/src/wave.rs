@@ -36,14 +36,15 @@ impl Store {
         }
         let id = on_db!(&self.db, pool => {
             let mut tx = pool.begin().await?;
-            let mut taken: Vec<(String, String)> = Vec::new();
-            for unit in &wave.units {
-                let other: Option<(String, String)> = sqlx::query_as(
-                    "SELECT u.code, w.name FROM wave_unit wu JOIN wave w ON w.id = wu.wave_id \
-                     JOIN unit u ON u.id = wu.unit_id WHERE wu.unit_id = $1 AND w.product_id = $2")
-                    .bind(unit.0).bind(wave.product.0).fetch_optional(&mut *tx).await?;
-                taken.extend(other);
-            }
+            let members: Vec<(i32, String, String)> = sqlx::query_as(
+                "SELECT wu.unit_id, u.code, w.name FROM wave_unit wu JOIN wave w ON w.id = wu.wave_id \
+                 JOIN unit u ON u.id = wu.unit_id WHERE w.product_id = $1 ORDER BY u.code")
+                .bind(wave.product.0).fetch_all(&mut *tx).await?;
+            let taken: Vec<(String, String)> = members
+                .into_iter()
+                .filter(|(unit, ..)| wave.units.contains(&UnitId(*unit)))
+                .map(|(_, code, name)| (code, name))
+                .collect();
             if !taken.is_empty() {
                 let list: Vec<String> = taken
                     .iter()

@@ -40,7 +40,7 @@ mod search;
 
 use std::collections::VecDeque;
 
-use super::{SubjectLinks, band, primary_fails, too_small};
+use super::{SubjectLinks, band, banded, primary_fails, too_small};
 use crate::{disclosure::Disclosure, metrics::Counts, rollup::BAND_SLOTS};
 
 use moves::{CellKey, HashMap, Spot, Subjects, Witness};
@@ -288,7 +288,7 @@ impl Day<'_> {
             for u in (0..self.nodes).filter(|&u| shape.exists[u]) {
                 for slot in 0..BAND_SLOTS {
                     let i = self.at(s, u, slot);
-                    let counts = self.banded(i);
+                    let counts = banded(&self.cells[i]);
                     if !self.hidden[i] && counts.contains(&true) {
                         self.enqueue_cell(s, u, slot, counts);
                     }
@@ -297,18 +297,13 @@ impl Day<'_> {
         }
     }
 
-    /// Which counts of a cell would be published as bands.
-    fn banded(&self, i: usize) -> [bool; 3] {
-        let c = self.cells[i];
-        let o = c.ordered();
-        [0, 1, 2].map(|k| band(o[k], c.eligible).is_some())
+    fn top(&self, u: usize) -> usize {
+        self.to_root(u).last().unwrap_or(u)
     }
 
-    fn top(&self, mut u: usize) -> usize {
-        while let Some(p) = self.shape.parent[u] {
-            u = p;
-        }
-        u
+    /// A unit and its ancestors, up to the root.
+    fn to_root(&self, u: usize) -> impl Iterator<Item = usize> + '_ {
+        std::iter::successors(Some(u), |&x| self.shape.parent[x])
     }
 
     /// Queues counts of a cell (all of a hidden one, the bands of a

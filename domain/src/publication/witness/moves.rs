@@ -22,6 +22,11 @@ impl Moves {
         Self(self.0 | 1 << (3 * s + count))
     }
 
+    /// How a subject's counts move per step on a slot of the given sign.
+    pub(super) fn step(self, s: usize, sign: i8) -> [i64; 3] {
+        [0, 1, 2].map(|c| if self.has(s, c) { i64::from(sign) } else { 0 })
+    }
+
     /// A run of counts of each subject in a set.
     pub(super) fn run(set: u32, (lo, hi): (usize, usize)) -> Self {
         (0..Self::SUBJECTS)

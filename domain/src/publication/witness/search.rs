@@ -7,6 +7,11 @@ use super::{
     moves::{HashMap, Memo, Moves, Part, Pattern, Route, Spot, Witness},
 };
 
+/// How many times its size hiding one of the force's band cells costs, and
+/// one of its all-ages cells: the headline figures go last.
+const FORCE_BAND_WEIGHT: u64 = 10;
+const FORCE_ALL_WEIGHT: u64 = 1000;
+
 impl Day<'_> {
     /// Checks a witness against every relation at every cell it touches,
     /// moved as far up and as far down as it claims: counts in order and
@@ -121,17 +126,11 @@ impl Day<'_> {
         for (slot, sign) in p.slots {
             for s in p.moves.subjects() {
                 let i = self.at(s, u, slot);
-                let d = [0, 1, 2].map(|c| {
-                    if p.moves.has(s, c) {
-                        i64::from(sign)
-                    } else {
-                        0
-                    }
-                });
+                let d = p.moves.step(s, sign);
                 if !self.hidden[i] && !self.stays(i, d, p.up, p.down) {
                     let weight = match (self.shape.parent[u], slot) {
-                        (None, ALL) => 1000,
-                        (None, _) => 10,
+                        (None, ALL) => FORCE_ALL_WEIGHT,
+                        (None, _) => FORCE_BAND_WEIGHT,
                         _ => 1,
                     };
                     cost += (u64::from(self.cells[i].eligible) + 1) * weight;
@@ -494,15 +493,13 @@ impl Day<'_> {
             .filter(|&b| b != band)
             .filter_map(|b| {
                 let over = p.over(b);
-                let mut cost = 0;
-                let mut node = Some(at);
-                while let Some(u) = node {
-                    if !self.feasible(Spot::Node(u), &over) {
-                        return None;
-                    }
-                    cost += self.cost(Spot::Node(u), &over);
-                    node = self.shape.parent[u];
-                }
+                let cost = self
+                    .to_root(at)
+                    .map(|u| {
+                        self.feasible(Spot::Node(u), &over)
+                            .then(|| self.cost(Spot::Node(u), &over))
+                    })
+                    .sum::<Option<u64>>()?;
                 Some((b, cost))
             })
             .collect()
@@ -527,16 +524,19 @@ impl Day<'_> {
                             .map(|s| (s, other.slots)),
                     );
                 }
+                // A cross swap's two bands, from where its sides meet (the
+                // partner's parent, or the unit whose rest it is) up.
                 if let (Some(b), Some(partner)) = (route.cross, route.partner) {
+                    let meet = match partner {
+                        Spot::Rest(u) => Some(u),
+                        Spot::Node(u) => self.shape.parent[u],
+                    };
                     let over = p.over(b);
-                    let mut node = self.shape.parent[partner.node()];
-                    if let Spot::Rest(u) = partner {
-                        node = Some(u);
-                    }
-                    while let Some(u) = node {
-                        spots.push((Spot::Node(u), over.slots));
-                        node = self.shape.parent[u];
-                    }
+                    spots.extend(
+                        meet.into_iter()
+                            .flat_map(|m| self.to_root(m))
+                            .map(|u| (Spot::Node(u), over.slots)),
+                    );
                 }
                 Part {
                     moves: p.moves,

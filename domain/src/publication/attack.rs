@@ -6,8 +6,10 @@
 //! - every published cell: eligible, and active-7, active-28 and reached
 //!   each exactly or as its band (see [`super::band`]); the cells of units
 //!   whose person-level lists it holds, exactly;
-//! - every cell's eligible count, published or not (a commander knows
-//!   their roster), and so every remainder's;
+//! - nothing of a hidden cell, not even its eligible count: DESIGN.md's
+//!   attacker sees what the app shows and nothing else (the app shows a
+//!   roster only to those with person-level lists, who see those units'
+//!   cells whole);
 //! - that a unit is the sum of its visible children and a remainder, that
 //!   all ages is the sum of the bands, that active-7 ≤ active-28 ≤ reached
 //!   ≤ eligible, and that a tool's counts are at most its product's and a
@@ -29,8 +31,8 @@ pub struct Knowledge {
     pub parent: Vec<Option<usize>>,
     /// Per `[unit][slot][subject]`: the published counts, or `None`.
     pub known: Vec<Option<Counts>>,
-    /// The true counts of every cell, for eligible (which the attacker
-    /// knows) and to decide which remainders need protecting.
+    /// The true counts of every cell: which the attacker must not learn
+    /// where hidden, and which remainders need protecting.
     pub truth: Vec<Counts>,
     /// Units whose cells this account sees whatever the decision.
     pub shown: Vec<bool>,
@@ -229,14 +231,23 @@ fn optimise(
     let subjects = links.len();
     let at = |u: usize, slot: usize, s: usize| (u * BAND_SLOTS + slot) * subjects + s;
     let mut vars = ProblemVariables::new();
-    // A count is known exactly, known to lie in its band, or unknown.
-    let mut term = |known: Option<Counts>, exact: bool, eligible: u32| -> [Term; 4] {
-        let mut t = [Term::Known(eligible); 4];
-        for (i, slot) in t.iter_mut().take(3).enumerate() {
+    // No group holds more people than the force, whose eligible is
+    // published.
+    let most = knowledge
+        .truth
+        .iter()
+        .map(|c| c.eligible)
+        .max()
+        .unwrap_or_default();
+    // A count is known exactly, known to lie in its band, or unknown; so is
+    // eligible, known only with the cell.
+    let mut term = |known: Option<Counts>, exact: bool| -> [Term; 4] {
+        let mut t = [Term::Known(0); 4];
+        for (i, slot) in t.iter_mut().enumerate() {
             let range = match known {
                 Some(c) => {
                     let v = c.ordered()[i];
-                    match band(v, eligible).filter(|_| !exact) {
+                    match band(v, c.eligible).filter(|_| !exact && i < 3) {
                         Some(range) => range,
                         None => {
                             *slot = Term::Known(v);
@@ -244,7 +255,7 @@ fn optimise(
                         }
                     }
                 }
-                None => (0, eligible),
+                None => (0, most),
             };
             *slot = Term::Unknown(
                 vars.add(
@@ -266,22 +277,12 @@ fn optimise(
             } else {
                 knowledge.known[i]
             };
-            term(known, shown, knowledge.truth[i].eligible)
+            term(known, shown)
         })
         .collect();
     let row = BAND_SLOTS * subjects;
     let rests: Vec<Option<[Term; 4]>> = (0..units * row)
-        .map(|i| {
-            let (u, within) = (i / row, i % row);
-            (!children[u].is_empty()).then(|| {
-                let e = children[u]
-                    .iter()
-                    .fold(knowledge.truth[i].eligible, |r, &c| {
-                        r.saturating_sub(knowledge.truth[c * row + within].eligible)
-                    });
-                term(None, false, e)
-            })
-        })
+        .map(|i| (!children[i / row].is_empty()).then(|| term(None, false)))
         .collect();
     let term_of = |(unit, remainder, slot, subject, count): TargetCell| {
         if remainder {
@@ -321,7 +322,7 @@ fn optimise(
     };
     for u in 0..units {
         for s in 0..subjects {
-            for i in 0..3 {
+            for i in 0..4 {
                 // All ages is the sum of the bands, for the unit and its
                 // remainder.
                 let bands = |t: &dyn Fn(usize) -> Option<Term>| -> Option<Vec<Term>> {
@@ -365,7 +366,7 @@ fn optimise(
                 if twin != s {
                     for (a, b) in pairs(twin) {
                         if let (Some(a), Some(b)) = (a, b) {
-                            for i in 0..3 {
+                            for i in 0..4 {
                                 at_most(&mut model, a[i], b[i]);
                                 at_most(&mut model, b[i], a[i]);
                             }
@@ -375,7 +376,7 @@ fn optimise(
                 for &above in &links.above[s] {
                     for (low, high) in pairs(above) {
                         if let (Some(low), Some(high)) = (low, high) {
-                            for i in 0..3 {
+                            for i in 0..4 {
                                 at_most(&mut model, low[i], high[i]);
                             }
                         }

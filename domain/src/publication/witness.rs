@@ -4,9 +4,11 @@
 //! at least two other values for it (fewer where fewer people are in it).
 //! The solver proves that for every count of every cell it must protect by
 //! building a *witness*: another force that differs from the true one only
-//! in hidden cells, in which every published figure, every eligible count
-//! and every relation an attacker knows still hold, and in which the
-//! protected count is different. Where no witness exists among the cells
+//! in hidden cells, in which every published figure and every relation an
+//! attacker knows still hold, and in which the protected count is
+//! different. A hidden cell's eligible count is hidden with it, so a
+//! witness may move it too: where everyone in a cell is active, one more
+//! active person in it is the only way up. Where no witness exists among the cells
 //! already hidden, it hides the cheapest cells that make one.
 //!
 //! A witness moves people between the leaves of the unit tree (units
@@ -23,8 +25,8 @@
 //!   both paths up to their common ancestor in all ages, which cancels
 //!   there, and each band on up to the root.
 //!
-//! Each shape moves one run of counts (say active-28 and reached) of one
-//! set of subjects (say Teams, Microsoft 365 and all tools) by the same
+//! Each shape moves one run of counts (say active-28 and reached, or all
+//! four with eligible: whole people) of one set of subjects (say Teams, Microsoft 365 and all tools) by the same
 //! amount, within the room every cell it touches leaves (a cell's counts
 //! keep their order, a tool stays at most its product, and so on). A
 //! witness changes every cell it touches, so it protects all of them at
@@ -91,8 +93,10 @@ struct Target {
     kind: Kind,
     slot: usize,
     subject: usize,
-    /// Which counts need protecting: all three of a hidden cell, the
-    /// banded ones of a published cell.
+    /// Which counts need protecting (active-7, active-28, reached): all
+    /// three of a hidden cell, the banded ones of a published cell. A
+    /// hidden cell's eligible may move in a witness, but need not: it is
+    /// a headcount, not what anyone did.
     counts: [bool; 3],
     need: u32,
     guard: Option<usize>,
@@ -464,7 +468,7 @@ impl Day<'_> {
         for ((spot, slot), deltas) in self.shifts(&w) {
             let Spot::Node(u) = spot else { continue };
             for (s, d) in deltas {
-                if d == [0; 3] {
+                if d == [0; 4] {
                     continue;
                 }
                 let i = self.at(s, u, slot);
@@ -497,18 +501,20 @@ impl Day<'_> {
 
     /// Whether a published cell can stay published under a witness that
     /// moves its counts by `d` per step, `up` steps one way and `down` the
-    /// other: every count that moves is banded and stays within its band.
-    fn stays(&self, i: usize, d: [i64; 3], up: u32, down: u32) -> bool {
+    /// other: eligible, which is always shown exactly, does not move, and
+    /// every count that moves is banded and stays within its band.
+    fn stays(&self, i: usize, d: [i64; 4], up: u32, down: u32) -> bool {
         let c = self.cells[i];
         let o = c.ordered();
-        (0..3).filter(|&k| d[k] != 0).all(|k| {
-            band(o[k], c.eligible).is_some_and(|(lo, hi)| {
-                let v = i64::from(o[k]);
-                let band = i64::from(lo)..=i64::from(hi);
-                band.contains(&(v + d[k] * i64::from(up)))
-                    && band.contains(&(v - d[k] * i64::from(down)))
+        d[3] == 0
+            && (0..3).filter(|&k| d[k] != 0).all(|k| {
+                band(o[k], c.eligible).is_some_and(|(lo, hi)| {
+                    let v = i64::from(o[k]);
+                    let band = i64::from(lo)..=i64::from(hi);
+                    band.contains(&(v + d[k] * i64::from(up)))
+                        && band.contains(&(v - d[k] * i64::from(down)))
+                })
             })
-        })
     }
 
     /// Notes how far a witness moves the target itself.

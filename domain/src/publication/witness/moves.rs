@@ -5,26 +5,26 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use super::super::SubjectLinks;
 
-/// Which counts of which subjects a move changes: three bits per subject
-/// index (active-7, active-28, reached).
+/// Which counts of which subjects a move changes: four bits per subject
+/// index (active-7, active-28, reached, eligible).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
-pub(super) struct Moves(pub(super) u64);
+pub(super) struct Moves(pub(super) u128);
 
 impl Moves {
     /// Subjects a mask can hold.
-    const SUBJECTS: usize = 21;
+    pub(super) const SUBJECTS: usize = 32;
 
     pub(super) fn has(self, s: usize, count: usize) -> bool {
-        self.0 & (1 << (3 * s + count)) != 0
+        self.0 & (1 << (4 * s + count)) != 0
     }
 
     pub(super) fn with(self, s: usize, count: usize) -> Self {
-        Self(self.0 | 1 << (3 * s + count))
+        Self(self.0 | 1 << (4 * s + count))
     }
 
     /// How a subject's counts move per step on a slot of the given sign.
-    pub(super) fn step(self, s: usize, sign: i8) -> [i64; 3] {
-        [0, 1, 2].map(|c| if self.has(s, c) { i64::from(sign) } else { 0 })
+    pub(super) fn step(self, s: usize, sign: i8) -> [i64; 4] {
+        [0, 1, 2, 3].map(|c| if self.has(s, c) { i64::from(sign) } else { 0 })
     }
 
     /// A run of counts of each subject in a set.
@@ -38,19 +38,24 @@ impl Moves {
 
     /// The subjects with a count that moves.
     pub(super) fn subjects(self) -> impl Iterator<Item = usize> {
-        (0..Self::SUBJECTS).filter(move |&s| (self.0 >> (3 * s)) & 7 != 0)
+        (0..Self::SUBJECTS).filter(move |&s| (self.0 >> (4 * s)) & 15 != 0)
     }
 
     pub(super) fn counts(self, s: usize) -> impl Iterator<Item = usize> {
-        (0..3).filter(move |&c| self.has(s, c))
+        (0..4).filter(move |&c| self.has(s, c))
     }
 
     /// Only the subjects in a set.
     pub(super) fn only(self, set: u32) -> Self {
         let keep = (0..Self::SUBJECTS)
             .filter(|&s| set & (1 << s) != 0)
-            .fold(0u64, |m, s| m | 7 << (3 * s));
+            .fold(0u128, |m, s| m | 15 << (4 * s));
         Self(self.0 & keep)
+    }
+
+    /// Whether it moves eligible: whole people in or out of cells.
+    pub(super) fn people(self) -> bool {
+        self.subjects().any(|s| self.has(s, 3))
     }
 
     pub(super) fn set(self) -> u32 {
@@ -92,6 +97,9 @@ pub(super) struct Pattern {
     /// them apart.
     pub(super) exempt: Moves,
     pub(super) exempt_at: Option<Spot>,
+    /// Whether it may hide the force's all-ages cells: only to protect the
+    /// force outside a scope, which nothing else moves.
+    pub(super) headline: bool,
 }
 
 impl Pattern {

@@ -7,22 +7,32 @@ use super::{
     moves::{HashMap, Memo, Moves, Part, Pattern, Route, Spot, Witness},
 };
 
-/// How many times its size hiding one of the force's band cells costs, and
-/// one of its all-ages cells: the headline figures go last.
+/// How many times its size hiding one of the force's band cells costs: the
+/// force's figures go last. (Its all-ages cells, the headline every
+/// account sees, are never hidden to make a witness; see `feasible`.)
 const FORCE_BAND_WEIGHT: u64 = 10;
-const FORCE_ALL_WEIGHT: u64 = 1000;
+
+/// Routes moving whole people are taken only where they hide nothing new:
+/// a move of eligible can never stay within a published cell's bands, so
+/// one that must hide cells is dearer than it looks, and the targets only
+/// such routes reach are protected anyway by the chains of moves the
+/// shapes do not build (the attacker tests check).
+fn people_bound(moves: Moves) -> u64 {
+    if moves.people() { 1 } else { u64::MAX }
+}
 
 impl Day<'_> {
     /// Checks a witness against every relation at every cell it touches,
     /// moved as far up and as far down as it claims: counts in order and
-    /// within eligible, tools within products within all tools.
+    /// within eligible, and each (eligible too) of a tool within its
+    /// product's, within all tools'.
     pub(super) fn holds(&self, w: &Witness) -> bool {
         self.shifts(w).iter().all(|(&(spot, slot), deltas)| {
             [i64::from(w.up), -i64::from(w.down)].iter().all(|&by| {
                 let value = |s: usize| {
                     let mut v = self.counts(spot, s, slot).ordered().map(i64::from);
                     if let Some(d) = deltas.get(&s) {
-                        for i in 0..3 {
+                        for i in 0..4 {
                             v[i] += d[i] * by;
                         }
                     }
@@ -34,7 +44,7 @@ impl Day<'_> {
                     ordered
                         && self.subjects.above[s]
                             .iter()
-                            .all(|&a| (0..3).all(|i| value(a)[i] >= v[i]))
+                            .all(|&a| (0..4).all(|i| value(a)[i] >= v[i]))
                 })
             })
         })
@@ -42,8 +52,8 @@ impl Day<'_> {
 
     /// Per cell (spot and slot) and subject, how each count moves per step
     /// of a witness.
-    pub(super) fn shifts(&self, w: &Witness) -> HashMap<(Spot, usize), HashMap<usize, [i64; 3]>> {
-        let mut moved: HashMap<(Spot, usize), HashMap<usize, [i64; 3]>> = HashMap::default();
+    pub(super) fn shifts(&self, w: &Witness) -> HashMap<(Spot, usize), HashMap<usize, [i64; 4]>> {
+        let mut moved: HashMap<(Spot, usize), HashMap<usize, [i64; 4]>> = HashMap::default();
         for part in &w.parts {
             for &(spot, slots) in &part.spots {
                 for (slot, sign) in slots {
@@ -63,7 +73,8 @@ impl Day<'_> {
     /// How far a move's counts can go in one direction at one spot and
     /// slot, up to [`RANGE`]: each count stays within its neighbours that
     /// do not move with it (active-7 ≤ active-28 ≤ reached ≤ eligible),
-    /// and within the subjects above and below it that do not.
+    /// and within the subjects above and below it that do not. Eligible
+    /// has nothing above it in its own cell.
     pub(super) fn room(&self, spot: Spot, slot: usize, p: &Pattern, dir: i8) -> u32 {
         let along = if p.exempt_at == Some(spot) {
             Moves(p.moves.0 | p.exempt.0)
@@ -75,7 +86,7 @@ impl Day<'_> {
             let o = self.counts(spot, m, slot).ordered();
             for i in p.moves.counts(m) {
                 if dir > 0 {
-                    if i == 2 || !along.has(m, i + 1) {
+                    if i < 3 && !along.has(m, i + 1) {
                         room = room.min(o[i + 1].saturating_sub(o[i]));
                     }
                     for &a in &self.subjects.above[m] {
@@ -111,6 +122,9 @@ impl Day<'_> {
         {
             return false;
         }
+        if !p.headline && self.hides_headline(spot, p) {
+            return false;
+        }
         p.slots.iter().all(|&(slot, sign)| {
             (p.up == 0 || self.room(spot, slot, p, sign) >= p.up)
                 && (p.down == 0 || self.room(spot, slot, p, -sign) >= p.down)
@@ -128,16 +142,32 @@ impl Day<'_> {
                 let i = self.at(s, u, slot);
                 let d = p.moves.step(s, sign);
                 if !self.hidden[i] && !self.stays(i, d, p.up, p.down) {
-                    let weight = match (self.shape.parent[u], slot) {
-                        (None, ALL) => FORCE_ALL_WEIGHT,
-                        (None, _) => FORCE_BAND_WEIGHT,
-                        _ => 1,
+                    let weight = match self.shape.parent[u] {
+                        None => FORCE_BAND_WEIGHT,
+                        Some(_) => 1,
                     };
                     cost += (u64::from(self.cells[i].eligible) + 1) * weight;
                 }
             }
         }
         cost
+    }
+
+    /// Whether the pattern would hide one of the force's published all-ages
+    /// cells. Only the force outside a scope may (see `Pattern::headline`);
+    /// any other target whose only witnesses would is left without one: the
+    /// chains of moves the shapes do not build protect it (the attacker
+    /// tests check, and `Plan::stuck` counts them).
+    fn hides_headline(&self, spot: Spot, p: &Pattern) -> bool {
+        let Spot::Node(u) = spot else { return false };
+        self.shape.parent[u].is_none()
+            && p.slots.iter().any(|&(slot, sign)| {
+                slot == ALL
+                    && p.moves.subjects().any(|s| {
+                        let i = self.at(s, u, ALL);
+                        !self.hidden[i] && !self.stays(i, p.moves.step(s, sign), p.up, p.down)
+                    })
+            })
     }
 
     /// The cheapest path from a spot down to a leaf along which the pattern
@@ -192,10 +222,12 @@ impl Day<'_> {
                 down: w.down,
             }),
         };
+        // A run ending at eligible moves whole people in or out.
         let runs: &[(usize, usize)] = match count {
-            0 => &[(0, 0), (0, 1), (0, 2)],
-            1 => &[(1, 1), (0, 1), (1, 2), (0, 2)],
-            _ => &[(2, 2), (1, 2), (0, 2)],
+            0 => &[(0, 0), (0, 1), (0, 2), (0, 3)],
+            1 => &[(1, 1), (0, 1), (1, 2), (0, 2), (1, 3), (0, 3)],
+            2 => &[(2, 2), (1, 2), (0, 2), (2, 3), (1, 3), (0, 3)],
+            _ => &[(3, 3), (2, 3), (1, 3), (0, 3)],
         };
         let bands = 0..ALL;
         let shapes: Vec<[(usize, i8); 2]> = if target.slot == ALL {
@@ -230,6 +262,7 @@ impl Day<'_> {
                     guard: target.guard,
                     exempt,
                     exempt_at: (exempt != Moves::default()).then(|| start[0]),
+                    headline: matches!(target.kind, Kind::Root(_)),
                 };
                 // What the move must change at the target itself (the
                 // counts and subjects the target's count drags along), then
@@ -248,8 +281,14 @@ impl Day<'_> {
                 candidates.dedup();
                 for moves in candidates {
                     let p = pattern(moves, Moves::default());
-                    let bound = best.as_ref().map_or(u64::MAX, |(b, _)| *b);
-                    if let Some((cost, route)) = self.route(target, &p, &mut memo, bound) {
+                    let bound = best
+                        .as_ref()
+                        .map_or(u64::MAX, |(b, _)| *b)
+                        .min(people_bound(moves));
+                    if let Some((cost, route)) = self
+                        .route(target, &p, &mut memo, bound)
+                        .filter(|(c, _)| *c < bound)
+                    {
                         let w = self.build(&[(p, route)], &memo);
                         consider(cost, w, &mut best);
                         if best.as_ref().is_some_and(|(c, _)| *c == 0) {
@@ -271,6 +310,9 @@ impl Day<'_> {
                             .collect();
                         let Some(routes) = routes else { continue };
                         let cost = routes.iter().map(|(c, ..)| c).sum::<u64>();
+                        if cost >= people_bound(*whole) {
+                            continue;
+                        }
                         let parts: Vec<(Pattern, Route)> =
                             routes.into_iter().map(|(_, p, r)| (p, r)).collect();
                         let w = self.build(&parts, &memo);
@@ -287,10 +329,11 @@ impl Day<'_> {
 
     /// What a move must change at a spot to move one count of one subject
     /// by the pattern's amount: the neighbouring counts it would pass (a
-    /// person made active in 7 days is active in 28), and the same count
-    /// of the subjects it would pass (a product cannot fall below its
-    /// tool), until nothing more is dragged along. `None` where the spot
-    /// has no room for it at all.
+    /// person made active in 7 days is active in 28, and where everyone is
+    /// active, one more person), and the same count of the subjects it
+    /// would pass (a product cannot fall below its tool), until nothing
+    /// more is dragged along. `None` where the spot has no room for it at
+    /// all.
     pub(super) fn natural(
         &self,
         spot: Spot,
@@ -312,10 +355,7 @@ impl Day<'_> {
                         let o = self.counts(spot, m, slot).ordered();
                         for i in moves.counts(m) {
                             if dir > 0 {
-                                if i == 2 && o[3].saturating_sub(o[2]) < by {
-                                    return None;
-                                }
-                                if i < 2
+                                if i < 3
                                     && !moves.has(m, i + 1)
                                     && o[i + 1].saturating_sub(o[i]) < by
                                 {

@@ -259,6 +259,11 @@ impl Hasher for Quick {
         self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
 
+    fn write_u128(&mut self, v: u128) {
+        self.write_u64(v as u64);
+        self.write_u64((v >> 64) as u64);
+    }
+
     fn write_usize(&mut self, v: usize) {
         self.write_u64(v as u64);
     }

@@ -183,11 +183,23 @@ impl Day<'_> {
             match spot {
                 Spot::Rest(_) => Some((own, None)),
                 Spot::Node(u) if self.shape.children[u].is_empty() => Some((own, None)),
-                Spot::Node(u) => std::iter::once(Spot::Rest(u))
-                    .chain(self.shape.children[u].iter().map(|&c| Spot::Node(c)))
-                    .filter_map(|next| self.descend(next, p, memo).map(|c| (c, next)))
-                    .min_by_key(|&(c, _)| c)
-                    .map(|(c, next)| (own + c, Some(next))),
+                Spot::Node(u) => {
+                    // The cheapest way down; nothing beats a free one.
+                    let mut best: Option<(u64, Spot)> = None;
+                    for next in std::iter::once(Spot::Rest(u))
+                        .chain(self.shape.children[u].iter().map(|&c| Spot::Node(c)))
+                    {
+                        if let Some(c) = self.descend(next, p, memo)
+                            && best.is_none_or(|(b, _)| c < b)
+                        {
+                            best = Some((c, next));
+                            if c == 0 {
+                                break;
+                            }
+                        }
+                    }
+                    best.map(|(c, next)| (own + c, Some(next)))
+                }
             }
         };
         memo.insert((spot, *p), found);
@@ -245,7 +257,7 @@ impl Day<'_> {
             Kind::Root(u) => vec![Spot::Node(*u)],
             Kind::Under { members, .. } => members.clone(),
         };
-        let mut memo = Memo::default();
+        let mut memo = Memo::with_capacity_and_hasher(1 << 12, Default::default());
         let mut best: Option<(u64, Witness)> = None;
         let consider = |cost: u64, w: Witness, best: &mut Option<(u64, Witness)>| {
             if best.as_ref().is_none_or(|(b, _)| cost < *b) && fits(&w) {

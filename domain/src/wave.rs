@@ -139,6 +139,77 @@ pub struct WaveProgress {
     pub units: Vec<Progress>,
 }
 
+/// A unit of a wave as the force overview lists it: how far it is behind
+/// its wave's target, and how far it rose in the last 28 days.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Standing {
+    pub wave_id: i32,
+    pub wave: String,
+    pub code: String,
+    pub name: String,
+    /// The target metric at the as-of day.
+    pub current: f64,
+    pub target_value: f64,
+    pub target_date: NaiveDate,
+    /// How far short of the target, as a share (0 at or over it).
+    pub gap: f64,
+    /// The change of the target metric over the last 28 days, where both
+    /// days are published.
+    pub rise: Option<f64>,
+}
+
+/// Days over which [`where_to_help`] measures a rise.
+pub const RISE_DAYS: usize = 28;
+
+impl Progress {
+    /// The change of the target metric over the last `days` days, where
+    /// both ends are published.
+    pub fn change_over(&self, days: usize) -> Option<f64> {
+        let last = self.since_go_live.len().checked_sub(1)?;
+        let then = last.checked_sub(days)?;
+        Some(self.since_go_live[last]? - self.since_go_live[then]?)
+    }
+}
+
+/// Where help moves most, over every wave unit the viewer sees: the `n`
+/// units furthest short of their wave's target, furthest first, and the
+/// `n` whose target metric rose most in [`RISE_DAYS`] days, most first.
+/// A unit whose figure is hidden takes no part; ties keep the waves' order.
+pub fn where_to_help(waves: &[WaveProgress], n: usize) -> (Vec<Standing>, Vec<Standing>) {
+    let all: Vec<Standing> = waves
+        .iter()
+        .flat_map(|w| {
+            w.units.iter().filter_map(move |u| {
+                Some(Standing {
+                    wave_id: w.id,
+                    wave: w.name.clone(),
+                    code: u.code.clone(),
+                    name: u.name.clone(),
+                    current: u.current?,
+                    target_value: w.target_value,
+                    target_date: w.target_date,
+                    gap: u.gap(w.target_value)?,
+                    rise: u.change_over(RISE_DAYS),
+                })
+            })
+        })
+        .collect();
+    let mut behind: Vec<Standing> = all.iter().filter(|s| s.gap > 0.0).cloned().collect();
+    behind.sort_by(|a, b| b.gap.total_cmp(&a.gap));
+    behind.truncate(n);
+    let mut rising: Vec<Standing> = all
+        .into_iter()
+        .filter(|s| s.rise.is_some_and(|r| r > 0.0))
+        .collect();
+    rising.sort_by(|a, b| {
+        b.rise
+            .unwrap_or_default()
+            .total_cmp(&a.rise.unwrap_or_default())
+    });
+    rising.truncate(n);
+    (behind, rising)
+}
+
 /// Orders a wave's member units by their gap to the target, furthest
 /// behind first; units whose metric is hidden go last. Ties keep the order
 /// given (the tree's).
@@ -287,6 +358,75 @@ mod tests {
         rank_by_gap(&mut units, 0.8);
         let order: Vec<&str> = units.iter().map(|u| u.code.as_str()).collect();
         assert_eq!(order, ["A", "D", "B", "E", "C"]);
+    }
+
+    #[test]
+    fn where_to_help_lists_the_furthest_behind_and_the_fastest_rising() {
+        // Two waves with targets of 80% and 60%. Rises over 28 days, from
+        // the day 28 before the last: A 40→50 (+10), B 70→90 (+20, over
+        // target), C hidden now, D 55→52 (−3), E's day 28 before hidden,
+        // F (second wave) 20→45 (+25), G too new for a 28-day change.
+        let series = |then: Option<f64>, now: Option<f64>, days: usize| {
+            let mut s = vec![Some(0.1); days];
+            if days > RISE_DAYS {
+                s[days - 1 - RISE_DAYS] = then;
+            }
+            s[days - 1] = now;
+            s
+        };
+        let unit = |code: &str, since_go_live: Vec<Option<f64>>| Progress {
+            code: code.into(),
+            name: format!("Unit {code}"),
+            eligible: 100,
+            current: since_go_live.last().copied().flatten(),
+            since_go_live,
+            outlook: Outlook::not_enough(),
+        };
+        let wave = |id: i32, target_value: f64, units: Vec<Progress>| WaveProgress {
+            id,
+            name: format!("Wave {id}"),
+            product: "product:1".into(),
+            go_live: "2026-01-01".parse().expect("date"),
+            target_metric: TargetMetric::AdoptionRate,
+            target_value,
+            target_date: "2026-12-31".parse().expect("date"),
+            as_of: "2026-06-30".parse().expect("date"),
+            total: None,
+            units,
+        };
+        let waves = [
+            wave(
+                1,
+                0.8,
+                vec![
+                    unit("A", series(Some(0.4), Some(0.5), 40)),
+                    unit("B", series(Some(0.7), Some(0.9), 40)),
+                    unit("C", series(Some(0.2), None, 40)),
+                    unit("D", series(Some(0.55), Some(0.52), 40)),
+                    unit("E", series(None, Some(0.6), 40)),
+                ],
+            ),
+            wave(
+                2,
+                0.6,
+                vec![
+                    unit("F", series(Some(0.2), Some(0.45), 29)),
+                    unit("G", series(None, Some(0.3), 20)),
+                ],
+            ),
+        ];
+        // Short of target: A 30 pts, D 28, E 20 (wave 1); G 30, F 15
+        // (wave 2). A and G tie at 30 and keep the waves' order.
+        let (behind, rising) = where_to_help(&waves, 4);
+        let codes = |list: &[Standing]| list.iter().map(|s| s.code.clone()).collect::<Vec<_>>();
+        assert_eq!(codes(&behind), ["A", "G", "D", "E"]);
+        assert!((behind[2].gap - 0.28).abs() < 1e-9);
+        assert_eq!(behind[0].wave, "Wave 1");
+        assert_eq!(behind[1].target_value, 0.6);
+        // Rising: F +25, B +20, A +10; D fell, E and G have no change.
+        assert_eq!(codes(&rising), ["F", "B", "A"]);
+        assert!((rising[0].rise.expect("rise") - 0.25).abs() < 1e-9);
+        assert_eq!(where_to_help(&waves, 1).0.len(), 1);
     }
 
     #[test]

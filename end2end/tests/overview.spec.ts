@@ -34,6 +34,15 @@ test('the overview hydrates and shows the fixture force’s hand-worked figures'
   await expect(waves.first().locator('.badge')).toBeVisible();
   await expect(waves.first().locator('a')).toHaveAttribute('href', /^\/waves#wave-\d+$/);
 
+  // Where to help: M365 North's C1 has 9 of 13 active in 28 days (69.2%)
+  // against its 80% target, 10.8 points short, and links to its page.
+  const behind = page.getByTestId('behind-C1');
+  await expect(behind).toContainText('M365 North');
+  await expect(behind).toContainText('69.2% against 80.0% by 31 Dec 2026');
+  await expect(behind).toContainText('10.8 pts short');
+  await expect(behind.locator('a')).toHaveAttribute('href', '/units/C1');
+  await expect(page.getByTestId('rising-fastest').locator('h3')).toHaveText('Rising fastest in 28 days');
+
   expect(errors, errors.join('\n')).toEqual([]);
 });
 

@@ -2,10 +2,10 @@ use chrono::NaiveDate;
 use domain::{
     access::Reach,
     bands::BandTable,
-    display::{count, date as display_date, percent},
+    display::{arrow, count, date as display_date, gap, percent, points, points_in_words},
     overview::Overview,
     usage::UsageTable,
-    wave::WaveProgress,
+    wave::{RISE_DAYS, Standing, WaveProgress, where_to_help},
 };
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -166,7 +166,11 @@ fn OverviewBody(
             <ChartView chart=overview.trend id="adoption-trend"/>
             <Suspense fallback=|| ()>
                 {move || waves.get().map(|result| match result {
-                    Ok(list) => view! { <WaveSummary list/> }.into_any(),
+                    Ok(list) => view! {
+                        <WaveSummary list=list.clone()/>
+                        <WhereToHelp list/>
+                    }
+                    .into_any(),
                     Err(e) => view! { <ErrorNote error=e/> }.into_any(),
                 })}
             </Suspense>
@@ -206,6 +210,78 @@ fn WaveSummary(list: Vec<WaveProgress>) -> impl IntoView {
             <section class="chart" aria-labelledby="wave-summary" data-testid="wave-summary">
                 <h2 id="wave-summary">"Waves"</h2>
                 <ul class="wave-lines">{lines}</ul>
+            </section>
+        }
+    })
+}
+
+/// How many units each of the overview's "where to help" lists names.
+const HELP_LIST: usize = 5;
+
+/// The units furthest behind their wave's target and those rising
+/// fastest, over the waves' units the viewer sees, each linking to its
+/// page.
+#[component]
+fn WhereToHelp(list: Vec<WaveProgress>) -> impl IntoView {
+    let (behind, rising) = where_to_help(&list, HELP_LIST);
+    let any_units = list.iter().any(|w| !w.units.is_empty());
+    let link = |s: &Standing| {
+        view! { <a href=format!("/units/{}", s.code)>{s.name.clone()}</a> }
+    };
+    let behind_lines = behind
+        .iter()
+        .map(|s| {
+            let target = format!(
+                ": {} against {} by {}, ",
+                percent(Some(s.current)),
+                percent(Some(s.target_value)),
+                display_date(s.target_date)
+            );
+            view! {
+                <li data-testid=format!("behind-{}", s.code)>
+                    {link(s)} <span class="muted">{format!(" ({})", s.wave)}</span>
+                    {target} <strong>{gap(Some(s.gap))}</strong>
+                </li>
+            }
+        })
+        .collect_view();
+    let rising_lines = rising
+        .iter()
+        .map(|s| {
+            let rise = s.rise.unwrap_or_default();
+            view! {
+                <li data-testid=format!("rising-{}", s.code)>
+                    {link(s)} <span class="muted">{format!(" ({})", s.wave)}</span> ": "
+                    <span aria-hidden="true">{format!("{} {}", arrow(rise), points(rise))}</span>
+                    <span class="visually-hidden">{points_in_words(rise)}</span>
+                    {format!(" to {}", percent(Some(s.current)))}
+                </li>
+            }
+        })
+        .collect_view();
+    let none = |what: &'static str| view! { <p class="note">{what}</p> };
+    any_units.then(|| {
+        view! {
+            <section class="chart" aria-labelledby="where-to-help" data-testid="where-to-help">
+                <h2 id="where-to-help">"Where to help"</h2>
+                <div class="help-lists">
+                    <div data-testid="furthest-behind">
+                        <h3>"Furthest behind their target"</h3>
+                        {if behind.is_empty() {
+                            none("No unit is short of its wave's target.").into_any()
+                        } else {
+                            view! { <ol class="wave-lines">{behind_lines}</ol> }.into_any()
+                        }}
+                    </div>
+                    <div data-testid="rising-fastest">
+                        <h3>{format!("Rising fastest in {RISE_DAYS} days")}</h3>
+                        {if rising.is_empty() {
+                            none("No unit's figure rose in that time.").into_any()
+                        } else {
+                            view! { <ol class="wave-lines">{rising_lines}</ol> }.into_any()
+                        }}
+                    </div>
+                </div>
             </section>
         }
     })

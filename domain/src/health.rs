@@ -44,6 +44,40 @@ impl SourceHealth {
     }
 }
 
+/// How fresh each source's data is, for every signed-in role: the
+/// overview says it in words and, for those who may open it, links to the
+/// data page when a source is behind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Freshness {
+    /// Sources that have reported at least once, without their last error
+    /// or note (those are for the data page).
+    pub sources: Vec<SourceHealth>,
+    /// Whether the caller may open the data page.
+    pub data_page: bool,
+}
+
+impl Freshness {
+    pub fn new(sources: Vec<SourceHealth>, data_page: bool) -> Self {
+        let sources = sources
+            .into_iter()
+            .filter(|s| s.complete_through.is_some() || s.last_success.is_some())
+            .map(|s| SourceHealth {
+                last_error: None,
+                last_note: None,
+                ..s
+            })
+            .collect();
+        Self { sources, data_page }
+    }
+
+    /// Whether any source is a day or more behind.
+    pub fn behind(&self) -> bool {
+        self.sources
+            .iter()
+            .any(|s| s.days_behind.is_none_or(|d| d > 0))
+    }
+}
+
 /// One import (file, upload, push or sync with rejects).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportSummary {
@@ -138,5 +172,35 @@ mod tests {
         assert_eq!(s.freshness(), "5 days behind");
         s.days_behind = Some(0);
         assert_eq!(s.freshness(), "up to date");
+    }
+
+    #[test]
+    fn freshness_for_everyone_drops_silent_sources_and_connector_details() {
+        let source = |source, behind: Option<i64>| SourceHealth {
+            source,
+            data_start: None,
+            complete_through: behind.and_then(|_| "2026-11-20".parse().ok()),
+            last_success: None,
+            last_error: Some("HTTP 401 from the tenant".into()),
+            last_note: Some("stopped at page 3".into()),
+            days_behind: behind,
+        };
+        let f = Freshness::new(
+            vec![
+                source(Source::M365, Some(0)),
+                source(Source::Box, Some(2)),
+                source(Source::Push, None),
+            ],
+            false,
+        );
+        assert_eq!(f.sources.len(), 2, "the push source never reported");
+        assert!(
+            f.sources
+                .iter()
+                .all(|s| s.last_error.is_none() && s.last_note.is_none())
+        );
+        assert!(f.behind());
+        let fresh = Freshness::new(vec![source(Source::M365, Some(0))], true);
+        assert!(!fresh.behind());
     }
 }

@@ -128,6 +128,8 @@ pub struct WaveProgress {
     pub id: i32,
     pub name: String,
     pub product: String,
+    /// The product's subject key (`product:N`), as the KPIs name it.
+    pub subject: String,
     pub go_live: NaiveDate,
     pub target_metric: TargetMetric,
     pub target_value: f64,
@@ -385,7 +387,8 @@ mod tests {
         let wave = |id: i32, target_value: f64, units: Vec<Progress>| WaveProgress {
             id,
             name: format!("Wave {id}"),
-            product: "product:1".into(),
+            product: "Box".into(),
+            subject: "product:1".into(),
             go_live: "2026-01-01".parse().expect("date"),
             target_metric: TargetMetric::AdoptionRate,
             target_value,

@@ -47,6 +47,9 @@ test('a refused upload says why', async ({ page }) => {
 test('a unit commander has no data page', async ({ page }) => {
   await signIn(page, accounts.commander);
   await expect(page.getByRole('link', { name: 'Data health' })).toHaveCount(0);
+  // The overview still says how fresh each source is, without the link.
+  await expect(page.getByTestId('freshness')).toContainText('Box (enterprise events):');
+  await expect(page.getByTestId('freshness-data-link')).toHaveCount(0);
   const reply = await page.goto('/data');
   expect(reply?.status()).toBe(403);
 });

@@ -43,6 +43,12 @@ test('the overview hydrates and shows the fixture force’s hand-worked figures'
   await expect(behind.locator('a')).toHaveAttribute('href', '/units/C1');
   await expect(page.getByTestId('rising-fastest').locator('h3')).toHaveText('Rising fastest in 28 days');
 
+  // Each source's freshness in words; the fixture's data ends in September,
+  // so the sources are behind, and an admin is pointed to the data page.
+  const freshness = page.getByTestId('freshness');
+  await expect(freshness).toContainText(/Box \(enterprise events\): \d+ days behind\./);
+  await expect(page.getByTestId('freshness-data-link')).toHaveAttribute('href', '/data');
+
   expect(errors, errors.join('\n')).toEqual([]);
 });
 
@@ -55,4 +61,18 @@ test('an as-of day in the URL gives that day’s figures', async ({ page }) => {
   // Exchange use in the window.
   await expect(page.getByTestId('product-2-eligible').locator('.kpi-value')).toHaveText('13');
   await expect(page.getByTestId('tool-5-active28').locator('.kpi-value')).toHaveText('1');
+});
+
+test('a unit’s page sets its figures against the force and its wave’s target', async ({ page }) => {
+  await page.goto('/units/C1');
+  await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+  // C1 holds all 13 of Microsoft 365's eligible staff (69.2% active in 28
+  // days), so the force's rate is its own; M365 North aims for 80%.
+  await expect(page.getByTestId('product-2-versus')).toHaveText(
+    'Force: 69.2%. M365 North: target 80.0% adoption rate by 31 Dec 2026, 10.8 pts short.',
+  );
+  // Box: C1 is in no Box wave (its team T1 is), so only the force is shown.
+  await expect(page.getByTestId('product-1-versus')).toHaveText('Force: 44.4%.');
+  // The force's wave summary and where-to-help lists stay on the force's page.
+  await expect(page.getByTestId('where-to-help')).toHaveCount(0);
 });

@@ -74,6 +74,7 @@ impl Store {
                 id: wave.id,
                 name: wave.name,
                 product,
+                subject: Subject::Product(wave.product).key(),
                 go_live: wave.go_live,
                 target_metric: wave.target_metric,
                 target_value: wave.target_value,

@@ -319,21 +319,18 @@ impl Store {
 }
 
 impl Store {
-    /// The data page: each source's coverage and last sync, the latest
-    /// imports, and the unmatched names with the most events.
-    pub async fn data_health(
+    /// Each source's coverage and last sync, and how many days its last
+    /// complete day is behind yesterday.
+    pub async fn source_health(
         &self,
         today: NaiveDate,
-        imports: i64,
-        names: usize,
-    ) -> Result<domain::health::DataHealth> {
-        use domain::health::{DataHealth, NameSeen, SourceHealth};
+    ) -> Result<Vec<domain::health::SourceHealth>> {
         let yesterday = today - chrono::Days::new(1);
-        let sources = self
+        Ok(self
             .sync_states()
             .await?
             .into_iter()
-            .map(|s| SourceHealth {
+            .map(|s| domain::health::SourceHealth {
                 source: s.source,
                 data_start: s.data_start,
                 complete_through: s.complete_through,
@@ -342,7 +339,19 @@ impl Store {
                 last_note: s.last_note,
                 days_behind: s.complete_through.map(|c| (yesterday - c).num_days()),
             })
-            .collect();
+            .collect())
+    }
+
+    /// The data page: each source's coverage and last sync, the latest
+    /// imports, and the unmatched names with the most events.
+    pub async fn data_health(
+        &self,
+        today: NaiveDate,
+        imports: i64,
+        names: usize,
+    ) -> Result<domain::health::DataHealth> {
+        use domain::health::{DataHealth, NameSeen};
+        let sources = self.source_health(today).await?;
         let imports = self.imports(imports).await?;
         let all = self.unmatched_identities().await?;
         let external_total = all.iter().filter(|n| n.external).count();

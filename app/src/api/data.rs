@@ -3,7 +3,7 @@
 //! rejected rows are person-level: they need the person-level list
 //! permission, and each view of them is audited.
 
-use domain::health::{DataHealth, ImportRejects};
+use domain::health::{DataHealth, Freshness, ImportRejects};
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 
 /// Imports listed on the data page.
@@ -43,6 +43,23 @@ pub async fn get_data_health() -> Result<DataHealth, ServerFnError> {
             .await?;
     }
     Ok(health)
+}
+
+/// How fresh each source's data is, for any signed-in caller (the dates
+/// describe no one); whether the caller may open the data page.
+#[server(input = GetUrl, endpoint = "data/freshness")]
+pub async fn get_freshness() -> Result<Freshness, ServerFnError> {
+    use super::ssr::{failed, within_scope};
+    let (state, caller) = within_scope()?;
+    let sources = state
+        .store
+        .source_health(state.today())
+        .await
+        .map_err(failed)?;
+    Ok(Freshness::new(
+        sources,
+        caller.viewer.require_force_wide().is_ok(),
+    ))
 }
 
 /// One import's rejected rows, in line order.

@@ -3,6 +3,7 @@ use domain::{
     access::Reach,
     bands::BandTable,
     display::{arrow, count, date as display_date, gap, percent, points, points_in_words},
+    health::Freshness,
     overview::Overview,
     usage::UsageTable,
     wave::{RISE_DAYS, Standing, WaveProgress, where_to_help},
@@ -11,7 +12,10 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
-    api::{bands::get_band_table, overview::get_overview, usage::get_usage, waves::get_waves},
+    api::{
+        bands::get_band_table, data::get_freshness, overview::get_overview, usage::get_usage,
+        waves::get_waves,
+    },
     components::{
         BandSection, ChartView, ErrorNote, KpiTile, RateChange, SUPPRESSED, UnitTable, UsageSection,
     },
@@ -46,18 +50,25 @@ pub fn OverviewPage() -> impl IntoView {
     let usage = Resource::new(usage_args, |(unit, subject, as_of)| {
         get_usage(unit, subject, as_of)
     });
-    // The force's overview summarises the waves (each one's whole, for
-    // those who see every unit in it).
-    let waves = Resource::new(args, |(unit, as_of)| async move {
+    // The force's overview sums the waves up (each one's whole, for those
+    // who see every unit in it); a unit's page sets its figures against
+    // its waves' targets and the force's.
+    let waves = Resource::new(args, |(_, as_of)| get_waves(as_of));
+    let force = Resource::new(args, |(unit, as_of)| async move {
         match unit {
-            None => get_waves(as_of).await,
-            Some(_) => Ok(Vec::new()),
+            Some(_) => get_overview(None, as_of).await.map(Some),
+            None => Ok(None),
         }
     });
+    let sources = Resource::new(|| (), |_| get_freshness());
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading figures…"</p> }>
             {move || overview.get().map(|result| match result {
-                Ok(o) => view! { <OverviewBody overview=o bands usage waves/> }.into_any(),
+                Ok(o) => {
+                    let at_force = args().0.is_none();
+                    view! { <OverviewBody overview=o bands usage waves force sources at_force/> }
+                        .into_any()
+                }
                 Err(e) => view! { <ErrorNote error=e/> }.into_any(),
             })}
         </Suspense>
@@ -70,7 +81,11 @@ fn OverviewBody(
     bands: Resource<Result<BandTable, ServerFnError>>,
     usage: Resource<Result<UsageTable, ServerFnError>>,
     waves: Resource<Result<Vec<WaveProgress>, ServerFnError>>,
+    force: Resource<Result<Option<Overview>, ServerFnError>>,
+    sources: Resource<Result<Freshness, ServerFnError>>,
+    at_force: bool,
 ) -> impl IntoView {
+    let unit_code = overview.unit_code.clone();
     let subjects: Vec<(String, String)> = overview
         .kpis
         .iter()
@@ -119,10 +134,14 @@ fn OverviewBody(
                 }
                 .into_any(),
             };
+            let versus = (!at_force).then(|| {
+                view! { <Versus subject=k.subject.clone() unit=unit_code.clone() waves force/> }
+            });
             view! {
                 <section class="subject" aria-label=k.label.clone() data-testid=format!("kpis-{slug}")>
                     <h2>{k.label.clone()}</h2>
                     <div class="kpis">{tiles}</div>
+                    {versus}
                 </section>
             }
         })
@@ -159,13 +178,16 @@ fn OverviewBody(
                     "As of " <time datetime=overview.as_of.to_string() data-testid="as-of">{display_date(overview.as_of)}</time>
                     ". " {freshness}
                 </p>
+                <Suspense fallback=|| ()>
+                    {move || sources.get().and_then(Result::ok).map(|f| view! { <SourceFreshness freshness=f/> })}
+                </Suspense>
                 {comparison}
                 {people}
             </header>
             <div class="subjects">{sections}</div>
             <ChartView chart=overview.trend id="adoption-trend"/>
             <Suspense fallback=|| ()>
-                {move || waves.get().map(|result| match result {
+                {move || waves.get().filter(|_| at_force).map(|result| match result {
                     Ok(list) => view! {
                         <WaveSummary list=list.clone()/>
                         <WhereToHelp list/>
@@ -284,5 +306,79 @@ fn WhereToHelp(list: Vec<WaveProgress>) -> impl IntoView {
                 </div>
             </section>
         }
+    })
+}
+
+/// One line under a unit's tiles for a subject: the force's adoption rate
+/// beside it, and where the unit stands against each wave of that product
+/// it belongs to.
+#[component]
+fn Versus(
+    subject: String,
+    unit: String,
+    waves: Resource<Result<Vec<WaveProgress>, ServerFnError>>,
+    force: Resource<Result<Option<Overview>, ServerFnError>>,
+) -> impl IntoView {
+    let slug = subject.replace(':', "-");
+    let line = move || {
+        let force_rate = force
+            .get()
+            .and_then(Result::ok)
+            .flatten()
+            .and_then(|f| f.kpis.into_iter().find(|k| k.subject == subject))
+            .map(|k| {
+                format!(
+                    "Force: {}.",
+                    k.counts
+                        .map_or_else(|| "[c]".to_owned(), |_| percent(k.adoption_rate))
+                )
+            });
+        let targets: Vec<String> = waves
+            .get()
+            .and_then(Result::ok)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|w| w.subject == subject)
+            .filter_map(|w| {
+                let own = w.units.iter().find(|u| u.code == unit)?;
+                Some(format!(
+                    "{}: target {} {} by {}, {}.",
+                    w.name,
+                    percent(Some(w.target_value)),
+                    w.target_metric.label(),
+                    display_date(w.target_date),
+                    gap(own.gap(w.target_value))
+                ))
+            })
+            .collect();
+        let text = force_rate
+            .into_iter()
+            .chain(targets)
+            .collect::<Vec<_>>()
+            .join(" ");
+        (!text.is_empty()).then(|| text)
+    };
+    view! {
+        <Suspense fallback=|| ()>
+            {move || line().map(|text| view! { <p class="note versus" data-testid=format!("{slug}-versus")>{text}</p> })}
+        </Suspense>
+    }
+}
+
+/// Each source's freshness in words, and a link to the data page when one
+/// is behind, for those who may open it.
+#[component]
+fn SourceFreshness(freshness: Freshness) -> impl IntoView {
+    let lines = freshness
+        .sources
+        .iter()
+        .map(|s| format!("{}: {}.", s.label(), s.freshness()))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let link = (freshness.behind() && freshness.data_page).then(|| {
+        view! { " " <a href="/data" data-testid="freshness-data-link">"See the data page."</a> }
+    });
+    (!freshness.sources.is_empty()).then(|| {
+        view! { <p class="as-of" data-testid="freshness">{lines} {link}</p> }
     })
 }

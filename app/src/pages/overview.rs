@@ -356,7 +356,7 @@ fn Versus(
             .chain(targets)
             .collect::<Vec<_>>()
             .join(" ");
-        (!text.is_empty()).then(|| text)
+        (!text.is_empty()).then_some(text)
     };
     view! {
         <Suspense fallback=|| ()>

@@ -294,3 +294,110 @@ async fn readers_never_see_a_half_built_rollup_on_both_backends() {
         assert_eq!(eligible().await, before);
     }
 }
+
+/// What the one publication decision (`domain::publication`, not yet read
+/// by the views) would hide on the demo's last day, by depth, for every
+/// single-scope audience: `UPTAKE_DEMO_STAFF=3000 cargo test --release -p
+/// server --test demo publication_on_the_demo -- --ignored --nocapture`.
+#[tokio::test]
+#[ignore]
+async fn publication_on_the_demo() {
+    use domain::{
+        disclosure::Disclosure,
+        publication::{DayCells, Plan, SubjectLinks, primary_fails, too_small},
+        rollup::BAND_SLOTS,
+    };
+    let staff = std::env::var("UPTAKE_DEMO_STAFF")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3000);
+    let db = demo_db(staff, 42).await;
+    let store = &db.store;
+    let tree = store.org_tree().await.expect("tree");
+    let snapshot = tree
+        .snapshot(domain::day::day_num(end()))
+        .expect("snapshot");
+    let units = store.units().await.expect("units");
+    let n = tree.len();
+    let mut restricted = vec![false; n];
+    for u in units.iter() {
+        if let Some(i) = tree.index_of(u.id) {
+            restricted[i] = u.restricted;
+        }
+    }
+    let catalog = store.catalog().await.expect("catalog");
+    let subjects = catalog.subjects();
+    let ids: Vec<_> = (0..n).map(|i| tree.id(i)).collect();
+    let read = store
+        .band_cells_on(&ids, &subjects, end())
+        .await
+        .expect("cells");
+    let mut cells = vec![Counts::default(); subjects.len() * n * BAND_SLOTS];
+    for (s, &subject) in subjects.iter().enumerate() {
+        for (u, &id) in ids.iter().enumerate() {
+            if let Some(bands) = read.get(&(id, subject)) {
+                let at = (s * n + u) * BAND_SLOTS;
+                cells[at..at + BAND_SLOTS].copy_from_slice(bands);
+            }
+        }
+    }
+    let d = Disclosure::default();
+    let mut plan = Plan::new(&snapshot, &restricted, &[]);
+    let started = std::time::Instant::now();
+    let hidden = plan.decide(
+        &SubjectLinks::of(&catalog),
+        &d,
+        DayCells {
+            nodes: n,
+            cells: &cells,
+        },
+    );
+    let took = started.elapsed();
+    let depth = |mut u: usize| {
+        let mut depth = 0;
+        while let Some(p) = snapshot.parent[u] {
+            u = p;
+            depth += 1;
+        }
+        depth
+    };
+    let large = cells
+        .iter()
+        .filter(|c| c.eligible > 0 && !too_small(&d, c))
+        .count();
+    let large_hidden = cells
+        .iter()
+        .zip(&hidden)
+        .filter(|(c, h)| **h && c.eligible > 0 && !too_small(&d, c))
+        .count();
+    let banded = cells
+        .iter()
+        .zip(&hidden)
+        .filter(|(c, h)| !**h && primary_fails(&d, c))
+        .count();
+    println!(
+        "{staff} staff, {n} units, {} subjects: decided in {took:.2?}; of {large} cells with k or \
+         more eligible, {large_hidden} hidden ({:.0}%), {banded} shown banded; {} targets without \
+         a witness",
+        subjects.len(),
+        100.0 * large_hidden as f64 / large.max(1) as f64,
+        plan.stuck
+    );
+    for level in 0..4 {
+        for (name, all) in [("all ages", true), ("bands", false)] {
+            let (mut shown, mut total) = (0, 0);
+            for (i, c) in cells.iter().enumerate() {
+                let (u, slot) = ((i / BAND_SLOTS) % n, i % BAND_SLOTS);
+                if snapshot.exists[u]
+                    && depth(u) == level
+                    && (slot == BAND_SLOTS - 1) == all
+                    && c.eligible > 0
+                {
+                    total += 1;
+                    shown += usize::from(!hidden[i]);
+                }
+            }
+            println!("  depth {level}, {name}: {shown} of {total} published");
+        }
+    }
+}

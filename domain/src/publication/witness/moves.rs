@@ -53,11 +53,6 @@ impl Moves {
         Self(self.0 & keep)
     }
 
-    /// Whether it moves eligible: whole people in or out of cells.
-    pub(super) fn people(self) -> bool {
-        self.subjects().any(|s| self.has(s, 3))
-    }
-
     pub(super) fn set(self) -> u32 {
         self.subjects().fold(0, |acc, s| acc | 1 << s)
     }

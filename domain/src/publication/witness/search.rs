@@ -12,15 +12,6 @@ use super::{
 /// account sees, are never hidden to make a witness; see `feasible`.)
 const FORCE_BAND_WEIGHT: u64 = 10;
 
-/// Routes moving whole people are taken only where they hide nothing new:
-/// a move of eligible can never stay within a published cell's bands, so
-/// one that must hide cells is dearer than it looks, and the targets only
-/// such routes reach are protected anyway by the chains of moves the
-/// shapes do not build (the attacker tests check).
-fn people_bound(moves: Moves) -> u64 {
-    if moves.people() { 1 } else { u64::MAX }
-}
-
 impl Day<'_> {
     /// Checks a witness against every relation at every cell it touches,
     /// moved as far up and as far down as it claims: counts in order and
@@ -293,14 +284,8 @@ impl Day<'_> {
                 candidates.dedup();
                 for moves in candidates {
                     let p = pattern(moves, Moves::default());
-                    let bound = best
-                        .as_ref()
-                        .map_or(u64::MAX, |(b, _)| *b)
-                        .min(people_bound(moves));
-                    if let Some((cost, route)) = self
-                        .route(target, &p, &mut memo, bound)
-                        .filter(|(c, _)| *c < bound)
-                    {
+                    let bound = best.as_ref().map_or(u64::MAX, |(b, _)| *b);
+                    if let Some((cost, route)) = self.route(target, &p, &mut memo, bound) {
                         let w = self.build(&[(p, route)], &memo);
                         consider(cost, w, &mut best);
                         if best.as_ref().is_some_and(|(c, _)| *c == 0) {
@@ -322,9 +307,6 @@ impl Day<'_> {
                             .collect();
                         let Some(routes) = routes else { continue };
                         let cost = routes.iter().map(|(c, ..)| c).sum::<u64>();
-                        if cost >= people_bound(*whole) {
-                            continue;
-                        }
                         let parts: Vec<(Pattern, Route)> =
                             routes.into_iter().map(|(_, p, r)| (p, r)).collect();
                         let w = self.build(&parts, &memo);

@@ -4,8 +4,8 @@
 use domain::chart::{AxisFormat, BarSeries, Chart, ChartKind, Series, XValues};
 use plotly::{
     Bar, Configuration, Layout, Plot, Scatter,
-    common::{Line, Marker, Mode, Title},
-    layout::{Axis, BarMode, Legend, Margin},
+    common::{DashType, Font, Line, Marker, Mode, Title},
+    layout::{Annotation, Axis, BarMode, Legend, Margin, Shape, ShapeLine, ShapeType},
 };
 
 /// Draws a plot into the element with `id`. plotly.js answers with a
@@ -91,11 +91,47 @@ pub fn plot(chart: &Chart) -> Plot {
             .bar_mode(BarMode::Group)
             .legend(Legend::new())
             .margin(Margin::new().left(60).right(20).top(50).bottom(50))
-            .height(360),
+            .height(360)
+            .shapes(chart.markers.iter().map(marker_line).collect())
+            .annotations(chart.markers.iter().map(marker_label).collect()),
     );
     // Follow the window's width (a tablet turned, a window narrowed).
     plot.set_configuration(Configuration::new().responsive(true));
     plot
+}
+
+/// A marked day as a dotted line from the bottom of the plot to its top.
+fn marker_line(m: &domain::chart::Marker) -> Shape {
+    let day = m.day.format("%Y-%m-%d").to_string();
+    Shape::new()
+        .shape_type(ShapeType::Line)
+        .x_ref("x")
+        .y_ref("paper")
+        .x0(day.clone())
+        .x1(day)
+        .y0(0.0)
+        .y1(1.0)
+        .line(
+            ShapeLine::new()
+                .color("#5f6b7a")
+                .width(1.0)
+                .dash(DashType::Dot),
+        )
+}
+
+/// A marked day's label, along its line inside the top of the plot.
+fn marker_label(m: &domain::chart::Marker) -> Annotation {
+    Annotation::new()
+        .x(m.day.format("%Y-%m-%d").to_string())
+        .x_ref("x")
+        .y(1.0)
+        .y_ref("paper")
+        .y_anchor(plotly::common::Anchor::Top)
+        .x_anchor(plotly::common::Anchor::Right)
+        .text_angle(-90.0)
+        .show_arrow(false)
+        .font(Font::new().size(10).color("#5f6b7a"))
+        .text(chart_text(&m.label))
 }
 
 fn add_line(plot: &mut Plot, s: &Series, y: Vec<Option<f64>>) {
@@ -145,11 +181,24 @@ mod tests {
                     y: vec![None],
                 },
             ]),
+            markers: vec![domain::chart::Marker {
+                day: "2026-03-01".parse().expect("date"),
+                label: "Box <i>wave</i> live".into(),
+            }],
         };
         let json: serde_json::Value =
             serde_json::from_str(&plot(&chart).to_json()).expect("plot json");
         let data = json["data"].as_array().expect("traces");
-        assert_eq!(data.len(), 2);
+        assert_eq!(data.len(), 2, "a marked day is no trace");
+        // The marked day: a dotted line across the plot and its label.
+        let line = &json["layout"]["shapes"][0];
+        assert_eq!(line["x0"], "2026-03-01");
+        assert_eq!(line["x1"], "2026-03-01");
+        assert_eq!(line["yref"], "paper");
+        assert_eq!(line["line"]["dash"], "dot");
+        let label = &json["layout"]["annotations"][0];
+        assert_eq!(label["x"], "2026-03-01");
+        assert_eq!(label["text"], "Box &lt;i&gt;wave&lt;/i&gt; live");
         assert_eq!(data[0]["name"], "Box");
         assert_eq!(data[0]["y"][0], 45.7);
         assert!(data[1]["y"][0].is_null());
@@ -171,6 +220,7 @@ mod tests {
                 x: XValues::DaysSinceGoLive(vec![0]),
                 y: vec![Some(1.0)],
             }]),
+            markers: Vec::new(),
         };
         let json: serde_json::Value =
             serde_json::from_str(&plot(&chart).to_json()).expect("plot json");
@@ -196,6 +246,7 @@ mod tests {
                     values: vec![Some(0.5), None],
                 }],
             },
+            markers: Vec::new(),
         };
         let json: serde_json::Value =
             serde_json::from_str(&plot(&chart).to_json()).expect("plot json");

@@ -137,6 +137,7 @@ pub fn trend(disclosure: &Disclosure, days: &[(NaiveDate, BandCounts)], own_show
         y_title: "Active in last 28 days ÷ eligible (%)".to_owned(),
         y_format: AxisFormat::Percent,
         kind: ChartKind::Lines(series),
+        markers: Vec::new(),
     }
 }
 
@@ -168,6 +169,7 @@ pub fn by_band(rows: &[BandRow]) -> Chart {
             categories: AgeBand::ALL.iter().map(|b| b.label().to_owned()).collect(),
             series,
         },
+        markers: Vec::new(),
     }
 }
 

@@ -85,6 +85,18 @@ pub struct Chart {
     pub y_title: String,
     pub y_format: AxisFormat,
     pub kind: ChartKind,
+    /// Days marked across a chart over calendar days, each with what
+    /// happened (a wave going live, which makes a rate fall as the number
+    /// eligible jumps).
+    #[serde(default)]
+    pub markers: Vec<Marker>,
+}
+
+/// A day marked across a chart, with a short label.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Marker {
+    pub day: NaiveDate,
+    pub label: String,
 }
 
 impl Chart {
@@ -150,6 +162,7 @@ mod tests {
                 x: XValues::DaysSinceGoLive(vec![0, 1, 2]),
                 y: vec![Some(0.1), Some(0.25), None],
             }]),
+            markers: Vec::new(),
         };
         assert_eq!(
             lines.table(),

@@ -249,6 +249,7 @@ pub fn adoption_trend(series: &[SubjectSeries]) -> Chart {
                 })
                 .collect(),
         ),
+        markers: Vec::new(),
     }
 }
 

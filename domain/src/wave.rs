@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     DayNum,
     catalog::{Catalog, ProductId},
-    chart::{AxisFormat, Chart, ChartKind, Series, XValues},
+    chart::{AxisFormat, Chart, ChartKind, Marker, Series, XValues},
     day::day_num,
     disclosure::Disclosure,
     forecast::{Outlook, outlook},
@@ -212,6 +212,22 @@ pub fn where_to_help(waves: &[WaveProgress], n: usize) -> (Vec<Standing>, Vec<St
     (behind, rising)
 }
 
+/// The days waves went live, to mark across a chart over calendar days:
+/// a rate falls on such a day because the number eligible jumps, not
+/// because anyone stopped. Only waves live by their as-of day; with
+/// `unit`, only the waves that unit is a member of.
+pub fn go_live_markers(waves: &[WaveProgress], unit: Option<&str>) -> Vec<Marker> {
+    waves
+        .iter()
+        .filter(|w| w.go_live <= w.as_of)
+        .filter(|w| unit.is_none_or(|code| w.units.iter().any(|u| u.code == code)))
+        .map(|w| Marker {
+            day: w.go_live,
+            label: format!("{} live", w.name),
+        })
+        .collect()
+}
+
 /// Orders a wave's member units by their gap to the target, furthest
 /// behind first; units whose metric is hidden go last. Ties keep the order
 /// given (the tree's).
@@ -253,6 +269,7 @@ pub fn since_go_live_chart(waves: &[WaveProgress]) -> Chart {
                 })
                 .collect(),
         ),
+        markers: Vec::new(),
     }
 }
 
@@ -430,6 +447,53 @@ mod tests {
         assert_eq!(codes(&rising), ["F", "B", "A"]);
         assert!((rising[0].rise.expect("rise") - 0.25).abs() < 1e-9);
         assert_eq!(where_to_help(&waves, 1).0.len(), 1);
+    }
+
+    #[test]
+    fn go_live_days_are_marked_for_live_waves_and_a_unit_s_own() {
+        let unit = |code: &str| Progress {
+            code: code.into(),
+            name: code.into(),
+            eligible: 10,
+            current: None,
+            since_go_live: Vec::new(),
+            outlook: Outlook::not_enough(),
+        };
+        let wave = |id: i32, go_live: &str, units: Vec<Progress>| WaveProgress {
+            id,
+            name: format!("Wave {id}"),
+            product: "Box".into(),
+            subject: "product:1".into(),
+            go_live: go_live.parse().expect("date"),
+            target_metric: TargetMetric::AdoptionRate,
+            target_value: 0.6,
+            target_date: "2027-01-01".parse().expect("date"),
+            as_of: "2026-06-30".parse().expect("date"),
+            total: None,
+            units,
+        };
+        let waves = [
+            wave(1, "2026-02-01", vec![unit("C01")]),
+            wave(2, "2026-05-01", vec![unit("C02")]),
+            // Not live by the as-of day: nothing to explain yet.
+            wave(3, "2026-07-01", vec![unit("C01")]),
+        ];
+        let days = |m: Vec<Marker>| {
+            m.into_iter()
+                .map(|m| (m.day.to_string(), m.label))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            days(go_live_markers(&waves, None)),
+            [
+                ("2026-02-01".to_owned(), "Wave 1 live".to_owned()),
+                ("2026-05-01".to_owned(), "Wave 2 live".to_owned())
+            ]
+        );
+        assert_eq!(
+            days(go_live_markers(&waves, Some("C02"))),
+            [("2026-05-01".to_owned(), "Wave 2 live".to_owned())]
+        );
     }
 
     #[test]

@@ -27,6 +27,14 @@ test('the overview hydrates and shows the fixture force’s hand-worked figures'
   const traces = page.locator('#adoption-trend .scatterlayer .trace');
   await expect(traces).toHaveCount(expected.traces);
   await expect(page.locator('#adoption-trend svg.main-svg').first()).toBeVisible();
+  // Each wave's go-live day is marked on the trend, where its rates fall
+  // because more people became eligible, and listed in the chart's table.
+  await expect(page.locator('#adoption-trend .annotation-text')).toHaveCount(3);
+  await expect(page.locator('#adoption-trend .annotation-text').first()).toHaveText(/ live$/);
+  const marked = page.getByTestId('chart-markers');
+  await expect(marked).toContainText('M365 North live on 1 Jun 2026');
+  await expect(marked).toContainText('Box South live on 1 Jul 2026');
+  await expect(marked).toContainText('Box North response live on 1 Aug 2026');
 
   // One line per wave, each with its status, linking to the wave.
   const waves = page.getByTestId('wave-summary').locator('li');
@@ -73,6 +81,9 @@ test('a unit’s page sets its figures against the force and its wave’s target
   );
   // Box: C1 is in no Box wave (its team T1 is), so only the force is shown.
   await expect(page.getByTestId('product-1-versus')).toHaveText('Force: 44.4%.');
+  // Only C1's own wave is marked on its trend.
+  await expect(page.locator('#adoption-trend .annotation-text')).toHaveCount(1);
+  await expect(page.getByTestId('chart-markers')).toHaveText('Marked: M365 North live on 1 Jun 2026.');
   // The force's wave summary and where-to-help lists stay on the force's page.
   await expect(page.getByTestId('where-to-help')).toHaveCount(0);
 });

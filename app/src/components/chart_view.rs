@@ -16,6 +16,15 @@ pub fn ChartView(chart: Chart, #[prop(into)] id: String) -> impl IntoView {
         domain::chart::ChartKind::Lines(_) => "Latest day",
         domain::chart::ChartKind::Bars { .. } => "Group",
     };
+    let marked = (!chart.markers.is_empty()).then(|| {
+        let days = chart
+            .markers
+            .iter()
+            .map(|m| format!("{} on {}", m.label, domain::display::date(m.day)))
+            .collect::<Vec<_>>()
+            .join("; ");
+        view! { <p class="note" data-testid="chart-markers">"Marked: " {days} "."</p> }
+    });
     let title = chart.title.clone();
     let node = NodeRef::<leptos::html::Div>::new();
     // Draws once its element is in the page: a section that re-renders after
@@ -43,6 +52,7 @@ pub fn ChartView(chart: Chart, #[prop(into)] id: String) -> impl IntoView {
                     <thead><tr><th scope="col">"Series"</th><th scope="col">{at_heading}</th><th scope="col">"Value"</th></tr></thead>
                     <tbody>{rows}</tbody>
                 </table>
+                {marked}
             </details>
         </figure>
     }

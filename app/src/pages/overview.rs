@@ -6,7 +6,7 @@ use domain::{
     health::Freshness,
     overview::Overview,
     usage::UsageTable,
-    wave::{RISE_DAYS, Standing, WaveProgress, where_to_help},
+    wave::{RISE_DAYS, Standing, WaveProgress, go_live_markers, where_to_help},
 };
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -86,6 +86,19 @@ fn OverviewBody(
     at_force: bool,
 ) -> impl IntoView {
     let unit_code = overview.unit_code.clone();
+    // The days waves went live, on the trend: a rate falls there because
+    // more people became eligible.
+    let trend = {
+        let chart = overview.trend.clone();
+        let unit = (!at_force).then(|| unit_code.clone());
+        move || {
+            let mut chart = chart.clone();
+            if let Some(Ok(list)) = waves.get() {
+                chart.markers = go_live_markers(&list, unit.as_deref());
+            }
+            view! { <ChartView chart id="adoption-trend"/> }
+        }
+    };
     let subjects: Vec<(String, String)> = overview
         .kpis
         .iter()
@@ -185,7 +198,7 @@ fn OverviewBody(
                 {people}
             </header>
             <div class="subjects">{sections}</div>
-            <ChartView chart=overview.trend id="adoption-trend"/>
+            <Suspense fallback=|| ()>{trend}</Suspense>
             <Suspense fallback=|| ()>
                 {move || waves.get().filter(|_| at_force).map(|result| match result {
                     Ok(list) => view! {

@@ -130,7 +130,8 @@ fn marker_label(m: &domain::chart::Marker) -> Annotation {
         .x_anchor(plotly::common::Anchor::Right)
         .text_angle(-90.0)
         .show_arrow(false)
-        .font(Font::new().size(10).color("#5f6b7a"))
+        .background_color("rgba(255, 255, 255, 0.85)")
+        .font(Font::new().size(10).color("#4a5563"))
         .text(chart_text(&m.label))
 }
 

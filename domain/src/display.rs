@@ -93,9 +93,37 @@ pub fn count(n: u32) -> String {
     out
 }
 
+/// Steps of a heatmap's colour scale: five, each 20 points of a rate wide.
+pub const HEAT_STEPS: u8 = 5;
+
+/// Which step of the heatmap's scale a rate falls in: 0 for under 20%, up
+/// to 4 for 80% and over (100% included).
+pub fn heat_step(rate: f64) -> u8 {
+    let step = (rate.clamp(0.0, 1.0) * f64::from(HEAT_STEPS)).floor() as u8;
+    step.min(HEAT_STEPS - 1)
+}
+
+/// The range of rates a heatmap step covers, for its legend: "0–20%".
+pub fn heat_range(step: u8) -> String {
+    let width = 100 / u32::from(HEAT_STEPS);
+    let from = u32::from(step) * width;
+    format!("{from}–{}%", from + width)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rate_falls_in_one_of_five_heat_steps() {
+        let steps: Vec<u8> = [0.0, 0.199, 0.2, 0.45, 0.6, 0.799, 0.8, 0.999, 1.0]
+            .into_iter()
+            .map(heat_step)
+            .collect();
+        assert_eq!(steps, [0, 0, 1, 2, 3, 3, 4, 4, 4]);
+        assert_eq!(heat_range(0), "0–20%");
+        assert_eq!(heat_range(4), "80–100%");
+    }
 
     #[test]
     fn figures_read_in_en_gb_form() {

@@ -24,6 +24,13 @@ test('small figures read [c] on tiles, unit tables and age bands', async ({ page
   await expect(bands).toBeVisible();
   await expect(page.getByTestId('band-row-C1').locator('td').last()).not.toHaveText('[c]');
   await expect(page.getByTestId('band-row-T1').locator('td.suppressed').first()).toHaveText('[c]');
+  // A heatmap: a published rate is coloured by its step of the scale; a
+  // hidden cell is hatched, never coloured.
+  await expect(page.getByTestId('band-row-C1').locator('td').last()).toHaveClass(/\bheat-[0-4]\b/);
+  await expect(page.getByTestId('band-row-T1').locator('td.suppressed').first()).not.toHaveClass(/heat-/);
+  await expect(page.getByTestId('heat-legend').locator('li')).toHaveText(
+    ['0–20%', '20–40%', '40–60%', '60–80%', '80–100%', '[c] hidden'],
+  );
 
   expect(errors, errors.join('\n')).toEqual([]);
 });

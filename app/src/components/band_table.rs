@@ -1,7 +1,7 @@
 use chrono::NaiveDate;
 use domain::{
     bands::BandTable,
-    display::{count, percent},
+    display::{HEAT_STEPS, count, heat_range, heat_step, percent},
 };
 use leptos::prelude::*;
 
@@ -37,12 +37,18 @@ pub fn BandSection(
                     Some(c) if c.eligible == 0 => {
                         view! { <td class="num muted">"not live"</td> }.into_any()
                     }
-                    Some(c) => view! {
-                        <td class="num" title=format!("{} active of {} eligible", count(c.active28), count(c.eligible))>
-                            {percent(c.adoption_rate())}
-                        </td>
+                    Some(c) => {
+                        let rate = c.adoption_rate();
+                        let class = format!("num heat-{}", heat_step(rate.unwrap_or_default()));
+                        view! {
+                            <td class=class title=format!("{} active of {} eligible", count(c.active28), count(c.eligible))>
+                                {percent(rate)}
+                            </td>
+                        }
+                        .into_any()
                     }
-                    .into_any(),
+                    // Hatched, never a colour of the scale: a hidden cell
+                    // hints at no value.
                     None => view! { <td class="num suppressed" title=SUPPRESSED>"[c]"</td> }.into_any(),
                 })
                 .collect_view();
@@ -74,7 +80,23 @@ pub fn BandSection(
                 "Adoption rate (active in the last 28 days ÷ eligible), by age reached this year. "
                 "[c]: hidden to protect individuals (disclosure control)."
             </p>
+            <HeatLegend/>
             {charts}
         </section>
+    }
+}
+
+/// The heatmap's scale, darker for higher rates, and the hatching of a
+/// hidden cell.
+#[component]
+fn HeatLegend() -> impl IntoView {
+    let steps = (0..HEAT_STEPS)
+        .map(|step| view! { <li class=format!("heat-{step}")>{heat_range(step)}</li> })
+        .collect_view();
+    view! {
+        <ul class="heat-legend" aria-label="Colour scale" data-testid="heat-legend">
+            {steps}
+            <li class="suppressed">"[c] hidden"</li>
+        </ul>
     }
 }

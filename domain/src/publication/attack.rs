@@ -75,6 +75,17 @@ pub fn attack(
     links: &SubjectLinks,
     disclosure: &crate::disclosure::Disclosure,
 ) -> Vec<Finding> {
+    attack_upto(knowledge, links, disclosure, usize::MAX)
+}
+
+/// The same, stopping once `most` findings are certain (a test that only
+/// needs to see a leak need not bound every cell exactly).
+pub fn attack_upto(
+    knowledge: &Knowledge,
+    links: &SubjectLinks,
+    disclosure: &crate::disclosure::Disclosure,
+    most: usize,
+) -> Vec<Finding> {
     let units = knowledge.parent.len();
     let subjects = links.len();
     let at = |u: usize, slot: usize, s: usize| (u * BAND_SLOTS + slot) * subjects + s;
@@ -173,8 +184,17 @@ pub fn attack(
             break;
         }
     }
-    // What is left is bounded exactly, one goal at a time.
+    // What is left is bounded exactly, one goal at a time (skipping those
+    // an earlier solution has widened enough); a goal still narrow after
+    // its own least and greatest values are found is certain.
+    let mut certain = Vec::new();
     for g in open(&goals) {
+        if certain.len() >= most {
+            break;
+        }
+        if goals[g].high - goals[g].low >= goals[g].need {
+            continue;
+        }
         for maximise in [true, false] {
             let cell = goals[g].cell;
             if let Some(values) = optimise(knowledge, links, &children, &[cell], maximise, &goals) {
@@ -184,8 +204,11 @@ pub fn attack(
                 }
             }
         }
+        if goals[g].high - goals[g].low < goals[g].need {
+            certain.push(g);
+        }
     }
-    open(&goals)
+    certain
         .into_iter()
         .map(|g| {
             let goal = &goals[g];

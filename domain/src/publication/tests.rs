@@ -566,3 +566,41 @@ fn a_small_cell_is_hidden_with_a_rectangle_that_holds_for_every_account() {
         assert!(findings.is_empty(), "{audience:?}: {findings:#?}");
     }
 }
+
+#[test]
+fn a_catalog_with_more_subjects_than_a_move_can_name_hides_every_cell() {
+    // 32 tools in one product: 34 subjects, past the 32 a witness can move.
+    let tools: Vec<Tool> = (1..=32)
+        .map(|i| Tool {
+            id: ToolId(i),
+            name: format!("Tool {i}"),
+        })
+        .collect();
+    let product = Product {
+        id: ProductId(1),
+        name: "Everything".into(),
+        tools: tools.iter().map(|t| t.id).collect(),
+    };
+    let big = Catalog::new(tools, vec![product]).expect("catalog");
+    let links = SubjectLinks::of(&big);
+    assert_eq!(links.len(), 34);
+    let f = force(0);
+    let nodes = f.tree.exists.len();
+    let cell = Counts {
+        eligible: 100,
+        active7: 40,
+        active28: 50,
+        reached: 60,
+    };
+    let cells = vec![cell; links.len() * nodes * BAND_SLOTS];
+    let mut plan = Plan::new(&f.tree, &f.restricted, &[]);
+    let hidden = plan.decide(
+        &links,
+        &Disclosure::default(),
+        DayCells {
+            nodes,
+            cells: &cells,
+        },
+    );
+    assert!(hidden.iter().all(|&h| h));
+}

@@ -132,6 +132,11 @@ pub(super) fn decide(
     nodes: usize,
     cells: &[Counts],
 ) -> (Vec<bool>, usize) {
+    if links.len() > moves::Moves::SUBJECTS {
+        // More subjects than a move can name: hide everything rather than
+        // decide on part of the relations.
+        return (vec![true; cells.len()], 0);
+    }
     let at = |s: usize, u: usize, slot: usize| (s * nodes + u) * BAND_SLOTS + slot;
     let mut rest = vec![Counts::default(); cells.len()];
     for u in (0..nodes).filter(|&u| shape.exists[u] && !shape.children[u].is_empty()) {

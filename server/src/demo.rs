@@ -205,7 +205,8 @@ async fn settle_targets(store: &Store) -> Result<()> {
                 .find(|w| w.name == name)
                 .and_then(|w| Some((w.id, w.target_date, w.total?)))
         };
-        let Some((id, date, total)) = outlook(store.wave_progress(&admin, None).await?) else {
+        let Some((id, date, total)) = outlook(store.wave_progress(&admin, None, None).await?)
+        else {
             continue;
         };
         let (Some(ceiling), Some(now)) = (total.outlook.ceiling, total.current) else {
@@ -217,7 +218,7 @@ async fn settle_targets(store: &Store) -> Result<()> {
             continue;
         }
         waves::set_target(store, &Actor::local("demo"), id, target, date).await?;
-        let Some((_, _, total)) = outlook(store.wave_progress(&admin, None).await?) else {
+        let Some((_, _, total)) = outlook(store.wave_progress(&admin, None, None).await?) else {
             continue;
         };
         let day = match on_track {

@@ -314,6 +314,12 @@ async fn a_commander_sees_their_subtree_and_the_force_for_comparison_on_both_bac
             assert!(w.total.is_none(), "a wave total spans other units");
             assert!(w.units.iter().all(|u| u.code == "C01"), "{:?}", w.units);
         }
+        // A unit's own waves (its page) narrow that list, and asking for
+        // another unit's never widens it.
+        let own_waves: Vec<WaveProgress> = app.get("/api/waves?unit=C01", &commander).await.json();
+        assert_eq!(own_waves, waves);
+        let others: Vec<WaveProgress> = app.get("/api/waves?unit=C02", &commander).await.json();
+        assert!(others.is_empty(), "{others:?}");
 
         // Person-level lists in scope are granted and audited.
         let list = app
@@ -1141,6 +1147,15 @@ async fn wave_targets_are_set_by_rollout_managers_and_admins_validated_and_audit
 
     let admin = app.sign_in(ADMIN).await;
     let before: Vec<WaveProgress> = app.get("/api/waves", &admin).await.json();
+    // For one unit's page: only its waves, with it alone and no total.
+    let c01: Vec<WaveProgress> = app.get("/api/waves?unit=C01", &admin).await.json();
+    assert!(!c01.is_empty());
+    assert!(c01.len() < before.len(), "C01 is not in every wave");
+    for w in &c01 {
+        assert!(w.total.is_none());
+        assert_eq!(w.units.len(), 1);
+        assert_eq!(w.units[0].code, "C01");
+    }
     for (percent, date, why) in [
         ("0", later, "over 0%"),
         ("120", later, "at most 100%"),

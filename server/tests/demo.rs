@@ -182,7 +182,10 @@ async fn the_demo_force_has_the_designed_properties() {
         .await
         .expect("admin")
         .viewer;
-    let progress = store.wave_progress(&admin, None).await.expect("waves");
+    let progress = store
+        .wave_progress(&admin, None, None)
+        .await
+        .expect("waves");
     let statuses: Vec<Status> = progress
         .iter()
         .map(|w| {

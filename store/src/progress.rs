@@ -19,10 +19,14 @@ use crate::{
 };
 
 impl Store {
+    /// Every wave's progress the viewer may see; with `only` (a unit code),
+    /// just the waves that unit is a member of, with that unit alone and no
+    /// total (a unit's page).
     pub async fn wave_progress(
         &self,
         viewer: &Viewer,
         as_of: Option<NaiveDate>,
+        only: Option<&str>,
     ) -> Result<Vec<WaveProgress>> {
         let as_of = self.resolve_as_of(as_of).await?;
         let meta = self.meta().await?;
@@ -43,6 +47,7 @@ impl Store {
                             .is_ok_and(|g| g.reach() == Reach::Full)
                     })
                 })
+                .filter(|u| only.is_none_or(|code| u.code == code))
                 .collect();
             if granted.is_empty() {
                 continue;
@@ -55,7 +60,8 @@ impl Store {
                 );
             }
             domain::wave::rank_by_gap(&mut shown, wave.target_value);
-            let sees_all = viewer.role.sees_every_unit() && granted.len() == members.len();
+            let sees_all =
+                only.is_none() && viewer.role.sees_every_unit() && granted.len() == members.len();
             let total = if sees_all {
                 Some(
                     self.unit_progress(&meta, &wave, None, &members, as_of)

@@ -4,14 +4,18 @@ use leptos::{prelude::*, server_fn::codec::GetUrl};
 
 /// Every wave's progress against its target, with forecasts: the whole
 /// wave for those who see every unit, and the member units in the caller's
-/// scope for everyone else.
+/// scope for everyone else. With `unit`, only that unit's own waves and
+/// figures (it narrows what the caller sees, never widens it).
 #[server(input = GetUrl, endpoint = "waves")]
-pub async fn get_waves(as_of: Option<NaiveDate>) -> Result<Vec<WaveProgress>, ServerFnError> {
+pub async fn get_waves(
+    as_of: Option<NaiveDate>,
+    unit: Option<String>,
+) -> Result<Vec<WaveProgress>, ServerFnError> {
     use super::ssr::{failed, within_scope};
     let (state, caller) = within_scope()?;
     state
         .store
-        .wave_progress(&caller.viewer, as_of)
+        .wave_progress(&caller.viewer, as_of, unit.as_deref())
         .await
         .map_err(failed)
 }

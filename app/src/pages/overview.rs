@@ -53,7 +53,7 @@ pub fn OverviewPage() -> impl IntoView {
     // The force's overview sums the waves up (each one's whole, for those
     // who see every unit in it); a unit's page sets its figures against
     // its waves' targets and the force's.
-    let waves = Resource::new(args, |(_, as_of)| get_waves(as_of));
+    let waves = Resource::new(args, |(unit, as_of)| get_waves(as_of, unit));
     let force = Resource::new(args, |(unit, as_of)| async move {
         match unit {
             Some(_) => get_overview(None, as_of).await.map(Some),

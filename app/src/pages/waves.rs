@@ -29,7 +29,7 @@ pub fn WavesPage() -> impl IntoView {
     let edit = ServerAction::<SetWaveTarget>::new();
     let waves = Resource::new(
         move || (as_of(), edit.version().get()),
-        |(day, _)| get_waves(day),
+        |(day, _)| get_waves(day, None),
     );
     // Admins and rollout managers edit targets (the server checks again).
     let me = Resource::new(|| (), |()| get_me());

@@ -145,7 +145,6 @@ pub struct WaveProgress {
 /// its wave's target, and how far it rose in the last 28 days.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Standing {
-    pub wave_id: i32,
     pub wave: String,
     pub code: String,
     pub name: String,
@@ -183,7 +182,6 @@ pub fn where_to_help(waves: &[WaveProgress], n: usize) -> (Vec<Standing>, Vec<St
         .flat_map(|w| {
             w.units.iter().filter_map(move |u| {
                 Some(Standing {
-                    wave_id: w.id,
                     wave: w.name.clone(),
                     code: u.code.clone(),
                     name: u.name.clone(),

@@ -96,6 +96,41 @@ pub fn last_of_month(date: NaiveDate) -> NaiveDate {
     date_of(month_end(day_num(date)))
 }
 
+/// The days a series is published at (`docs/publication.md`): the last day
+/// of every ISO week from `first` to `as_of`, then `as_of` itself. Each is
+/// one publication decision, so a year's trend costs 53 of them, not 365.
+pub fn series_points(first: NaiveDate, as_of: NaiveDate) -> Vec<NaiveDate> {
+    let (first, last) = (day_num(first), day_num(as_of));
+    let mut points: Vec<NaiveDate> = (week_start(first) + 6..last)
+        .step_by(7)
+        .filter(|&d| d >= first)
+        .map(date_of)
+        .collect();
+    if first <= last {
+        points.push(as_of);
+    }
+    points
+}
+
+/// The days to decide for an as-of day, most wanted first: the day, the
+/// days its tiles compare with (7 and 28 days before), then its series'
+/// points from the newest back to `first`.
+pub fn days_to_decide(first: NaiveDate, as_of: NaiveDate) -> Vec<NaiveDate> {
+    let mut days = vec![as_of];
+    for back in [7, 28] {
+        let day = as_of - chrono::Days::new(back);
+        if day >= first {
+            days.push(day);
+        }
+    }
+    for day in series_points(first, as_of).into_iter().rev() {
+        if !days.contains(&day) {
+            days.push(day);
+        }
+    }
+    days
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,6 +165,38 @@ mod tests {
         assert_eq!(week_start(d("2026-11-23")), d("2026-11-23"));
         assert!(is_week_end(d("2026-11-29")));
         assert!(!is_week_end(d("2026-11-28")));
+    }
+
+    #[test]
+    fn a_series_is_read_at_week_ends_and_the_as_of_day() {
+        let day = |s: &str| -> NaiveDate { s.parse().expect("date") };
+        // Thursday 5 Nov to Thursday 26 Nov 2026: the Sundays between, then
+        // the as-of day.
+        assert_eq!(
+            series_points(day("2026-11-05"), day("2026-11-26")),
+            [
+                day("2026-11-08"),
+                day("2026-11-15"),
+                day("2026-11-22"),
+                day("2026-11-26")
+            ]
+        );
+        // A Sunday as-of day is not listed twice; nor a Sunday first day
+        // missed.
+        assert_eq!(
+            series_points(day("2026-11-15"), day("2026-11-29")),
+            [day("2026-11-15"), day("2026-11-22"), day("2026-11-29")]
+        );
+        assert_eq!(
+            days_to_decide(day("2026-11-01"), day("2026-11-29")),
+            [
+                day("2026-11-29"),
+                day("2026-11-22"),
+                day("2026-11-01"),
+                day("2026-11-15"),
+                day("2026-11-08"),
+            ]
+        );
     }
 
     #[test]

@@ -118,14 +118,8 @@ impl Relations {
     /// forward (it could grow without bound) and a cell holding at least
     /// [`MIN_RANGE`] active and inactive people may be walked backward.
     /// Hidden cells cost nothing, a published one its eligible count plus
-    /// one, and cells in `shown` cannot be hidden. `None` if no such path.
-    fn cheapest_cover(
-        &self,
-        hidden: &[bool],
-        cells: &[Counts],
-        shown: &[usize],
-        weak: usize,
-    ) -> Option<Vec<usize>> {
+    /// one. `None` if no such path.
+    fn cheapest_cover(&self, hidden: &[bool], cells: &[Counts], weak: usize) -> Option<Vec<usize>> {
         let (from, to) = self.edges[weak];
         let n = self.nodes;
         let mut best = vec![u64::MAX; n];
@@ -138,7 +132,7 @@ impl Relations {
         {
             done[u] = true;
             for (e, &(a, b)) in self.edges.iter().enumerate() {
-                if e == weak || (!hidden[e] && shown.contains(&e)) {
+                if e == weak {
                     continue;
                 }
                 let next = if a == u {
@@ -252,23 +246,12 @@ impl Disclosure {
         (!self.primary_suppressed(&c)).then_some(c)
     }
 
-    /// One cell on its own, or as it is when `shown` (a unit whose
-    /// person-level lists the viewer holds).
-    pub fn publish_unless_shown(&self, c: Counts, shown: bool) -> Option<Counts> {
-        if shown { Some(c) } else { self.publish(c) }
-    }
-
-    /// Which cells of a view to hide. The primary rule first, except for
-    /// cells in `shown` (a unit whose person-level lists the viewer
-    /// holds); then, while some hidden cell's active or inactive count
-    /// could be narrowed to fewer than [`MIN_RANGE`] values, hide the
-    /// published cell that widens it most, the smallest first on ties.
-    pub fn suppress(&self, relations: &Relations, cells: &[Counts], shown: &[usize]) -> Vec<bool> {
-        let mut hidden: Vec<bool> = cells
-            .iter()
-            .enumerate()
-            .map(|(i, c)| !shown.contains(&i) && self.primary_suppressed(c))
-            .collect();
+    /// Which cells of a view to hide. The primary rule first; then, while
+    /// some hidden cell's active or inactive count could be narrowed to
+    /// fewer than [`MIN_RANGE`] values, hide the published cell that
+    /// widens it most, the smallest first on ties.
+    pub fn suppress(&self, relations: &Relations, cells: &[Counts]) -> Vec<bool> {
+        let mut hidden: Vec<bool> = cells.iter().map(|c| self.primary_suppressed(c)).collect();
         let values: [Vec<u32>; 2] = [0, 1].map(|s| cells.iter().map(|c| sides(c)[s]).collect());
         let range = |hidden: &[bool], cell: usize| {
             values
@@ -281,9 +264,8 @@ impl Disclosure {
         while let Some(weak) =
             (0..cells.len()).find(|&i| hidden[i] && !given_up[i] && range(&hidden, i) < MIN_RANGE)
         {
-            match relations.cheapest_cover(&hidden, cells, shown, weak) {
+            match relations.cheapest_cover(&hidden, cells, weak) {
                 Some(more) => more.into_iter().for_each(|i| hidden[i] = true),
-                // Only a cell the viewer sees anyway could protect it.
                 None => given_up[weak] = true,
             }
         }
@@ -295,17 +277,15 @@ impl Disclosure {
         &self,
         total: Counts,
         parts: &[Counts],
-        total_shown: bool,
     ) -> (Option<Counts>, Vec<Option<Counts>>) {
         if parts.is_empty() {
             // Nothing published beside it: the primary rule alone.
-            return (self.publish_unless_shown(total, total_shown), Vec::new());
+            return (self.publish(total), Vec::new());
         }
         let cells: Vec<Counts> = std::iter::once(total)
             .chain(parts.iter().copied())
             .collect();
-        let shown: &[usize] = if total_shown { &[0] } else { &[] };
-        let hidden = self.suppress(&Relations::total_of(parts.len()), &cells, shown);
+        let hidden = self.suppress(&Relations::total_of(parts.len()), &cells);
         let mut out = cells
             .into_iter()
             .zip(hidden)

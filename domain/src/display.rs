@@ -93,6 +93,27 @@ pub fn count(n: u32) -> String {
     out
 }
 
+/// A published count of a cell with `eligible` people: as it is, or as its
+/// band where the primary rule bands it (`crate::publication::band`), for
+/// example "0–2" or "48–50".
+pub fn count_in(value: u32, eligible: u32) -> String {
+    match crate::publication::band(value, eligible) {
+        Some((lo, hi)) if eligible > 0 => format!("{}–{}", count(lo), count(hi)),
+        _ => count(value),
+    }
+}
+
+/// A published count as a share of its cell's eligible: "45.0%", or its
+/// band's range, for example "0.0–4.0%" or "96.0–100.0%"; "–" for nobody.
+pub fn share_in(value: u32, eligible: u32) -> String {
+    let rate = |v: u32| f64::from(v) / f64::from(eligible) * 100.0;
+    match crate::publication::band(value, eligible) {
+        _ if eligible == 0 => "–".to_owned(),
+        Some((lo, hi)) => format!("{:.1}–{:.1}%", rate(lo), rate(hi)),
+        None => format!("{:.1}%", rate(value)),
+    }
+}
+
 /// Steps of a heatmap's colour scale: five, each 20 points of a rate wide.
 pub const HEAT_STEPS: u8 = 5;
 
@@ -151,5 +172,18 @@ mod tests {
         assert_eq!(days(Median::Between(31, Some(37))), "31–37 days");
         assert_eq!(people(1), "1 person");
         assert_eq!(people(1204), "1,204 people");
+    }
+
+    #[test]
+    fn a_banded_count_reads_as_its_band() {
+        // As published: 1 stands for 0 to 2, 49 of 50 for 48 to 50.
+        assert_eq!(count_in(1, 50), "0–2");
+        assert_eq!(count_in(49, 50), "48–50");
+        assert_eq!(count_in(20, 50), "20");
+        assert_eq!(share_in(1, 50), "0.0–4.0%");
+        assert_eq!(share_in(49, 50), "96.0–100.0%");
+        assert_eq!(share_in(20, 50), "40.0%");
+        assert_eq!(share_in(0, 0), "–");
+        assert_eq!(count_in(1_999, 2_000), "1,998–2,000");
     }
 }

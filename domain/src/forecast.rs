@@ -253,30 +253,31 @@ impl Outlook {
     }
 
     /// Says what happened where it has, instead of a forecast: met, on the
-    /// first published day at or over the target (the forecast is dropped);
-    /// or, once the target date has passed short of it, missed, by how much
-    /// on the target date (a forecast stays only if its day is still to
-    /// come). `published` holds the metric on each day since go-live, up to
-    /// the as-of day, `None` where it is not published: a day the
-    /// publication hides tells nothing, here as elsewhere.
+    /// first published point at or over the target (the forecast is
+    /// dropped); or, once the target date has passed short of it, missed,
+    /// by how much on the target date (a forecast stays only if its day is
+    /// still to come). `published` holds the metric at each point of the
+    /// series (days since go-live, in order, the last the as-of day),
+    /// `None` where it is not published: a point the publication hides
+    /// tells nothing, here as elsewhere.
     pub fn settled(
         mut self,
-        published: &[Option<f64>],
+        published: &[(i32, Option<f64>)],
         target: f64,
         go_live: NaiveDate,
         target_date: NaiveDate,
     ) -> Self {
-        let day = |t: usize| go_live.checked_add_days(Days::new(t as u64));
-        let Some(as_of) = published.len().checked_sub(1).and_then(day) else {
+        let day = |t: i32| go_live.checked_add_days(Days::new(u64::from(t.unsigned_abs())));
+        let Some(as_of) = published.last().and_then(|(t, _)| day(*t)) else {
             return self;
         };
-        if let Some(t) = published
+        if let Some((t, _)) = published
             .iter()
-            .position(|v| v.is_some_and(|v| v >= target))
+            .find(|(_, v)| v.is_some_and(|v| v >= target))
         {
             return Self {
                 status: Status::Met,
-                met_on: day(t),
+                met_on: day(*t),
                 median: None,
                 early: None,
                 late: None,
@@ -285,9 +286,11 @@ impl Outlook {
         }
         if as_of > target_date {
             self.status = Status::Missed;
-            self.missed_by = usize::try_from((target_date - go_live).num_days())
-                .ok()
-                .and_then(|t| published.get(t).copied().flatten())
+            let on_target = (target_date - go_live).num_days();
+            self.missed_by = published
+                .iter()
+                .find(|(t, _)| i64::from(*t) == on_target)
+                .and_then(|(_, v)| *v)
                 .map(|v| target - v);
             if self.median.is_none_or(|m| m <= as_of) {
                 (self.median, self.early, self.late) = (None, None, None);
@@ -297,31 +300,20 @@ impl Outlook {
     }
 }
 
-/// The points a forecast fits: one a week, counting back from the last
-/// day. Days in a 28-day window overlap so much that daily points add
-/// little but time, and would make the bootstrap band falsely narrow.
-pub fn weekly(y: &[f64]) -> Vec<Point> {
-    let last = y.len().saturating_sub(1);
-    let mut points: Vec<Point> = y
-        .iter()
-        .enumerate()
-        .filter(|(t, _)| (last - t).is_multiple_of(7))
-        .map(|(t, &v)| (t as f64, v))
-        .collect();
-    points.sort_by(|a, b| a.0.total_cmp(&b.0));
-    points
-}
-
 /// DESIGN.md "Forecast and status", exactly:
 /// - not enough data: fewer than 14 days since go-live, or fewer than k
-///   eligible (`y` holds one value a day since go-live);
+///   eligible, or the eligible count hidden; `points` are the published
+///   points of the series (days since go-live, value), the last the as-of
+///   day where it is published, about a week apart: days in a 28-day window overlap so much
+///   that daily points would add little but time, and would make the
+///   bootstrap band falsely narrow;
 /// - behind: the median is after the target date (or never comes), or the
 ///   fitted ceiling is below the target;
 /// - on track: the band's late end is on or before the target date;
 /// - at risk: otherwise (the median is on time, its late end is not).
 pub fn outlook(
-    y: &[f64],
-    eligible: u32,
+    points: &[Point],
+    eligible: Option<u32>,
     k: u32,
     target: f64,
     go_live: NaiveDate,
@@ -329,10 +321,11 @@ pub fn outlook(
     seed: u64,
 ) -> Outlook {
     let not_enough = Outlook::not_enough();
-    if y.len() < MIN_DAYS || eligible < k {
+    let days = points.last().map_or(0, |&(t, _)| t as usize + 1);
+    if days < MIN_DAYS || eligible.is_none_or(|e| e < k) {
         return not_enough;
     }
-    let Some(reach) = forecast(&weekly(y), target, seed) else {
+    let Some(reach) = forecast(points, target, seed) else {
         return not_enough;
     };
     let date = |d: Option<f64>| {

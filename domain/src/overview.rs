@@ -10,7 +10,6 @@ use crate::{
     access::Reach,
     catalog::{Catalog, Subject, ToolId},
     chart::{AxisFormat, Chart, ChartKind, Series, XValues},
-    disclosure::Disclosure,
     metrics::Counts,
 };
 
@@ -29,6 +28,16 @@ pub struct SubjectKpis {
     /// 2.1 points), where both days' figures are published.
     pub change_7: Option<f64>,
     pub change_28: Option<f64>,
+}
+
+impl SubjectKpis {
+    /// The adoption rate where its count is published exactly, not as a
+    /// band.
+    pub fn exact_rate(&self) -> Option<f64> {
+        self.counts
+            .filter(|c| crate::publication::band(c.active28, c.eligible).is_none())
+            .and_then(|c| c.adoption_rate())
+    }
 }
 
 /// One unit under the one shown, with a published cell per column
@@ -81,40 +90,39 @@ pub struct SubjectSeries {
     pub days: Vec<(NaiveDate, Option<Counts>)>,
 }
 
-/// What an overview is built from: the cells `store` reads for one unit
-/// on the as-of day, and its tools' trends.
+/// What an overview is built from: the published cells `store` reads for
+/// one unit on the as-of day (`None` is `[c]`), and its tools' trends.
 #[derive(Debug, Clone)]
 pub struct OverviewCells<'a> {
     pub catalog: &'a Catalog,
     pub code: String,
     pub name: String,
     pub reach: Reach,
-    /// Whether the viewer holds this unit's person-level lists, and so sees
-    /// its own figures whatever its size.
+    /// Whether the viewer may list this unit's people.
     pub person_lists: bool,
     pub as_of: NaiveDate,
     /// The unit's own cell for each of the catalog's display subjects.
-    pub own: HashMap<Subject, Counts>,
+    pub own: HashMap<Subject, Option<Counts>>,
     /// The visible units under it, each with a cell per product.
     pub children: Vec<ChildCells>,
-    /// Each tool's all-ages counts over the trend's days, in catalog order.
-    pub tool_trends: Vec<Vec<(NaiveDate, Counts)>>,
+    /// Each tool's all-ages cells at the trend's points, in catalog order.
+    pub tool_trends: Vec<Vec<(NaiveDate, Option<Counts>)>>,
     pub coverage: &'a HashMap<ToolId, Coverage>,
 }
 
-/// One unit under the one shown, with its cell per product.
+/// One unit under the one shown, with its published cell per product.
 #[derive(Debug, Clone)]
 pub struct ChildCells {
     pub code: String,
     pub name: String,
-    pub cells: HashMap<Subject, Counts>,
+    pub cells: HashMap<Subject, Option<Counts>>,
 }
 
 impl Overview {
-    /// The overview after disclosure control: each product column is the
-    /// unit's own cell and the cells of the units under it; the other tiles
-    /// and the trend stand alone.
-    pub fn build(input: OverviewCells<'_>, disclosure: &Disclosure) -> Overview {
+    /// The overview of published cells: the tiles, a row per product
+    /// column for each unit under it, and the trend. Which cells are
+    /// published was decided once for every view (`crate::publication`).
+    pub fn build(input: OverviewCells<'_>) -> Overview {
         let OverviewCells {
             catalog,
             code,
@@ -132,21 +140,6 @@ impl Overview {
             .iter()
             .map(|p| Subject::Product(p.id))
             .collect();
-        let own_cell = |s: Subject| own.get(&s).copied().unwrap_or_default();
-        let alone = |c: Counts| disclosure.publish_unless_shown(c, person_lists);
-        let mut published: HashMap<Subject, Option<Counts>> = HashMap::new();
-        let mut rows: Vec<Vec<Option<Counts>>> = vec![Vec::new(); children.len()];
-        for &s in &columns {
-            let parts: Vec<Counts> = children
-                .iter()
-                .map(|c| c.cells.get(&s).copied().unwrap_or_default())
-                .collect();
-            let (total, parts) = disclosure.publish_total_of(own_cell(s), &parts, person_lists);
-            published.insert(s, total);
-            for (row, part) in rows.iter_mut().zip(parts) {
-                row.push(part);
-            }
-        }
         let coverage_of = |s: Subject| -> Vec<Coverage> {
             catalog
                 .subject_tools(s)
@@ -157,10 +150,7 @@ impl Overview {
             .display_subjects()
             .into_iter()
             .map(|s| {
-                let counts = published
-                    .get(&s)
-                    .copied()
-                    .unwrap_or_else(|| alone(own_cell(s)));
+                let counts = own.get(&s).copied().flatten();
                 SubjectKpis {
                     subject: s.key(),
                     label: catalog.subject_label(s),
@@ -177,7 +167,7 @@ impl Overview {
             .zip(catalog.tools())
             .map(|(days, tool)| SubjectSeries {
                 label: tool.name.clone(),
-                days: days.into_iter().map(|(d, c)| (d, alone(c))).collect(),
+                days,
             })
             .collect();
         let all_coverage: Vec<Coverage> = coverage.values().copied().collect();
@@ -194,11 +184,13 @@ impl Overview {
             columns: columns.iter().map(|&s| catalog.subject_label(s)).collect(),
             children: children
                 .into_iter()
-                .zip(rows)
-                .map(|(c, cells)| UnitRow {
+                .map(|c| UnitRow {
+                    cells: columns
+                        .iter()
+                        .map(|s| c.cells.get(s).copied().flatten())
+                        .collect(),
                     code: c.code,
                     name: c.name,
-                    cells,
                 })
                 .collect(),
         }
@@ -208,17 +200,19 @@ impl Overview {
 impl Overview {
     /// Each tile's change against the same unit's overview 7 and 28 days
     /// before (`None` where there is none, as before the data starts): the
-    /// difference of two published rates, never of hidden ones.
+    /// difference of two rates published exactly, never of hidden ones nor
+    /// of a band.
     pub fn with_changes(mut self, week: Option<&Overview>, month: Option<&Overview>) -> Self {
         let rate_in = |before: Option<&Overview>, subject: &str| {
             before?
                 .kpis
                 .iter()
                 .find(|k| k.subject == subject)?
-                .adoption_rate
+                .exact_rate()
         };
         for k in &mut self.kpis {
-            let change = |then: Option<f64>| Some(k.adoption_rate? - then?);
+            let now = k.exact_rate();
+            let change = |then: Option<f64>| Some(now? - then?);
             (k.change_7, k.change_28) = (
                 change(rate_in(week, &k.subject)),
                 change(rate_in(month, &k.subject)),
@@ -258,7 +252,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_overview_publishes_its_tiles_and_hides_a_small_unit_with_its_partner() {
+    fn an_overview_shows_the_published_cells_and_nothing_else() {
         use crate::catalog::{ProductId, tests::one_tool_catalog};
         let catalog = one_tool_catalog();
         let m365 = Subject::Product(ProductId(1));
@@ -274,26 +268,26 @@ mod tests {
             cells: HashMap::from([(m365, counts)]),
         };
         let day = |s: &str| s.parse::<NaiveDate>().expect("date");
-        let overview = Overview::build(
-            OverviewCells {
-                catalog: &catalog,
-                code: "F".into(),
-                name: "Force".into(),
-                reach: Reach::Full,
-                person_lists: false,
-                as_of: day("2026-03-30"),
-                own: HashMap::from([(Subject::All, c(30, 12, 15, 20)), (m365, c(30, 12, 15, 20))]),
-                // B has fewer than 10 people, so it is hidden, and A with it:
-                // A would be the force minus B.
-                children: vec![child("A", c(22, 10, 12, 15)), child("B", c(8, 2, 3, 5))],
-                tool_trends: vec![vec![
-                    (day("2026-03-29"), c(8, 2, 3, 5)),
-                    (day("2026-03-30"), c(30, 12, 15, 20)),
-                ]],
-                coverage: &HashMap::new(),
-            },
-            &Disclosure::default(),
-        );
+        let overview = Overview::build(OverviewCells {
+            catalog: &catalog,
+            code: "F".into(),
+            name: "Force".into(),
+            reach: Reach::Full,
+            person_lists: false,
+            as_of: day("2026-03-30"),
+            own: HashMap::from([
+                (Subject::All, Some(c(30, 12, 15, 20))),
+                (m365, Some(c(30, 12, 15, 20))),
+            ]),
+            // The decision hid both units (B is small, and A would be the
+            // force minus B).
+            children: vec![child("A", None), child("B", None)],
+            tool_trends: vec![vec![
+                (day("2026-03-29"), None),
+                (day("2026-03-30"), Some(c(30, 12, 15, 20))),
+            ]],
+            coverage: &HashMap::new(),
+        });
         let tiles: Vec<(&str, Option<Counts>)> = overview
             .kpis
             .iter()
@@ -319,14 +313,22 @@ mod tests {
 
     #[test]
     fn each_tile_changes_against_the_rates_published_7_and_28_days_before() {
-        let tile = |subject: &str, rate: Option<f64>| SubjectKpis {
-            subject: subject.into(),
-            label: subject.into(),
-            counts: None,
-            adoption_rate: rate,
-            partial: false,
-            change_7: None,
-            change_28: None,
+        // A tile of 200 eligible with `active` active in 28 days.
+        let tile = |subject: &str, active: Option<u32>| {
+            let counts = active.map(|active28| Counts {
+                eligible: 200,
+                active28,
+                ..Counts::default()
+            });
+            SubjectKpis {
+                subject: subject.into(),
+                label: subject.into(),
+                counts,
+                adoption_rate: counts.and_then(|c| c.adoption_rate()),
+                partial: false,
+                change_7: None,
+                change_28: None,
+            }
         };
         let overview = |kpis| Overview {
             unit_code: "F".into(),
@@ -341,14 +343,20 @@ mod tests {
             columns: Vec::new(),
             children: Vec::new(),
         };
-        let now = overview(vec![tile("all", Some(0.55)), tile("product:1", Some(0.40))]);
+        let now = overview(vec![tile("all", Some(110)), tile("product:1", Some(80))]);
         // A week before: all tools at 50%, Microsoft 365 hidden.
-        let week = overview(vec![tile("all", Some(0.50)), tile("product:1", None)]);
-        let changed = now.with_changes(Some(&week), None);
+        let week = overview(vec![tile("all", Some(100)), tile("product:1", None)]);
+        let changed = now.clone().with_changes(Some(&week), None);
         let all = &changed.kpis[0];
         assert!((all.change_7.expect("published both days") - 0.05).abs() < 1e-12);
         assert_eq!(all.change_28, None, "no overview 28 days before");
         assert_eq!(changed.kpis[1].change_7, None, "hidden a week before");
+        // A month before, nobody (shown as the band 0–2): a band is not a
+        // rate to subtract.
+        let month = overview(vec![tile("all", Some(1)), tile("product:1", Some(40))]);
+        let changed = now.with_changes(None, Some(&month));
+        assert_eq!(changed.kpis[0].change_28, None, "banded a month before");
+        assert!((changed.kpis[1].change_28.expect("exact both days") - 0.2).abs() < 1e-12);
     }
 
     #[test]

@@ -13,7 +13,7 @@ pub mod attack;
 mod publisher;
 mod witness;
 
-pub use publisher::{Publisher, bits};
+pub use publisher::Publisher;
 
 use std::collections::HashSet;
 
@@ -56,6 +56,24 @@ pub fn band(value: u32, eligible: u32) -> Option<(u32, u32)> {
         Some((eligible.saturating_sub(width), eligible))
     } else {
         None
+    }
+}
+
+/// A published cell as every view receives it: each banded count replaced
+/// by the middle of its band (1 for 0 to 2, eligible − 1 for the top), so
+/// the exact value never leaves the server and [`band`] of what is sent
+/// gives the band back. The order active-7 ≤ active-28 ≤ reached ≤
+/// eligible still holds, so rates and charts read it as any other cell.
+pub fn as_published(c: Counts) -> Counts {
+    let shown = |v: u32| band(v, c.eligible).map_or(v, |(lo, hi)| (lo + hi) / 2);
+    if c.eligible == 0 {
+        return c;
+    }
+    Counts {
+        eligible: c.eligible,
+        active7: shown(c.active7),
+        active28: shown(c.active28),
+        reached: shown(c.reached),
     }
 }
 

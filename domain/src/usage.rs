@@ -2,6 +2,7 @@
 //! they first used it, how many days a month they use it, and whether
 //! those who started stay. Per age band, and per weekly cohort.
 //!
+//! Every figure follows the unit's published cells (`crate::publication`).
 //! Shares (used within 30 days, retention) add up across bands, so the
 //! bands and "all ages" are published together under disclosure control.
 //! A median cannot be subtracted, so it needs only its group to be at
@@ -15,6 +16,7 @@ use crate::{
     disclosure::Disclosure,
     metrics::{Counts, Detail, Median, RETENTION_WEEKS},
     people::AgeBand,
+    publication::Published,
     rollup::{ALL_BANDS, BAND_SLOTS},
 };
 
@@ -134,8 +136,9 @@ pub fn cohort_weeks(as_of: NaiveDate) -> Vec<NaiveDate> {
 
 /// The cells a usage table is published from.
 pub struct UsageInputs {
-    /// Counts on the as-of day, per band slot.
-    pub counts: [Counts; BAND_SLOTS],
+    /// The unit's published cells on the as-of day, per band slot: a
+    /// band's figures are shown only where its cell is.
+    pub published: Published,
     /// Detail on the as-of day, per band slot.
     pub detail: [Detail; BAND_SLOTS],
     /// Per [`RETENTION_WEEKS`] n, per band slot: the pooled cohort cells
@@ -146,37 +149,51 @@ pub struct UsageInputs {
     pub cohorts: Vec<[Option<Counts>; 2]>,
 }
 
-/// The published table. A holder of the unit's person-level lists sees
-/// every figure (`own_shown`).
+/// The published table. Every figure follows the unit's published cells:
+/// a band whose cell is hidden shows nothing, and "Nobody" is said only of
+/// a band with nobody eligible. Shares are published as a total of parts,
+/// a median only over at least k people, each weekly cohort on its own;
+/// a retention column pools four of the weekly cohorts, so it is hidden
+/// whole where one of them is.
 pub fn publish(
     disclosure: &Disclosure,
     as_of: NaiveDate,
     inputs: &UsageInputs,
-    own_shown: bool,
 ) -> (Vec<UsageRow>, Vec<CohortRow>, Option<u32>) {
     let order: Vec<usize> = std::iter::once(ALL_BANDS).chain(0..ALL_BANDS).collect();
-    let shares = |cells: [Counts; BAND_SLOTS]| -> Vec<Shown<Share>> {
-        let bands = &cells[..ALL_BANDS];
-        let (total, parts) = if own_shown {
-            (
-                Some(cells[ALL_BANDS]),
-                bands.iter().copied().map(Some).collect(),
-            )
-        } else {
-            disclosure.publish_total_of(cells[ALL_BANDS], bands, false)
-        };
+    let published = &inputs.published;
+    let shares = |cells: [Counts; BAND_SLOTS], column_shown: bool| -> Vec<Shown<Share>> {
+        let (total, parts) = disclosure.publish_total_of(cells[ALL_BANDS], &cells[..ALL_BANDS]);
         std::iter::once(total)
             .chain(parts)
-            .zip(order.iter().map(|&slot| cells[slot]))
-            .map(|(published, c)| share(published, c))
+            .zip(&order)
+            .map(|(shown, &slot)| {
+                let shown = shown.filter(|_| column_shown && published[slot].is_some());
+                share(shown, cells[slot])
+            })
             .collect()
     };
-    let within = shares(inputs.detail.map(|d| d.within_grace));
-    let retained: Vec<Vec<Shown<Share>>> = inputs.pooled.iter().map(|&p| shares(p)).collect();
-    let median = |n: u32, m: Option<Median>| match m {
-        None => Shown::Nobody,
-        Some(_) if !own_shown && n < disclosure.k => Shown::Suppressed,
-        Some(m) => Shown::Value(m),
+    let within = shares(inputs.detail.map(|d| d.within_grace), true);
+    let pooled_shown = |i: usize| {
+        let first = RETENTION_WEEKS[i].unsigned_abs() as usize;
+        (first..first + POOLED_WEEKS).all(|w| {
+            inputs
+                .cohorts
+                .get(w)
+                .and_then(|c| c[i])
+                .is_some_and(|c| c.eligible == 0 || disclosure.publish(c).is_some())
+        })
+    };
+    let retained: Vec<Vec<Shown<Share>>> = inputs
+        .pooled
+        .iter()
+        .enumerate()
+        .map(|(i, &p)| shares(p, pooled_shown(i)))
+        .collect();
+    let median = |slot: usize, n: u32, m: Option<Median>| match (published[slot], m) {
+        (Some(c), _) if c.eligible == 0 => Shown::Nobody,
+        (Some(_), Some(m)) if n >= disclosure.k => Shown::Value(m),
+        _ => Shown::Suppressed,
     };
     let rows = order
         .iter()
@@ -189,9 +206,9 @@ pub fn publish(
                 } else {
                     AgeBand::ALL[slot].label().to_owned()
                 },
-                first_use: median(d.first_users(), d.median_days_to_first_use()),
+                first_use: median(slot, d.first_users(), d.median_days_to_first_use()),
                 within_30: within[i],
-                depth: median(d.depth.iter().sum(), d.median_depth()),
+                depth: median(slot, d.depth.iter().sum(), d.median_depth()),
                 retention: [retained[0][i], retained[1][i]],
             }
         })
@@ -203,15 +220,12 @@ pub fn publish(
             week,
             retention: cells.map(|c| match c {
                 None => Shown::NotYetObservable,
-                Some(c) => share(disclosure.publish_unless_shown(c, own_shown), c),
+                Some(c) => share(disclosure.publish(c), c),
             }),
         })
         .collect();
-    let all = inputs.counts[ALL_BANDS];
     let before = inputs.detail[ALL_BANDS].before_data_start;
-    let before_data_start = disclosure
-        .publish_unless_shown(all, own_shown)
-        .map(|_| before);
+    let before_data_start = published[ALL_BANDS].map(|_| before);
     (rows, cohorts, before_data_start)
 }
 
@@ -297,11 +311,16 @@ mod tests {
         // Retention at +4: 20 of 30 in band 2 and all ages; 0 elsewhere.
         pooled[0][2] = c(30, 20);
         pooled[0][ALL_BANDS] = c(30, 20);
+        // The +4 column pools the cohorts of weeks 4 to 7 before the
+        // latest; week 8's is too small, but is not pooled.
         let mut cohorts = vec![[None, None]; COHORT_WEEKS];
         cohorts[4] = [Some(c(30, 20)), None];
-        cohorts[5] = [Some(c(4, 2)), None];
+        for week in &mut cohorts[5..8] {
+            *week = [Some(c(0, 0)), None];
+        }
+        cohorts[8] = [Some(c(4, 2)), None];
         UsageInputs {
-            counts,
+            published: counts.map(Some),
             detail,
             pooled,
             cohorts,
@@ -311,7 +330,7 @@ mod tests {
     #[test]
     fn medians_shares_and_cohorts_are_published_under_disclosure_control() {
         let (rows, cohorts, before) =
-            publish(&Disclosure::default(), date("2026-11-26"), &inputs(), false);
+            publish(&Disclosure::default(), date("2026-11-26"), &inputs());
         assert_eq!(rows.len(), BAND_SLOTS);
         assert_eq!(rows[0].label, "All ages");
         // 60 people: 48 on day 0, 12 at 40 days: median 0.
@@ -347,19 +366,35 @@ mod tests {
             cohorts[4].retention[0],
             Shown::Value(Share { part: 20, of: 30 })
         );
-        assert_eq!(cohorts[5].retention[0], Shown::Suppressed);
+        assert_eq!(cohorts[8].retention[0], Shown::Suppressed);
         assert_eq!(before, Some(5));
     }
 
     #[test]
-    fn a_person_list_holder_sees_every_figure() {
-        let (rows, cohorts, _) =
-            publish(&Disclosure::default(), date("2026-11-26"), &inputs(), true);
-        assert_eq!(rows[1].within_30, Shown::Value(Share { part: 0, of: 12 }));
-        assert_eq!(rows[2].depth, Shown::Value(Median::Exact(10.0)));
-        assert_eq!(
-            cohorts[5].retention[0],
-            Shown::Value(Share { part: 2, of: 4 })
+    fn figures_follow_the_published_cells() {
+        let mut inputs = inputs();
+        // A pooled cohort too small to show hides the whole +4 column, or
+        // it would be the pooled figure minus the others.
+        inputs.cohorts[5] = [Some(c(4, 2)), None];
+        // The decision hid the 35–44 band: none of its figures is shown.
+        inputs.published[2] = None;
+        // Nobody in the 55+ band has used it yet, yet the band has people:
+        // that is a figure like any other, not "Nobody".
+        inputs.detail[4].first_use = [0; crate::metrics::FIRST_USE_BINS];
+        let (rows, _, _) = publish(&Disclosure::default(), date("2026-11-26"), &inputs);
+        assert!(
+            rows.iter()
+                .all(|r| r.retention[0] != Shown::Value(Share { part: 20, of: 30 }))
         );
+        assert_eq!(rows[0].retention[0], Shown::Suppressed);
+        assert_eq!(rows[3].first_use, Shown::Suppressed);
+        assert_eq!(rows[3].depth, Shown::Suppressed);
+        assert_eq!(rows[3].within_30, Shown::Suppressed);
+        assert_eq!(rows[5].first_use, Shown::Suppressed);
+        // Hiding the all-ages cell hides what only it would carry.
+        inputs.published[ALL_BANDS] = None;
+        let (rows, _, before) = publish(&Disclosure::default(), date("2026-11-26"), &inputs);
+        assert_eq!(rows[0].first_use, Shown::Suppressed);
+        assert_eq!(before, None);
     }
 }

@@ -8,7 +8,6 @@ use crate::{
     catalog::{Catalog, ProductId},
     chart::{AxisFormat, Chart, ChartKind, Marker, Series, XValues},
     day::day_num,
-    disclosure::Disclosure,
     forecast::{Outlook, outlook},
     metrics::Counts,
     org::{OrgTree, TreeSnapshot, UnitId},
@@ -57,13 +56,14 @@ impl TargetMetric {
 pub struct Progress {
     pub code: String,
     pub name: String,
-    pub eligible: u32,
-    /// The target metric at the as-of day; `None` when disclosure control
-    /// hides it.
+    /// Eligible at the as-of day; `None` where the cell is hidden.
+    pub eligible: Option<u32>,
+    /// The target metric at the as-of day; `None` where hidden.
     pub current: Option<f64>,
-    /// The target metric on each day since go-live (day 0 first); `None`
-    /// on days disclosure control hides.
-    pub since_go_live: Vec<Option<f64>>,
+    /// The target metric at each point of the published series since
+    /// go-live (days since go-live, in order, the last the as-of day);
+    /// `None` at points disclosure control hides.
+    pub since_go_live: Vec<(i32, Option<f64>)>,
     pub outlook: Outlook,
 }
 
@@ -74,32 +74,33 @@ impl Progress {
         self.current.map(|now| (target - now).max(0.0))
     }
 
-    /// Forecasts from a daily series of counts since go-live.
-    pub fn from_series(
+    /// Forecasts from the published cells at the series' points since
+    /// go-live (the last the as-of day): only published values are
+    /// fitted, so a forecast tells nothing a hidden cell holds.
+    pub fn from_points(
         code: String,
         name: String,
         wave: &Wave,
-        days: &[Counts],
-        disclosure: &Disclosure,
+        points: &[(NaiveDate, Option<Counts>)],
+        k: u32,
         seed: u64,
     ) -> Self {
-        let eligible = days.last().map_or(0, |c| c.eligible);
-        let y: Vec<f64> = days
+        let since_go_live: Vec<(i32, Option<f64>)> = points
             .iter()
-            .map(|c| wave.target_metric.value(c).unwrap_or(0.0))
-            .collect();
-        let since_go_live: Vec<Option<f64>> = days
-            .iter()
-            .map(|c| {
-                disclosure
-                    .publish(*c)
-                    .and_then(|c| wave.target_metric.value(&c))
+            .map(|(day, c)| {
+                let t = i32::try_from((*day - wave.go_live).num_days()).unwrap_or(i32::MAX);
+                (t, c.and_then(|c| wave.target_metric.value(&c)))
             })
             .collect();
+        let last = points.last().and_then(|(_, c)| *c);
+        let fitted: Vec<(f64, f64)> = since_go_live
+            .iter()
+            .filter_map(|&(t, v)| Some((f64::from(t), v?)))
+            .collect();
         let outlook = outlook(
-            &y,
-            eligible,
-            disclosure.k,
+            &fitted,
+            last.map(|c| c.eligible),
+            k,
             wave.target_value,
             wave.go_live,
             wave.target_date,
@@ -114,8 +115,8 @@ impl Progress {
         Self {
             code,
             name,
-            eligible,
-            current: since_go_live.last().copied().flatten(),
+            eligible: last.map(|c| c.eligible),
+            current: since_go_live.last().and_then(|(_, v)| *v),
             since_go_live,
             outlook,
         }
@@ -160,15 +161,19 @@ pub struct Standing {
 }
 
 /// Days over which [`where_to_help`] measures a rise.
-pub const RISE_DAYS: usize = 28;
+pub const RISE_DAYS: i32 = 28;
 
 impl Progress {
     /// The change of the target metric over the last `days` days, where
-    /// both ends are published.
-    pub fn change_over(&self, days: usize) -> Option<f64> {
-        let last = self.since_go_live.len().checked_sub(1)?;
-        let then = last.checked_sub(days)?;
-        Some(self.since_go_live[last]? - self.since_go_live[then]?)
+    /// both ends are points of the series and published.
+    pub fn change_over(&self, days: i32) -> Option<f64> {
+        let &(last, now) = self.since_go_live.last()?;
+        let then = self
+            .since_go_live
+            .iter()
+            .find(|(t, _)| *t == last - days)?
+            .1;
+        Some(now? - then?)
     }
 }
 
@@ -262,8 +267,8 @@ pub fn since_go_live_chart(waves: &[WaveProgress]) -> Chart {
                 .map(|(i, (name, p))| Series {
                     name,
                     colour: Chart::colour(i),
-                    x: XValues::DaysSinceGoLive((0..p.since_go_live.len() as i32).collect()),
-                    y: p.since_go_live.clone(),
+                    x: XValues::DaysSinceGoLive(p.since_go_live.iter().map(|(t, _)| *t).collect()),
+                    y: p.since_go_live.iter().map(|(_, v)| *v).collect(),
                 })
                 .collect(),
         ),
@@ -281,6 +286,29 @@ pub struct Wave {
     pub target_value: f64,
     pub target_date: NaiveDate,
     pub units: Vec<UnitId>,
+}
+
+impl Wave {
+    /// The days its progress is read at, up to `as_of`: the series' points
+    /// since go-live ([`crate::day::series_points`]), the day [`RISE_DAYS`]
+    /// before the as-of day, and the target date. Each is one publication
+    /// decision.
+    pub fn points(&self, as_of: NaiveDate) -> Vec<NaiveDate> {
+        let mut days = crate::day::series_points(self.go_live, as_of);
+        let extra = [
+            as_of.checked_sub_days(chrono::Days::new(RISE_DAYS.unsigned_abs().into())),
+            Some(self.target_date),
+        ];
+        days.extend(
+            extra
+                .into_iter()
+                .flatten()
+                .filter(|d| (self.go_live..as_of).contains(d)),
+        );
+        days.sort_unstable();
+        days.dedup();
+        days
+    }
 }
 
 /// Go-live day per unit and product for one tree snapshot: the earliest
@@ -357,7 +385,7 @@ mod tests {
         let unit = |code: &str, current: Option<f64>| Progress {
             code: code.into(),
             name: code.into(),
-            eligible: 100,
+            eligible: Some(100),
             current,
             since_go_live: Vec::new(),
             outlook: Outlook::not_enough(),
@@ -383,19 +411,26 @@ mod tests {
         // the day 28 before the last: A 40→50 (+10), B 70→90 (+20, over
         // target), C hidden now, D 55→52 (−3), E's day 28 before hidden,
         // F (second wave) 20→45 (+25), G too new for a 28-day change.
-        let series = |then: Option<f64>, now: Option<f64>, days: usize| {
-            let mut s = vec![Some(0.1); days];
-            if days > RISE_DAYS {
-                s[days - 1 - RISE_DAYS] = then;
+        // Points a week apart counting back from the last.
+        let series = |then: Option<f64>, now: Option<f64>, days: i32| {
+            let last = days - 1;
+            let mut s: Vec<(i32, Option<f64>)> = (1..)
+                .map(|k| last - 7 * k)
+                .take_while(|t| *t >= 0)
+                .map(|t| (t, Some(0.1)))
+                .collect();
+            s.reverse();
+            s.push((last, now));
+            if let Some(p) = s.iter_mut().find(|(t, _)| *t == last - RISE_DAYS) {
+                p.1 = then;
             }
-            s[days - 1] = now;
             s
         };
-        let unit = |code: &str, since_go_live: Vec<Option<f64>>| Progress {
+        let unit = |code: &str, since_go_live: Vec<(i32, Option<f64>)>| Progress {
             code: code.into(),
             name: format!("Unit {code}"),
-            eligible: 100,
-            current: since_go_live.last().copied().flatten(),
+            eligible: Some(100),
+            current: since_go_live.last().and_then(|(_, v)| *v),
             since_go_live,
             outlook: Outlook::not_enough(),
         };
@@ -452,7 +487,7 @@ mod tests {
         let unit = |code: &str| Progress {
             code: code.into(),
             name: code.into(),
-            eligible: 10,
+            eligible: Some(10),
             current: None,
             since_go_live: Vec::new(),
             outlook: Outlook::not_enough(),

@@ -238,11 +238,13 @@ pub async fn run(cli: Cli) -> Result<()> {
                 credentials.display()
             );
             println!(
-                "demo force: {staff} staff, {} activity rows ({} unmatched); generated in {:.1} s, rollups built in {:.1} s",
+                "demo force: {staff} staff, {} activity rows ({} unmatched); generated in {:.1} s, rollups built in {:.1} s, {} days' publication decided in {:.1} s",
                 report.activity_rows,
                 report.unmatched_rows,
                 report.generate_secs,
-                report.rollup_secs
+                report.rollup_secs,
+                report.published_days,
+                report.publication_secs
             );
             Ok(())
         }

@@ -47,6 +47,9 @@ pub struct DemoReport {
     pub unmatched_rows: u64,
     pub generate_secs: f64,
     pub rollup_secs: f64,
+    /// Days whose publication was decided, and how long it took.
+    pub published_days: usize,
+    pub publication_secs: f64,
     /// The demo accounts with their one-time passwords.
     pub accounts: Vec<DemoAccount>,
 }
@@ -179,14 +182,32 @@ pub async fn generate(store: &Store, options: &DemoOptions) -> Result<DemoReport
         .context("building the rollups")?;
     let rollup_secs = rollup_started.elapsed().as_secs_f64();
     let accounts = demo_accounts(store).await?;
+    // The targets are set from forecasts, which read published days; the
+    // new target dates are days to decide in turn.
+    let publication_started = Instant::now();
+    let mut published_days = decide_publication(store).await?;
     settle_targets(store).await?;
+    published_days += decide_publication(store).await?;
+    let publication_secs = publication_started.elapsed().as_secs_f64();
     Ok(DemoReport {
         activity_rows,
         unmatched_rows,
         generate_secs,
         rollup_secs,
+        published_days,
+        publication_secs,
         accounts,
     })
+}
+
+/// Decides the publication of every day the views will ask for, as
+/// `serve` would in the background, so the demo opens with whole trends.
+async fn decide_publication(store: &Store) -> Result<usize> {
+    let days = store.publication_days().await?;
+    store
+        .decide_publication(&days)
+        .await
+        .context("deciding what to publish")
 }
 
 /// Sets the two young Box waves' targets from their forecasts once the

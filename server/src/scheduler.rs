@@ -19,6 +19,10 @@ use crate::connectors::{
 
 pub const GRAPH_JOB: &str = "sync.m365";
 pub const BOX_JOB: &str = "sync.box";
+pub const PUBLICATION_JOB: &str = "publication";
+
+/// How often `serve` looks for days whose publication is to be decided.
+const PUBLICATION_EVERY: Duration = Duration::from_secs(60);
 
 /// What `serve` syncs, and how often.
 #[derive(Debug, Clone)]
@@ -115,6 +119,30 @@ pub fn start(store: Store, schedule: Schedule, zone: Tz) {
                 })
                 .await;
                 log_run(BOX_JOB, run.map(|r| format!("{} events read", r.events)));
+            }
+        }
+    });
+}
+
+/// Decides publication in the background (`docs/publication.md`): now, and
+/// every minute after, the days the views will ask for whose inputs have
+/// changed (a sync, an import, a push, a tree change). With several app
+/// servers, one decides and stores; the others read what it stored.
+pub fn start_publication(store: Store) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(PUBLICATION_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let run = exclusive(&store, PUBLICATION_JOB, || async {
+                let days = store.publication_days().await?;
+                Ok(store.decide_publication(&days).await?)
+            })
+            .await;
+            match run {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(job = PUBLICATION_JOB, "{n} days decided"),
+                Err(e) => tracing::debug!(job = PUBLICATION_JOB, "{e:#}"),
             }
         }
     });

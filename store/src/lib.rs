@@ -40,6 +40,7 @@ mod lock;
 mod meta;
 mod org;
 mod progress;
+mod publication;
 mod rollup;
 mod sync;
 mod token;
@@ -55,6 +56,7 @@ pub use licence::LicenceOutcome;
 pub use lock::{JobHolder, JobLock};
 pub use meta::read_only_request;
 pub use org::UnitInfo;
+pub use publication::PublishedDay;
 pub use rollup::RollupStats;
 pub use sync::{StrayDays, SyncState, UnmatchedIdentity};
 pub use token::{TokenGrant, TokenInfo};
@@ -74,6 +76,7 @@ use error::Result;
 pub struct Store {
     pub(crate) db: Db,
     pub(crate) meta: Arc<meta::MetaCache>,
+    pub(crate) publication: Arc<publication::PublicationCache>,
 }
 
 impl Store {
@@ -82,6 +85,7 @@ impl Store {
         Ok(Self {
             db: Db::open(url).await?,
             meta: Default::default(),
+            publication: Default::default(),
         })
     }
 

@@ -8,7 +8,7 @@
 use std::{
     cell::Cell,
     collections::HashMap,
-    sync::{Arc, Mutex, PoisonError, RwLock},
+    sync::{Arc, Mutex, OnceLock, PoisonError, RwLock},
 };
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -41,6 +41,8 @@ pub(crate) struct Meta {
     /// was stored), from this version of the data: a scan of every person
     /// and tool, so made once.
     licences: Mutex<Option<(LicenceReport, Option<LicenceHealth>)>>,
+    /// What this version's publication decisions rest on.
+    pub publication_basis: OnceLock<Arc<crate::publication::Basis>>,
 }
 
 /// A stored licence report: its day and when it was stored.
@@ -217,6 +219,7 @@ impl Store {
             overviews: Mutex::default(),
             progress: Mutex::default(),
             licences: Mutex::default(),
+            publication_basis: OnceLock::new(),
         });
         *self.meta.0.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::clone(&meta));
         Ok(meta)

@@ -154,19 +154,23 @@ impl Store {
 
     /// The whole unit tree with its history.
     pub async fn org_tree(&self) -> Result<OrgTree> {
+        Ok(OrgTree::new(self.unit_versions().await?)?)
+    }
+
+    /// Every version of every unit, by unit and start.
+    pub(crate) async fn unit_versions(&self) -> Result<Vec<UnitVersion>> {
         let rows: Vec<(i32, Option<i32>, NaiveDate, Option<NaiveDate>)> = on_db!(&self.db, pool => sqlx::query_as(
             "SELECT unit_id, parent_id, valid_from, valid_to FROM unit_version ORDER BY unit_id, valid_from"
         ).fetch_all(pool).await?);
-        Ok(OrgTree::new(
-            rows.into_iter()
-                .map(|(unit, parent, from, to)| UnitVersion {
-                    unit: UnitId(unit),
-                    parent: parent.map(UnitId),
-                    valid_from: day_num(from),
-                    valid_to: to.map(day_num),
-                })
-                .collect(),
-        )?)
+        Ok(rows
+            .into_iter()
+            .map(|(unit, parent, from, to)| UnitVersion {
+                unit: UnitId(unit),
+                parent: parent.map(UnitId),
+                valid_from: day_num(from),
+                valid_to: to.map(day_num),
+            })
+            .collect())
     }
 
     /// Units as they stand now, ordered by code.

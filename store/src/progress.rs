@@ -3,17 +3,20 @@
 //! Forecasts are cached per data version, so only the first viewer after a
 //! change pays for the bootstrap.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use domain::{
     access::{Reach, Viewer},
     catalog::Subject,
     disclosure::Disclosure,
     metrics::Counts,
+    rollup::ALL_BANDS,
     wave::{Progress, Wave, WaveProgress},
 };
 
 use crate::{
-    Store, UnitInfo,
+    PublishedDay, Store, UnitInfo,
     error::Result,
     meta::{Meta, ProgressKey},
 };
@@ -52,10 +55,20 @@ impl Store {
             if granted.is_empty() {
                 continue;
             }
+            let points = wave.points(as_of);
+            if !points.is_empty() {
+                self.published_on(as_of).await?;
+            }
+            let days = self.published_days(&points, false).await?;
+            let series = Series {
+                points: &points,
+                days: &days,
+                as_of,
+            };
             let mut shown = Vec::with_capacity(granted.len());
             for unit in &granted {
                 shown.push(
-                    self.unit_progress(&meta, &wave, Some(unit), &members, as_of)
+                    self.unit_progress(&meta, &wave, Some(unit), &members, &series)
                         .await?,
                 );
             }
@@ -64,7 +77,7 @@ impl Store {
                 only.is_none() && viewer.role.sees_every_unit() && granted.len() == members.len();
             let total = if sees_all {
                 Some(
-                    self.unit_progress(&meta, &wave, None, &members, as_of)
+                    self.unit_progress(&meta, &wave, None, &members, &series)
                         .await?,
                 )
             } else {
@@ -94,36 +107,38 @@ impl Store {
     }
 
     /// One member unit's progress, or the wave's as a whole (`None`), from
-    /// the cache or computed.
+    /// the cache or computed. The wave's cell at a point is the sum of its
+    /// members' cells, published only where every one of them is.
     async fn unit_progress(
         &self,
         meta: &Meta,
         wave: &Wave,
         unit: Option<&UnitInfo>,
         members: &[&UnitInfo],
-        as_of: NaiveDate,
+        series: &Series<'_>,
     ) -> Result<Progress> {
         let key = ProgressKey {
             wave: wave.id,
             unit: unit.map(|u| u.id),
-            as_of,
+            as_of: series.as_of,
         };
         if let Some(cached) = meta.cached_progress(&key) {
             return Ok(cached);
         }
         let subject = Subject::Product(wave.product);
-        let mut days: Vec<Counts> = Vec::new();
-        if as_of >= wave.go_live {
-            for member in unit.map_or(members.to_vec(), |u| vec![u]) {
-                let series = self
-                    .series(member.id, subject, None, wave.go_live, as_of)
-                    .await?;
-                days.resize(series.len().max(days.len()), Counts::default());
-                for (sum, (_, c)) in days.iter_mut().zip(&series) {
-                    sum.add(c);
-                }
-            }
-        }
+        let cell = |day: &PublishedDay| match unit {
+            Some(u) => day.cell(u.id, subject, ALL_BANDS),
+            None => members.iter().try_fold(Counts::default(), |mut sum, m| {
+                sum.add(&day.cell(m.id, subject, ALL_BANDS)?);
+                Some(sum)
+            }),
+        };
+        let cells: Vec<(NaiveDate, Option<Counts>)> = series
+            .points
+            .iter()
+            .zip(series.days)
+            .map(|(&d, p)| (d, p.as_deref().and_then(cell)))
+            .collect();
         let (code, name, seed) = match unit {
             Some(u) => (u.code.clone(), u.name.clone(), seed(wave.id, u.id.0)),
             None => (
@@ -132,10 +147,22 @@ impl Store {
                 seed(wave.id, 0),
             ),
         };
-        let progress = Progress::from_series(code, name, wave, &days, &Disclosure::default(), seed);
-        meta.cache_progress(key, &progress);
+        let progress =
+            Progress::from_points(code, name, wave, &cells, Disclosure::default().k, seed);
+        // Points still to be decided show next time; only a whole series
+        // is kept.
+        if series.days.iter().all(Option::is_some) {
+            meta.cache_progress(key, &progress);
+        }
         Ok(progress)
     }
+}
+
+/// A wave's points and their published cells, where decided.
+struct Series<'a> {
+    points: &'a [NaiveDate],
+    days: &'a [Option<Arc<PublishedDay>>],
+    as_of: NaiveDate,
 }
 
 /// A fixed bootstrap seed per wave and unit, so a page shows the same band

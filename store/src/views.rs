@@ -1,11 +1,12 @@
-//! Read models assembled for the UI and API from rollups.
+//! Read models assembled for the UI and API from the published cells
+//! (`crate::publication`): no view reads a count any other way.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use chrono::{Days, NaiveDate};
 use domain::{
     access::{Grant, PersonListGrant, Viewer},
-    bands::{self, BandTable},
+    bands::{self, BandRow, BandTable},
     catalog::{Catalog, Subject},
     disclosure::Disclosure,
     graph::Report,
@@ -14,12 +15,12 @@ use domain::{
     org::UnitId,
     overview::{ChildCells, Coverage, DailySeries, Overview, OverviewCells, default_as_of},
     people::{AgeBand, PersonList, PersonRow},
-    rollup::{ALL_BANDS, BAND_SLOTS},
+    rollup::{ALL_BANDS, BAND_SLOTS, band_slot},
     usage::{self, UsageInputs, UsageTable},
 };
 
 use crate::{
-    Store, UnitInfo,
+    PublishedDay, Store, UnitInfo,
     db::on_db,
     error::{Result, StoreError},
     meta::ViewKey,
@@ -88,62 +89,62 @@ impl Store {
             .iter()
             .map(|p| Subject::Product(p.id))
             .collect();
-        // The unit's own tiles need every subject; the rows under it only
-        // the product columns.
-        let own = self.cells_on(&[root.id], &subjects, None, as_of).await?;
-        let nodes: Vec<UnitId> = children.iter().map(|u| u.id).collect();
-        let under = match nodes.is_empty() {
-            true => HashMap::new(),
-            false => self.cells_on(&nodes, &columns, None, as_of).await?,
-        };
-        let cells_of =
-            |unit: UnitId, subjects: &[Subject], cells: &HashMap<(UnitId, Subject), Counts>| {
-                subjects
-                    .iter()
-                    .map(|&s| (s, cells.get(&(unit, s)).copied().unwrap_or_default()))
-                    .collect()
-            };
-        let tools: Vec<Subject> = catalog
-            .tools()
-            .iter()
-            .map(|t| Subject::Tool(t.id))
-            .collect();
-        let tool_trends = match trend {
-            true => {
-                self.band_series(root.id, &tools, trend_start(horizon, as_of), as_of)
-                    .await?
-            }
-            false => Vec::new(),
-        }
-        .into_iter()
-        .map(|days| {
-            days.into_iter()
-                .map(|(d, bands)| (d, bands[ALL_BANDS]))
+        let day = self.published_on(as_of).await?;
+        let cells_of = |unit: UnitId, subjects: &[Subject]| {
+            subjects
+                .iter()
+                .map(|&s| (s, day.cell(unit, s, ALL_BANDS)))
                 .collect()
-        })
-        .collect();
-        let overview = Overview::build(
-            OverviewCells {
-                catalog,
-                code: root.code.clone(),
-                name: root.name.clone(),
-                reach: grant.reach(),
-                person_lists: grant.person_lists().is_ok(),
-                as_of,
-                own: cells_of(root.id, &subjects, &own),
-                children: children
+        };
+        let (tool_trends, complete) = match trend {
+            true => {
+                let tools: Vec<Subject> = catalog
+                    .tools()
                     .iter()
-                    .map(|u| ChildCells {
-                        code: u.code.clone(),
-                        name: u.name.clone(),
-                        cells: cells_of(u.id, &columns, &under),
+                    .map(|t| Subject::Tool(t.id))
+                    .collect();
+                let (points, days) = self.series_days(trend_start(horizon, as_of), as_of).await?;
+                let complete = days.iter().all(Option::is_some);
+                let trends = tools
+                    .iter()
+                    .map(|&tool| {
+                        points
+                            .iter()
+                            .zip(&days)
+                            .map(|(&d, p)| {
+                                (d, p.as_ref().and_then(|p| p.cell(root.id, tool, ALL_BANDS)))
+                            })
+                            .collect()
                     })
-                    .collect(),
-                tool_trends,
-                coverage,
-            },
-            &Disclosure::default(),
-        );
+                    .collect();
+                (trends, complete)
+            }
+            false => (Vec::new(), true),
+        };
+        let overview = Overview::build(OverviewCells {
+            catalog,
+            code: root.code.clone(),
+            name: root.name.clone(),
+            reach: grant.reach(),
+            person_lists: grant.person_lists().is_ok(),
+            as_of,
+            own: cells_of(root.id, &subjects),
+            children: children
+                .iter()
+                .map(|u| ChildCells {
+                    code: u.code.clone(),
+                    name: u.name.clone(),
+                    cells: cells_of(u.id, &columns),
+                })
+                .collect(),
+            tool_trends,
+            coverage,
+        });
+        // A trend with points still to be decided is not kept: the next
+        // view shows them.
+        if !complete {
+            return Ok(overview);
+        }
         meta.cache_overview(key, &overview);
         Ok(overview)
     }
@@ -162,28 +163,29 @@ impl Store {
         let catalog = known_subject(&meta.catalog, subject)?;
         let root = granted_unit(&meta.units, grant)?;
         let children = visible_children(&meta.units, root.id, viewer, grant);
-        let mut nodes: Vec<UnitId> = children.iter().map(|u| u.id).collect();
-        nodes.push(root.id);
-        let cells = self.band_cells_on(&nodes, &[subject], as_of).await?;
-        let input = |u: &UnitInfo| bands::RowInput {
+        let day = self.published_on(as_of).await?;
+        let row = |u: &UnitInfo| BandRow {
             code: u.code.clone(),
             name: u.name.clone(),
-            counts: cells.get(&(u.id, subject)).copied().unwrap_or_default(),
+            cells: day.bands(u.id, subject).to_vec(),
         };
-        let disclosure = Disclosure::default();
-        let own_shown = grant.person_lists().is_ok();
-        let rows = bands::publish(
-            &disclosure,
-            input(root),
-            children.iter().map(|u| input(u)).collect(),
-            own_shown,
-        );
-        let from = trend_start(meta.horizon, as_of);
-        let days = self
-            .band_series(root.id, &[subject], from, as_of)
-            .await?
-            .pop()
-            .unwrap_or_default();
+        let rows: Vec<BandRow> = std::iter::once(root)
+            .chain(children.iter().copied())
+            .map(row)
+            .collect();
+        let (points, days) = self
+            .series_days(trend_start(meta.horizon, as_of), as_of)
+            .await?;
+        let trend: Vec<(NaiveDate, domain::publication::Published)> = points
+            .into_iter()
+            .zip(days)
+            .map(|(d, p)| {
+                (
+                    d,
+                    p.map_or([None; BAND_SLOTS], |p| p.bands(root.id, subject)),
+                )
+            })
+            .collect();
         Ok(BandTable {
             unit_code: root.code.clone(),
             subject: subject.key(),
@@ -192,7 +194,7 @@ impl Store {
             columns: bands::columns(),
             by_band: bands::by_band(&rows),
             rows,
-            trend: bands::trend(&disclosure, &days, own_shown),
+            trend: bands::trend(&trend),
         })
     }
 
@@ -219,13 +221,9 @@ impl Store {
                 .map(|(_, cells)| *cells)
                 .unwrap_or_default()
         };
-        let counts = self
-            .band_cells_on(&[root.id], &[subject], as_of)
-            .await?
-            .remove(&(root.id, subject))
-            .unwrap_or_default();
+        let published = self.published_on(as_of).await?.bands(root.id, subject);
         let inputs = UsageInputs {
-            counts,
+            published,
             detail: on(as_of),
             pooled: std::array::from_fn(|i| {
                 let mut pooled = [Counts::default(); BAND_SLOTS];
@@ -246,9 +244,8 @@ impl Store {
                 })
                 .collect(),
         };
-        let own_shown = grant.person_lists().is_ok();
         let (rows, cohorts, before_data_start) =
-            usage::publish(&Disclosure::default(), as_of, &inputs, own_shown);
+            usage::publish(&Disclosure::default(), as_of, &inputs);
         Ok(UsageTable {
             unit_code: root.code.clone(),
             subject: subject.key(),
@@ -261,9 +258,9 @@ impl Store {
         })
     }
 
-    /// A unit's daily counts for one subject and band over the year to
-    /// `as_of`; each day stands alone under the primary rule unless the
-    /// viewer holds the unit's person-level lists.
+    /// A unit's published cells for one subject and band at the series'
+    /// points over the year to `as_of` (`domain::day::series_points`); a
+    /// point not decided yet is left out.
     pub async fn daily_series(
         &self,
         grant: &Grant,
@@ -274,14 +271,14 @@ impl Store {
         let meta = self.meta().await?;
         known_subject(&meta.catalog, subject)?;
         let root = granted_unit(&meta.units, grant)?;
-        let from = trend_start(meta.horizon, as_of);
-        let disclosure = Disclosure::default();
-        let own_shown = grant.person_lists().is_ok();
-        let days = self
-            .series(root.id, subject, band, from, as_of)
-            .await?
+        let slot = band_slot(band);
+        let (points, days) = self
+            .series_days(trend_start(meta.horizon, as_of), as_of)
+            .await?;
+        let days = points
             .into_iter()
-            .map(|(d, c)| (d, disclosure.publish_unless_shown(c, own_shown)))
+            .zip(days)
+            .filter_map(|(d, p)| Some((d, p?.cell(root.id, subject, slot))))
             .collect();
         Ok(DailySeries {
             unit_code: root.code.clone(),
@@ -289,6 +286,19 @@ impl Store {
             band: band.map(|b| b.label().to_owned()),
             days,
         })
+    }
+
+    /// The series' points from `from` to `as_of` and each one's published
+    /// cells, where decided; the as-of day is decided now if it is not.
+    pub(crate) async fn series_days(
+        &self,
+        from: NaiveDate,
+        as_of: NaiveDate,
+    ) -> Result<(Vec<NaiveDate>, Vec<Option<Arc<PublishedDay>>>)> {
+        self.published_on(as_of).await?;
+        let points = domain::day::series_points(from, as_of);
+        let days = self.published_days(&points, false).await?;
+        Ok((points, days))
     }
 
     /// Who in a unit's subtree is in post on `as_of` (in the unit they

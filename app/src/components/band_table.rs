@@ -1,7 +1,7 @@
 use chrono::NaiveDate;
 use domain::{
     bands::BandTable,
-    display::{HEAT_STEPS, count, heat_range, heat_step, percent},
+    display::{HEAT_STEPS, count, count_in, heat_range, heat_step, share_in},
 };
 use leptos::prelude::*;
 
@@ -41,8 +41,8 @@ pub fn BandSection(
                         let rate = c.adoption_rate();
                         let class = format!("num heat-{}", heat_step(rate.unwrap_or_default()));
                         view! {
-                            <td class=class title=format!("{} active of {} eligible", count(c.active28), count(c.eligible))>
-                                {percent(rate)}
+                            <td class=class title=format!("{} active of {} eligible", count_in(c.active28, c.eligible), count(c.eligible))>
+                                {share_in(c.active28, c.eligible)}
                             </td>
                         }
                         .into_any()

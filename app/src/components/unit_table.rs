@@ -1,6 +1,6 @@
 use chrono::NaiveDate;
 use domain::{
-    display::{count, percent},
+    display::{count, share_in},
     overview::UnitRow,
 };
 use leptos::prelude::*;
@@ -29,7 +29,7 @@ pub fn UnitTable(columns: Vec<String>, rows: Vec<UnitRow>, as_of: NaiveDate) -> 
                     }
                     .into_any(),
                     Some(c) => view! {
-                        <td class="num">{format!("{} ({})", percent(c.adoption_rate()), count(c.eligible))}</td>
+                        <td class="num">{format!("{} ({})", share_in(c.active28, c.eligible), count(c.eligible))}</td>
                     }
                     .into_any(),
                     None => view! {

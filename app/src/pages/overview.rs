@@ -2,7 +2,10 @@ use chrono::NaiveDate;
 use domain::{
     access::Reach,
     bands::BandTable,
-    display::{arrow, count, date as display_date, gap, percent, points, points_in_words},
+    display::{
+        arrow, count, count_in, date as display_date, gap, percent, points, points_in_words,
+        share_in,
+    },
     health::Freshness,
     overview::Overview,
     usage::UsageTable,
@@ -135,11 +138,11 @@ fn OverviewBody(
             let tiles = match k.counts {
                 Some(c) => view! {
                     <KpiTile label="Eligible staff" value=count(c.eligible) test_id=format!("{slug}-eligible")/>
-                    <KpiTile label="Active in last 28 days" value=count(c.active28) test_id=format!("{slug}-active28")/>
-                    <KpiTile label="Adoption rate" value=percent(k.adoption_rate) note=partial.unwrap_or_default() test_id=format!("{slug}-rate")>
+                    <KpiTile label="Active in last 28 days" value=count_in(c.active28, c.eligible) test_id=format!("{slug}-active28")/>
+                    <KpiTile label="Adoption rate" value=share_in(c.active28, c.eligible) note=partial.unwrap_or_default() test_id=format!("{slug}-rate")>
                         <RateChange week=k.change_7 month=k.change_28/>
                     </KpiTile>
-                    <KpiTile label="Reached" value=count(c.reached) note=format!("{} of eligible", percent(c.reached_share())) test_id=format!("{slug}-reached")/>
+                    <KpiTile label="Reached" value=count_in(c.reached, c.eligible) note=format!("{} of eligible", share_in(c.reached, c.eligible)) test_id=format!("{slug}-reached")/>
                 }
                 .into_any(),
                 None => view! {

@@ -88,7 +88,7 @@ fn WaveCard(
         view! {
             <p class="wave-total">
                 <StatusBadge outlook=t.outlook.clone()/>
-                {format!(" Now {} of {} eligible. ", percent(t.current), count(t.eligible))}
+                {format!(" Now {} of {} eligible. ", percent(t.current), t.eligible.map_or_else(|| "[c]".to_owned(), count))}
                 <Forecast outlook=t.outlook target_date=wave.target_date/>
             </p>
             <span hidden data-testid=format!("wave-{}-status", wave.id)>{status.key()}</span>
@@ -148,7 +148,7 @@ fn UnitRow(unit: Progress, target: f64, target_date: NaiveDate) -> impl IntoView
     view! {
         <tr data-testid=format!("wave-unit-{}", unit.code)>
             <th scope="row"><a href=href>{unit.name}</a></th>
-            <td class="num">{count(unit.eligible)}</td>
+            <td class="num">{unit.eligible.map_or_else(|| "[c]".to_owned(), count)}</td>
             <td class="num">{unit.current.map_or_else(|| "[c]".to_owned(), |v| percent(Some(v)))}</td>
             <td class="num">{short}</td>
             <td><StatusBadge outlook=unit.outlook.clone()/></td>

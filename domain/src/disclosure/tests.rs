@@ -40,7 +40,7 @@ fn primary_rule_hides_small_groups_and_one_sided_cells() {
 fn a_lone_hidden_part_takes_the_smallest_partner_with_it() {
     // 60 = 8 + 30 + 22: the 8 alone would be the total minus the rest.
     let parts = [cell(8, 4), cell(30, 15), cell(22, 11)];
-    let (total, shown) = Disclosure::default().publish_total_of(sum(&parts), &parts, false);
+    let (total, shown) = Disclosure::default().publish_total_of(sum(&parts), &parts);
     assert_eq!(total, Some(cell(60, 30)));
     assert_eq!(shown, vec![None, Some(cell(30, 15)), None]);
 }
@@ -50,7 +50,7 @@ fn hidden_parts_that_sum_to_nothing_still_give_themselves_away() {
     // Two small teams with nobody active: hiding both is not enough, since
     // the total's 20 active are all in the third team, which must go too.
     let parts = [cell(5, 0), cell(4, 0), cell(40, 20)];
-    let (total, shown) = Disclosure::default().publish_total_of(sum(&parts), &parts, false);
+    let (total, shown) = Disclosure::default().publish_total_of(sum(&parts), &parts);
     assert_eq!(total, Some(cell(49, 20)));
     assert_eq!(shown, vec![None, None, None]);
     // The greedy baseline stops at the two small teams, and an attacker
@@ -67,19 +67,6 @@ fn hidden_parts_that_sum_to_nothing_still_give_themselves_away() {
 }
 
 #[test]
-fn a_unit_shown_to_its_person_list_holder_still_protects_its_parts() {
-    // The commander sees the 7-strong team's own figures, whatever its
-    // size; its two parts cannot both be protected from the total alone.
-    let parts = [cell(3, 1), cell(4, 2)];
-    let d = Disclosure::default();
-    let (total, shown) = d.publish_total_of(sum(&parts), &parts, true);
-    assert_eq!(total, Some(cell(7, 3)));
-    assert_eq!(shown, vec![None, None]);
-    let (total, _) = d.publish_total_of(sum(&parts), &parts, false);
-    assert_eq!(total, None);
-}
-
-#[test]
 fn a_table_hides_a_rectangle_around_a_small_cell() {
     // Rows are units, columns bands; the margins are published.
     //            b0        b1        b2
@@ -91,7 +78,7 @@ fn a_table_hides_a_rectangle_around_a_small_cell() {
     ];
     let cells = with_margins(&interior.iter().map(|r| r.to_vec()).collect::<Vec<_>>());
     let relations = Relations::table(2, 3);
-    let hidden = Disclosure::default().suppress(&relations, &cells, &[]);
+    let hidden = Disclosure::default().suppress(&relations, &cells);
     let hidden_at: Vec<(usize, usize)> = (0..cells.len())
         .filter(|&i| hidden[i])
         .map(|i| (i / 4, i % 4))
@@ -213,7 +200,7 @@ proptest! {
     #[test]
     fn no_hidden_cell_can_be_narrowed_below_two_values((relations, cells) in arb_view()) {
         let d = Disclosure::default();
-        let hidden = d.suppress(&relations, &cells, &[]);
+        let hidden = d.suppress(&relations, &cells);
         for (i, c) in cells.iter().enumerate() {
             prop_assert!(hidden[i] || !d.primary_suppressed(c), "primary cell {i} published");
         }

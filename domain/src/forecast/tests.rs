@@ -16,6 +16,21 @@ fn observe(c: Logistic, days: usize, noise: f64, seed: u64) -> Vec<f64> {
         .collect()
 }
 
+/// One point a week, counting back from the last day.
+fn weekly(y: &[f64]) -> Vec<Point> {
+    let last = y.len().saturating_sub(1);
+    y.iter()
+        .enumerate()
+        .filter(|(t, _)| (last - t).is_multiple_of(7))
+        .map(|(t, &v)| (t as f64, v))
+        .collect()
+}
+
+/// A daily series as the points `settled` reads.
+fn daily(y: &[Option<f64>]) -> Vec<(i32, Option<f64>)> {
+    y.iter().enumerate().map(|(t, v)| (t as i32, *v)).collect()
+}
+
 fn day(s: &str) -> NaiveDate {
     s.parse().expect("date")
 }
@@ -66,7 +81,16 @@ fn statuses_follow_the_definitions() {
     let go_live = day("2026-03-02");
     let clean = |c, days| observe(c, days, 0.004, 7);
     let status = |y: &[f64], eligible, target_date: &str| {
-        outlook(y, eligible, 10, 0.8, go_live, day(target_date), 42).status
+        outlook(
+            &weekly(y),
+            Some(eligible),
+            10,
+            0.8,
+            go_live,
+            day(target_date),
+            42,
+        )
+        .status
     };
     // Reaches 0.8 on day ≈ 51 (22 Apr): with a clean curve the band is tight.
     let steady = clean(curve(0.9, 0.1, 30.0), 60);
@@ -95,16 +119,27 @@ fn a_target_date_inside_the_band_is_at_risk() {
     // Forty noisy days of a curve that reaches 0.8 around day 51: the
     // median lands near it and the band is wide.
     let y = observe(curve(0.9, 0.1, 30.0), 40, 0.03, 3);
-    let o = outlook(&y, 500, 10, 0.8, go_live, day("2026-05-31"), 42);
+    let o = outlook(
+        &weekly(&y),
+        Some(500),
+        10,
+        0.8,
+        go_live,
+        day("2026-05-31"),
+        42,
+    );
     let (median, late) = (o.median.expect("median"), o.late);
     assert!(
         late.is_none_or(|l| l > median),
         "a band, not a point: {o:?}"
     );
-    let on_median = outlook(&y, 500, 10, 0.8, go_live, median, 42);
+    let on_median = outlook(&weekly(&y), Some(500), 10, 0.8, go_live, median, 42);
     assert_eq!(on_median.status, Status::AtRisk, "{on_median:?}");
     // The same inputs give the same band.
-    assert_eq!(outlook(&y, 500, 10, 0.8, go_live, median, 42), on_median);
+    assert_eq!(
+        outlook(&weekly(&y), Some(500), 10, 0.8, go_live, median, 42),
+        on_median
+    );
 }
 
 #[test]
@@ -124,7 +159,7 @@ fn a_wave_past_its_target_or_at_it_says_what_happened_not_a_forecast() {
     climbing[7] = None;
     let met = forecast
         .clone()
-        .settled(&climbing, 0.8, go_live, day("2026-03-01"));
+        .settled(&daily(&climbing), 0.8, go_live, day("2026-03-01"));
     assert_eq!(met.status, Status::Met);
     assert_eq!(met.met_on, Some(day("2026-01-13")));
     assert_eq!(
@@ -137,7 +172,7 @@ fn a_wave_past_its_target_or_at_it_says_what_happened_not_a_forecast() {
     let flat = vec![Some(0.62); 60];
     let missed = forecast
         .clone()
-        .settled(&flat, 0.8, go_live, day("2026-02-01"));
+        .settled(&daily(&flat), 0.8, go_live, day("2026-02-01"));
     assert_eq!(missed.status, Status::Missed);
     assert!((missed.missed_by.expect("by") - 0.18).abs() < 1e-12);
     assert_eq!(missed.median, None, "15 Feb is in the past on 5 Mar");
@@ -149,7 +184,7 @@ fn a_wave_past_its_target_or_at_it_says_what_happened_not_a_forecast() {
         median: Some(day("2026-04-01")),
         ..forecast.clone()
     }
-    .settled(&hidden, 0.8, go_live, day("2026-02-01"));
+    .settled(&daily(&hidden), 0.8, go_live, day("2026-02-01"));
     assert_eq!((later.status, later.missed_by), (Status::Missed, None));
     assert_eq!(later.median, Some(day("2026-04-01")));
 
@@ -157,7 +192,7 @@ fn a_wave_past_its_target_or_at_it_says_what_happened_not_a_forecast() {
     assert_eq!(
         forecast
             .clone()
-            .settled(&flat, 0.8, go_live, day("2026-06-01")),
+            .settled(&daily(&flat), 0.8, go_live, day("2026-06-01")),
         forecast
     );
 }

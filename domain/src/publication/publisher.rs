@@ -1,41 +1,7 @@
-//! Running the decision day by day, and the bits that store
-//! it beside the counts.
+//! Running the decision day by day.
 
 use super::{Audience, DayCells, Plan, SubjectLinks};
 use crate::{catalog::Catalog, disclosure::Disclosure, metrics::Counts};
-
-/// Which days of a month a (unit, subject) block hides, per band slot:
-/// one bit for each slot and day of the month. Missing bits read as
-/// hidden, so a block never published is never shown.
-pub mod bits {
-    use crate::rollup::BAND_SLOTS;
-
-    const DAYS: usize = 31;
-    /// The encoded length of one block's bits.
-    pub const LEN: usize = (BAND_SLOTS * DAYS).div_ceil(8);
-
-    /// Nothing published yet: every bit set.
-    pub fn all_hidden() -> Vec<u8> {
-        vec![0xff; LEN]
-    }
-
-    pub fn get(bits: &[u8], slot: usize, day_of_month: usize) -> bool {
-        let i = slot * DAYS + day_of_month;
-        bits.get(i / 8).is_none_or(|b| b & (1 << (i % 8)) != 0)
-    }
-
-    pub fn set(bits: &mut Vec<u8>, slot: usize, day_of_month: usize, hidden: bool) {
-        if bits.len() < LEN {
-            bits.resize(LEN, 0xff);
-        }
-        let i = slot * DAYS + day_of_month;
-        if hidden {
-            bits[i / 8] |= 1 << (i % 8);
-        } else {
-            bits[i / 8] &= !(1 << (i % 8));
-        }
-    }
-}
 
 /// Decides publication day by day, with one plan per shape the tree takes.
 /// A day's decision depends only on that day's cells, so days can be

@@ -604,3 +604,25 @@ fn a_catalog_with_more_subjects_than_a_move_can_name_hides_every_cell() {
     );
     assert!(hidden.iter().all(|&h| h));
 }
+
+#[test]
+fn a_banded_count_leaves_as_the_middle_of_its_band() {
+    let c = |eligible, active7, active28, reached| Counts {
+        eligible,
+        active7,
+        active28,
+        reached,
+    };
+    // 0 and 2 active in 7 days both leave as 1; 48 and 50 of 50 reached
+    // both leave as 49; counts 3 or more from either end stay exact.
+    assert_eq!(as_published(c(50, 0, 20, 48)), c(50, 1, 20, 49));
+    assert_eq!(as_published(c(50, 2, 20, 50)), c(50, 1, 20, 49));
+    assert_eq!(as_published(c(50, 3, 47, 47)), c(50, 3, 47, 47));
+    // Everyone active: every count at the top, the order kept.
+    assert_eq!(as_published(c(12, 11, 12, 12)), c(12, 11, 11, 11));
+    // What is sent gives the band back.
+    assert_eq!(band(1, 50), Some((0, 2)));
+    assert_eq!(band(49, 50), Some((48, 50)));
+    // Not live: nothing to band.
+    assert_eq!(as_published(Counts::default()), Counts::default());
+}

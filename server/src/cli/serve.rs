@@ -105,6 +105,7 @@ pub async fn run(store: Store, args: ServeArgs, zone: Tz) -> Result<()> {
     if sync_every_minutes > 0 {
         scheduler::start(store.clone(), schedule, zone);
     }
+    scheduler::start_publication(store.clone());
     serve(store, listen, site_root, auth, zone).await
 }
 

@@ -16,12 +16,17 @@ $bin import activity $fx/activity.csv
 # Accounts for the browser tests, with passwords chosen here.
 export UPTAKE_E2E_ADMIN_PASSWORD="e2e-admin-$RANDOM-$RANDOM-pass"
 export UPTAKE_E2E_COMMANDER_PASSWORD="e2e-north-$RANDOM-$RANDOM-pass"
-# The admin holds person-level lists, so sees the tiny force's own figures
+export UPTAKE_E2E_VIEWER_PASSWORD="e2e-watch-$RANDOM-$RANDOM-pass"
+# The admin holds person-level lists, so sees the tiny force's figures
 # whatever their size; the commander sees the force only for comparison.
 echo "$UPTAKE_E2E_ADMIN_PASSWORD" | $bin user add admin@fixture.test --role admin --display-name "Fixture Admin" \
   --person-lists --password-stdin
 echo "$UPTAKE_E2E_COMMANDER_PASSWORD" | $bin user add north@fixture.test --role unit_commander --scope C1 \
   --display-name "North Commander" --person-lists --password-stdin
+# A viewer of the same command without person-level lists: what anyone sees
+# of units whose people they may not list.
+echo "$UPTAKE_E2E_VIEWER_PASSWORD" | $bin user add north.viewer@fixture.test --role viewer --scope C1 \
+  --display-name "North Viewer" --password-stdin
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 UPTAKE_LISTEN="127.0.0.1:$port" UPTAKE_SITE_ROOT=target/site $bin serve > "$work/server.log" 2>&1 &
 server=$!

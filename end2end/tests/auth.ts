@@ -3,6 +3,7 @@ import { Page, expect } from '@playwright/test';
 export const accounts = {
   admin: { user: 'admin@fixture.test', password: process.env.UPTAKE_E2E_ADMIN_PASSWORD ?? '' },
   commander: { user: 'north@fixture.test', password: process.env.UPTAKE_E2E_COMMANDER_PASSWORD ?? '' },
+  viewer: { user: 'north.viewer@fixture.test', password: process.env.UPTAKE_E2E_VIEWER_PASSWORD ?? '' },
 };
 
 /// Signs in through the form, as a person would, and waits for the landing page.

@@ -56,7 +56,7 @@ pub use licence::LicenceOutcome;
 pub use lock::{JobHolder, JobLock};
 pub use meta::read_only_request;
 pub use org::UnitInfo;
-pub use publication::PublishedDay;
+pub use publication::{PublishedDay, Sight};
 pub use rollup::RollupStats;
 pub use sync::{StrayDays, SyncState, UnmatchedIdentity};
 pub use token::{TokenGrant, TokenInfo};

@@ -54,6 +54,8 @@ pub(crate) struct ProgressKey {
     pub wave: i32,
     pub unit: Option<UnitId>,
     pub as_of: NaiveDate,
+    /// The units of it the viewer sees whole.
+    pub whole: Vec<UnitId>,
 }
 
 /// Everything a published overview depends on besides the data version:
@@ -65,6 +67,8 @@ pub(crate) struct ViewKey {
     pub reach: Reach,
     pub person_lists: bool,
     pub children: Vec<UnitId>,
+    /// Which of them (and the unit) the viewer sees whole.
+    pub whole: Vec<UnitId>,
     /// Whether it holds the trend (a day only compared with does not).
     pub trend: bool,
 }

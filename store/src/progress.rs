@@ -11,12 +11,13 @@ use domain::{
     catalog::Subject,
     disclosure::Disclosure,
     metrics::Counts,
+    org::UnitId,
     rollup::ALL_BANDS,
     wave::{Progress, Wave, WaveProgress},
 };
 
 use crate::{
-    PublishedDay, Store, UnitInfo,
+    PublishedDay, Sight, Store, UnitInfo,
     error::Result,
     meta::{Meta, ProgressKey},
 };
@@ -33,6 +34,7 @@ impl Store {
     ) -> Result<Vec<WaveProgress>> {
         let as_of = self.resolve_as_of(as_of).await?;
         let meta = self.meta().await?;
+        let sight = self.sight(viewer).await?;
         let mut out = Vec::new();
         for wave in self.waves().await? {
             let members: Vec<&UnitInfo> = meta
@@ -64,6 +66,7 @@ impl Store {
                 points: &points,
                 days: &days,
                 as_of,
+                sight: &sight,
             };
             let mut shown = Vec::with_capacity(granted.len());
             for unit in &granted {
@@ -117,19 +120,24 @@ impl Store {
         members: &[&UnitInfo],
         series: &Series<'_>,
     ) -> Result<Progress> {
+        let of: Vec<UnitId> = match unit {
+            Some(u) => vec![u.id],
+            None => members.iter().map(|m| m.id).collect(),
+        };
         let key = ProgressKey {
             wave: wave.id,
             unit: unit.map(|u| u.id),
             as_of: series.as_of,
+            whole: series.sight.among(&of),
         };
         if let Some(cached) = meta.cached_progress(&key) {
             return Ok(cached);
         }
         let subject = Subject::Product(wave.product);
         let cell = |day: &PublishedDay| match unit {
-            Some(u) => day.cell(u.id, subject, ALL_BANDS),
+            Some(u) => day.cell(series.sight, u.id, subject, ALL_BANDS),
             None => members.iter().try_fold(Counts::default(), |mut sum, m| {
-                sum.add(&day.cell(m.id, subject, ALL_BANDS)?);
+                sum.add(&day.cell(series.sight, m.id, subject, ALL_BANDS)?);
                 Some(sum)
             }),
         };
@@ -163,6 +171,7 @@ struct Series<'a> {
     points: &'a [NaiveDate],
     days: &'a [Option<Arc<PublishedDay>>],
     as_of: NaiveDate,
+    sight: &'a Sight,
 }
 
 /// A fixed bootstrap seed per wave and unit, so a page shows the same band

@@ -4,13 +4,13 @@
 //! [`PublishedDay`]. No view reads a cell any other way.
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     sync::{Arc, Mutex, PoisonError},
 };
 
 use chrono::NaiveDate;
 use domain::{
-    access::Role,
+    access::{Reach, Role, Viewer},
     catalog::Subject,
     day::{date_of, day_num, month_start},
     disclosure::Disclosure,
@@ -25,7 +25,8 @@ use crate::{Store, db::on_db, error::Result, meta::Meta};
 
 /// One day's cells as every view may show them: `None` is `[c]`, and a
 /// count the primary rule bands is the middle of its band
-/// ([`as_published`]).
+/// ([`as_published`]); except to a viewer who sees a unit whole
+/// ([`Sight`]), who sees its cells as they are.
 #[derive(Debug)]
 pub struct PublishedDay {
     day: NaiveDate,
@@ -33,6 +34,8 @@ pub struct PublishedDay {
     /// `[subject][node][band slot]`, subjects in catalog order and nodes in
     /// tree order.
     cells: Vec<Option<Counts>>,
+    /// The same cells as they are, for units seen whole.
+    whole: Vec<Counts>,
 }
 
 impl PublishedDay {
@@ -40,16 +43,51 @@ impl PublishedDay {
         self.day
     }
 
-    /// A unit's cell for one subject in one band slot; `None` where hidden,
-    /// or where the unit or subject is unknown.
-    pub fn cell(&self, unit: UnitId, subject: Subject, slot: usize) -> Option<Counts> {
-        let at = self.basis.at(unit, subject)?;
-        self.cells[at * BAND_SLOTS + slot]
+    /// A unit's cell for one subject in one band slot as `sight` sees it;
+    /// `None` where hidden, or where the unit or subject is unknown.
+    pub fn cell(
+        &self,
+        sight: &Sight,
+        unit: UnitId,
+        subject: Subject,
+        slot: usize,
+    ) -> Option<Counts> {
+        let at = self.basis.at(unit, subject)? * BAND_SLOTS + slot;
+        if sight.0.contains(&unit) {
+            Some(self.whole[at])
+        } else {
+            self.cells[at]
+        }
     }
 
     /// A unit's cells for one subject in every band slot.
-    pub fn bands(&self, unit: UnitId, subject: Subject) -> Published {
-        std::array::from_fn(|slot| self.cell(unit, subject, slot))
+    pub fn bands(&self, sight: &Sight, unit: UnitId, subject: Subject) -> Published {
+        std::array::from_fn(|slot| self.cell(sight, unit, subject, slot))
+    }
+}
+
+/// The units whose cells a viewer sees as they are, whatever the decision
+/// (DESIGN.md: a holder of a unit's person-level lists may see its own
+/// figures whatever their size): the units it may list the people of,
+/// with no restricted unit on their path or under them. The decision
+/// already counts such an account as knowing them (`Audience`), so it
+/// protects the other cells from it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Sight(std::collections::BTreeSet<UnitId>);
+
+impl Sight {
+    /// Everyone else: the published cells only.
+    pub fn published_only() -> Self {
+        Self::default()
+    }
+
+    /// Which of `units` this sight sees whole.
+    pub fn among(&self, units: &[UnitId]) -> Vec<UnitId> {
+        units
+            .iter()
+            .copied()
+            .filter(|u| self.0.contains(u))
+            .collect()
     }
 }
 
@@ -100,7 +138,7 @@ impl Basis {
     fn publish(
         self: &Arc<Self>,
         day: NaiveDate,
-        cells: &[Counts],
+        cells: Vec<Counts>,
         hidden: &[bool],
     ) -> PublishedDay {
         PublishedDay {
@@ -111,6 +149,7 @@ impl Basis {
                 .zip(hidden)
                 .map(|(&c, &h)| (!h).then(|| as_published(c)))
                 .collect(),
+            whole: cells,
         }
     }
 }
@@ -183,14 +222,14 @@ impl Store {
                 .await?
             {
                 Some(hidden) => {
-                    made.insert(day, Arc::new(basis.publish(day, &cells, &hidden)));
+                    made.insert(day, Arc::new(basis.publish(day, cells, &hidden)));
                 }
                 None => undecided.push((day, cells, inputs)),
             }
         }
         if decide && !undecided.is_empty() {
             for (day, cells, hidden) in self.decide(&basis, undecided).await? {
-                made.insert(day, Arc::new(basis.publish(day, &cells, &hidden)));
+                made.insert(day, Arc::new(basis.publish(day, cells, &hidden)));
             }
         }
         {
@@ -227,6 +266,37 @@ impl Store {
             }
         }
         Ok(days)
+    }
+
+    /// What `viewer` sees whole ([`Sight`]).
+    pub async fn sight(&self, viewer: &Viewer) -> Result<Sight> {
+        if !viewer.person_lists {
+            return Ok(Sight::published_only());
+        }
+        let meta = self.meta().await?;
+        // Units with a restricted unit at or under them.
+        let mut guarded: HashSet<UnitId> = HashSet::new();
+        for unit in meta.units.iter().filter(|u| u.restricted) {
+            let mut at = Some(unit.id);
+            while let Some(id) = at.filter(|id| guarded.insert(*id)) {
+                at = meta.unit(id).and_then(|u| u.parent);
+            }
+        }
+        Ok(Sight(
+            meta.units
+                .iter()
+                .filter(|u| !guarded.contains(&u.id))
+                .filter(|u| {
+                    meta.unit_path(&u.code).is_some_and(|path| {
+                        path.chain.iter().all(|&(_, restricted)| !restricted)
+                            && viewer
+                                .authorize(&path)
+                                .is_ok_and(|g| g.reach() == Reach::Full)
+                    })
+                })
+                .map(|u| u.id)
+                .collect(),
+        ))
     }
 
     /// Decides every day of `days` that has no decision for its current

@@ -71,6 +71,9 @@ impl Store {
         let root = granted_unit(units, grant)?;
         let horizon = meta.horizon;
         let children = visible_children(units, root.id, viewer, grant);
+        let sight = self.sight(viewer).await?;
+        let mut shown: Vec<UnitId> = children.iter().map(|u| u.id).collect();
+        shown.push(root.id);
         // The same view for the same data is served from the cache.
         let key = ViewKey {
             unit: root.id,
@@ -78,6 +81,7 @@ impl Store {
             reach: grant.reach(),
             person_lists: grant.person_lists().is_ok(),
             children: children.iter().map(|u| u.id).collect(),
+            whole: sight.among(&shown),
             trend,
         };
         if let Some(cached) = meta.cached_overview(&key) {
@@ -93,7 +97,7 @@ impl Store {
         let cells_of = |unit: UnitId, subjects: &[Subject]| {
             subjects
                 .iter()
-                .map(|&s| (s, day.cell(unit, s, ALL_BANDS)))
+                .map(|&s| (s, day.cell(&sight, unit, s, ALL_BANDS)))
                 .collect()
         };
         let (tool_trends, complete) = match trend {
@@ -112,7 +116,11 @@ impl Store {
                             .iter()
                             .zip(&days)
                             .map(|(&d, p)| {
-                                (d, p.as_ref().and_then(|p| p.cell(root.id, tool, ALL_BANDS)))
+                                (
+                                    d,
+                                    p.as_ref()
+                                        .and_then(|p| p.cell(&sight, root.id, tool, ALL_BANDS)),
+                                )
                             })
                             .collect()
                     })
@@ -164,10 +172,11 @@ impl Store {
         let root = granted_unit(&meta.units, grant)?;
         let children = visible_children(&meta.units, root.id, viewer, grant);
         let day = self.published_on(as_of).await?;
+        let sight = self.sight(viewer).await?;
         let row = |u: &UnitInfo| BandRow {
             code: u.code.clone(),
             name: u.name.clone(),
-            cells: day.bands(u.id, subject).to_vec(),
+            cells: day.bands(&sight, u.id, subject).to_vec(),
         };
         let rows: Vec<BandRow> = std::iter::once(root)
             .chain(children.iter().copied())
@@ -182,7 +191,7 @@ impl Store {
             .map(|(d, p)| {
                 (
                     d,
-                    p.map_or([None; BAND_SLOTS], |p| p.bands(root.id, subject)),
+                    p.map_or([None; BAND_SLOTS], |p| p.bands(&sight, root.id, subject)),
                 )
             })
             .collect();
@@ -203,6 +212,7 @@ impl Store {
     /// disclosure control.
     pub async fn usage_table(
         &self,
+        viewer: &Viewer,
         grant: &Grant,
         subject: Subject,
         as_of: NaiveDate,
@@ -221,7 +231,11 @@ impl Store {
                 .map(|(_, cells)| *cells)
                 .unwrap_or_default()
         };
-        let published = self.published_on(as_of).await?.bands(root.id, subject);
+        let sight = self.sight(viewer).await?;
+        let published = self
+            .published_on(as_of)
+            .await?
+            .bands(&sight, root.id, subject);
         let inputs = UsageInputs {
             published,
             detail: on(as_of),
@@ -263,6 +277,7 @@ impl Store {
     /// point not decided yet is left out.
     pub async fn daily_series(
         &self,
+        viewer: &Viewer,
         grant: &Grant,
         subject: Subject,
         band: Option<AgeBand>,
@@ -272,13 +287,14 @@ impl Store {
         known_subject(&meta.catalog, subject)?;
         let root = granted_unit(&meta.units, grant)?;
         let slot = band_slot(band);
+        let sight = self.sight(viewer).await?;
         let (points, days) = self
             .series_days(trend_start(meta.horizon, as_of), as_of)
             .await?;
         let days = points
             .into_iter()
             .zip(days)
-            .filter_map(|(d, p)| Some((d, p?.cell(root.id, subject, slot))))
+            .filter_map(|(d, p)| Some((d, p?.cell(&sight, root.id, subject, slot))))
             .collect();
         Ok(DailySeries {
             unit_code: root.code.clone(),

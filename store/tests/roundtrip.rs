@@ -247,9 +247,9 @@ async fn time_to_first_use_depth_and_retention_round_trip_on_both_backends() {
         );
         assert_eq!(cohort[AgeBand::From25To34.index()].retention[0].eligible, 1);
         // Published to an admin, two people are too few for any figure.
-        let (_, grant) = testing::admin_grant(store, None).await.expect("grant");
+        let (viewer, grant) = testing::admin_grant(store, None).await.expect("grant");
         let table = store
-            .usage_table(&grant, m365, day("2026-03-31"))
+            .usage_table(&viewer, &grant, m365, day("2026-03-31"))
             .await
             .expect("usage");
         assert_eq!(table.rows.len(), 6);

@@ -2,10 +2,10 @@ use chrono::NaiveDate;
 use domain::overview::DailySeries;
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 
-/// A unit's daily counts for one subject (`product:N`, `tool:N`, or `all`
+/// A unit's counts for one subject (`product:N`, `tool:N`, or `all`
 /// by default) and age band (`under-25`, `25-34`, `35-44`, `45-54`,
-/// `55-plus`; none for all ages) over the year to the as-of day. Days too
-/// small to publish come back empty.
+/// `55-plus`; none for all ages) at the end of each week of the year to
+/// the as-of day, and on that day. Hidden points come back empty.
 #[server(input = GetUrl, endpoint = "series")]
 pub async fn get_series(
     unit: Option<String>,
@@ -16,7 +16,7 @@ pub async fn get_series(
     use domain::{catalog::Subject, people::AgeBand};
 
     use super::ssr::{failed, refused, unit as grant_unit};
-    let (state, _, grant) = grant_unit(unit.as_deref()).await?;
+    let (state, caller, grant) = grant_unit(unit.as_deref()).await?;
     let subject = match subject {
         Some(key) => Subject::parse(&key).map_err(refused)?,
         None => Subject::All,
@@ -27,7 +27,7 @@ pub async fn get_series(
     let store = &state.store;
     let as_of = store.resolve_as_of(as_of).await.map_err(failed)?;
     store
-        .daily_series(&grant, subject, band, as_of)
+        .daily_series(&caller.viewer, &grant, subject, band, as_of)
         .await
         .map_err(failed)
 }

@@ -12,12 +12,12 @@ pub async fn get_usage(
     as_of: Option<NaiveDate>,
 ) -> Result<UsageTable, ServerFnError> {
     use super::ssr::{failed, subject_or_first_product, unit as grant_unit};
-    let (state, _caller, grant) = grant_unit(unit.as_deref()).await?;
+    let (state, caller, grant) = grant_unit(unit.as_deref()).await?;
     let store = &state.store;
     let subject = subject_or_first_product(store, subject.as_deref()).await?;
     let as_of = store.resolve_as_of(as_of).await.map_err(failed)?;
     store
-        .usage_table(&grant, subject, as_of)
+        .usage_table(&caller.viewer, &grant, subject, as_of)
         .await
         .map_err(failed)
 }

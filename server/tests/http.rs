@@ -599,19 +599,19 @@ async fn an_attacker_with_everything_one_account_sees_learns_nothing_hidden() {
                         .get(&(unit.id, *subject))
                         .copied()
                         .unwrap_or_default();
-                    for slot in 0..BAND_SLOTS {
+                    for (slot, cell) in bands.into_iter().enumerate() {
                         let at = (u * BAND_SLOTS + slot) * n + s;
-                        truth[at] = bands[slot];
+                        truth[at] = cell;
                         known[at] = seen.get(&(unit.code.clone(), slot, s)).copied().flatten();
                         match known[at] {
                             // What is shown is the cell as published, or as
                             // it is to one who sees the unit whole.
-                            Some(c) if shown[u] => assert_eq!(c, bands[slot]),
+                            Some(c) if shown[u] => assert_eq!(c, cell),
                             Some(c) => {
-                                assert_eq!(c, as_published(bands[slot]), "{account} {}", unit.code);
-                                banded_seen += usize::from(c != bands[slot]);
+                                assert_eq!(c, as_published(cell), "{account} {}", unit.code);
+                                banded_seen += usize::from(c != cell);
                             }
-                            None => hidden_seen += usize::from(bands[slot].eligible > 0),
+                            None => hidden_seen += usize::from(cell.eligible > 0),
                         }
                     }
                 }

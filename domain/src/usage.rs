@@ -139,6 +139,9 @@ pub struct UsageInputs {
     /// The unit's published cells on the as-of day, per band slot: a
     /// band's figures are shown only where its cell is.
     pub published: Published,
+    /// The viewer sees the unit whole (it may list its people), and so
+    /// every figure of it as it is.
+    pub whole: bool,
     /// Detail on the as-of day, per band slot.
     pub detail: [Detail; BAND_SLOTS],
     /// Per [`RETENTION_WEEKS`] n, per band slot: the pooled cohort cells
@@ -163,7 +166,14 @@ pub fn publish(
     let order: Vec<usize> = std::iter::once(ALL_BANDS).chain(0..ALL_BANDS).collect();
     let published = &inputs.published;
     let shares = |cells: [Counts; BAND_SLOTS], column_shown: bool| -> Vec<Shown<Share>> {
-        let (total, parts) = disclosure.publish_total_of(cells[ALL_BANDS], &cells[..ALL_BANDS]);
+        let (total, parts) = if inputs.whole {
+            (
+                Some(cells[ALL_BANDS]),
+                cells[..ALL_BANDS].iter().copied().map(Some).collect(),
+            )
+        } else {
+            disclosure.publish_total_of(cells[ALL_BANDS], &cells[..ALL_BANDS])
+        };
         std::iter::once(total)
             .chain(parts)
             .zip(&order)
@@ -174,16 +184,15 @@ pub fn publish(
             .collect()
     };
     let within = shares(inputs.detail.map(|d| d.within_grace), true);
-    let pooled_shown = |i: usize| {
-        let first = RETENTION_WEEKS[i].unsigned_abs() as usize;
-        (first..first + POOLED_WEEKS).all(|w| {
-            inputs
-                .cohorts
-                .get(w)
-                .and_then(|c| c[i])
-                .is_some_and(|c| c.eligible == 0 || disclosure.publish(c).is_some())
-        })
-    };
+    let pooled_shown =
+        |i: usize| {
+            let first = RETENTION_WEEKS[i].unsigned_abs() as usize;
+            (first..first + POOLED_WEEKS).all(|w| {
+                inputs.cohorts.get(w).and_then(|c| c[i]).is_some_and(|c| {
+                    inputs.whole || c.eligible == 0 || disclosure.publish(c).is_some()
+                })
+            })
+        };
     let retained: Vec<Vec<Shown<Share>>> = inputs
         .pooled
         .iter()
@@ -192,7 +201,7 @@ pub fn publish(
         .collect();
     let median = |slot: usize, n: u32, m: Option<Median>| match (published[slot], m) {
         (Some(c), _) if c.eligible == 0 => Shown::Nobody,
-        (Some(_), Some(m)) if n >= disclosure.k => Shown::Value(m),
+        (Some(_), Some(m)) if inputs.whole || n >= disclosure.k => Shown::Value(m),
         _ => Shown::Suppressed,
     };
     let rows = order
@@ -220,6 +229,7 @@ pub fn publish(
             week,
             retention: cells.map(|c| match c {
                 None => Shown::NotYetObservable,
+                Some(c) if inputs.whole => share(Some(c), c),
                 Some(c) => share(disclosure.publish(c), c),
             }),
         })
@@ -321,6 +331,7 @@ mod tests {
         cohorts[8] = [Some(c(4, 2)), None];
         UsageInputs {
             published: counts.map(Some),
+            whole: false,
             detail,
             pooled,
             cohorts,
@@ -396,5 +407,18 @@ mod tests {
         let (rows, _, before) = publish(&Disclosure::default(), date("2026-11-26"), &inputs);
         assert_eq!(rows[0].first_use, Shown::Suppressed);
         assert_eq!(before, None);
+    }
+
+    #[test]
+    fn a_viewer_who_sees_the_unit_whole_sees_every_figure() {
+        let mut inputs = inputs();
+        inputs.whole = true;
+        let (rows, cohorts, _) = publish(&Disclosure::default(), date("2026-11-26"), &inputs);
+        assert_eq!(rows[1].within_30, Shown::Value(Share { part: 0, of: 12 }));
+        assert_eq!(rows[2].depth, Shown::Value(Median::Exact(10.0)));
+        assert_eq!(
+            cohorts[8].retention[0],
+            Shown::Value(Share { part: 2, of: 4 })
+        );
     }
 }

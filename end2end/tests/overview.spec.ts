@@ -66,9 +66,9 @@ test('an as-of day in the URL gives that day’s figures', async ({ page }) => {
   await expect(page.getByTestId('as-of')).toHaveText('12 Sep 2026');
   // On 12 Sep S14 is still in post and S13 has not started: Microsoft 365 has
   // 13 eligible (S01–S12, S14), and S14's Exchange use on 10 Sep is the only
-  // Exchange use in the window.
+  // Exchange use in the window: one person, which reads as the band 0 to 2.
   await expect(page.getByTestId('product-2-eligible').locator('.kpi-value')).toHaveText('13');
-  await expect(page.getByTestId('tool-5-active28').locator('.kpi-value')).toHaveText('1');
+  await expect(page.getByTestId('tool-5-active28').locator('.kpi-value')).toHaveText('0–2');
 });
 
 test('a unit’s page sets its figures against the force and its wave’s target', async ({ page }) => {

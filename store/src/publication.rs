@@ -53,7 +53,7 @@ impl PublishedDay {
         slot: usize,
     ) -> Option<Counts> {
         let at = self.basis.at(unit, subject)? * BAND_SLOTS + slot;
-        if sight.0.contains(&unit) {
+        if sight.sees(unit) {
             Some(self.whole[at])
         } else {
             self.cells[at]
@@ -83,11 +83,12 @@ impl Sight {
 
     /// Which of `units` this sight sees whole.
     pub fn among(&self, units: &[UnitId]) -> Vec<UnitId> {
-        units
-            .iter()
-            .copied()
-            .filter(|u| self.0.contains(u))
-            .collect()
+        units.iter().copied().filter(|u| self.sees(*u)).collect()
+    }
+
+    /// Whether it sees `unit` whole.
+    pub fn sees(&self, unit: UnitId) -> bool {
+        self.0.contains(&unit)
     }
 }
 

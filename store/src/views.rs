@@ -238,6 +238,7 @@ impl Store {
             .bands(&sight, root.id, subject);
         let inputs = UsageInputs {
             published,
+            whole: sight.sees(root.id),
             detail: on(as_of),
             pooled: std::array::from_fn(|i| {
                 let mut pooled = [Counts::default(); BAND_SLOTS];

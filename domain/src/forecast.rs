@@ -302,9 +302,9 @@ impl Outlook {
 
 /// DESIGN.md "Forecast and status", exactly:
 /// - not enough data: fewer than 14 days since go-live, or fewer than k
-///   eligible, or the eligible count hidden; `points` are the published
-///   points of the series (days since go-live, value), the last the as-of
-///   day where it is published, about a week apart: days in a 28-day window overlap so much
+///   eligible at the latest published point, or none published; `points`
+///   are the published points of the series (days since go-live, value),
+///   about a week apart: days in a 28-day window overlap so much
 ///   that daily points would add little but time, and would make the
 ///   bootstrap band falsely narrow;
 /// - behind: the median is after the target date (or never comes), or the

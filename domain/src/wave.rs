@@ -93,13 +93,16 @@ impl Progress {
             })
             .collect();
         let last = points.last().and_then(|(_, c)| *c);
+        // The forecast reads the latest published point, where the as-of
+        // day itself is hidden.
+        let latest = points.iter().rev().find_map(|(_, c)| *c);
         let fitted: Vec<(f64, f64)> = since_go_live
             .iter()
             .filter_map(|&(t, v)| Some((f64::from(t), v?)))
             .collect();
         let outlook = outlook(
             &fitted,
-            last.map(|c| c.eligible),
+            latest.map(|c| c.eligible),
             k,
             wave.target_value,
             wave.go_live,
@@ -480,6 +483,52 @@ mod tests {
         assert_eq!(codes(&rising), ["F", "B", "A"]);
         assert!((rising[0].rise.expect("rise") - 0.25).abs() < 1e-9);
         assert_eq!(where_to_help(&waves, 1).0.len(), 1);
+    }
+
+    #[test]
+    fn a_forecast_fits_published_points_only_and_reads_the_latest_published() {
+        let day = |s: &str| s.parse::<NaiveDate>().expect("date");
+        let wave = Wave {
+            id: 1,
+            name: "Box".into(),
+            product: ProductId(1),
+            go_live: day("2026-01-05"),
+            target_metric: TargetMetric::AdoptionRate,
+            target_value: 0.8,
+            target_date: day("2026-12-31"),
+            units: Vec::new(),
+        };
+        // Ten weekly points climbing to 50% of 200, a hidden one between,
+        // and the as-of day hidden.
+        let mut points: Vec<(NaiveDate, Option<Counts>)> = (0..10u32)
+            .map(|w| {
+                let counts = Counts {
+                    eligible: 200,
+                    active28: 10 * w + 10,
+                    ..Counts::default()
+                };
+                (
+                    wave.go_live + chrono::Days::new(u64::from(7 * w)),
+                    Some(counts),
+                )
+            })
+            .collect();
+        points[4].1 = None;
+        points.push((day("2026-03-20"), None));
+        let p = Progress::from_points("U".into(), "Unit".into(), &wave, &points, 10, 7);
+        assert_eq!(
+            (p.eligible, p.current),
+            (None, None),
+            "the as-of day is hidden"
+        );
+        assert_eq!(p.since_go_live[4], (28, None));
+        assert_eq!(p.since_go_live.last(), Some(&(74, None)));
+        assert_ne!(
+            p.outlook.status,
+            crate::forecast::Status::NotEnoughData,
+            "{:?}",
+            p.outlook
+        );
     }
 
     #[test]

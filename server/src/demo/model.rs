@@ -101,7 +101,12 @@ pub struct Force {
     seed: u64,
     units: Vec<UnitRecord>,
     commands: Vec<Command>,
+    /// The response teams, then the specialist units.
     teams: Vec<Team>,
+    /// How many of `teams` are response teams; the rest are specialist
+    /// units, each with the headcount it draws in `specialist_sizes`.
+    response_teams: usize,
+    specialist_sizes: Vec<usize>,
     people: Vec<Person>,
     waves: Vec<WaveSpec>,
     ghosts: Vec<String>,
@@ -148,6 +153,8 @@ impl Force {
             units: vec![unit("F".into(), None, "Demo Police".into(), "force", false)],
             commands: Vec::new(),
             teams: Vec::new(),
+            response_teams: 0,
+            specialist_sizes: Vec::new(),
             people: Vec::new(),
             waves: Vec::new(),
             ghosts: Vec::new(),
@@ -176,6 +183,7 @@ impl Force {
         let n_commands = (staff / 1_650).clamp(3, 30);
         let teams_wanted = (staff / 80).max(6);
         let teams_per_command = teams_wanted.div_ceil(n_commands);
+        let mut specialists = Vec::new();
         for c in 0..n_commands {
             let code = format!("C{:02}", c + 1);
             let pattern = match c % 5 {
@@ -204,6 +212,28 @@ impl Force {
                     false,
                 ));
                 let stalled_bcu = bcu == STALLED_UNIT;
+                // Each BCU has a small specialist unit (4 to 15 staff, a
+                // dog section or a hate crime unit), whose figures are too
+                // small to publish, as in a real force. Its size comes
+                // from its own stream, so the rest of the tree is as it
+                // was without it.
+                let size = 4 + rng.fork(0x5bec_0000 + (c * 100 + b) as u64).below(12) as usize;
+                let specialist = format!("{bcu}-S1");
+                self.units.push(unit(
+                    specialist.clone(),
+                    Some(&bcu),
+                    format!("{area} {b} Specialist Unit"),
+                    "team",
+                    false,
+                ));
+                specialists.push((
+                    Team {
+                        code: specialist,
+                        command: c,
+                        stalled: stalled_bcu,
+                    },
+                    size,
+                ));
                 for d in 1..=(2 + rng.below(2)) {
                     if left == 0 {
                         break;
@@ -241,6 +271,11 @@ impl Force {
                 }
             }
             self.commands.push(Command { code, pattern });
+        }
+        self.response_teams = self.teams.len();
+        for (team, size) in specialists {
+            self.teams.push(team);
+            self.specialist_sizes.push(size);
         }
     }
 
@@ -332,9 +367,25 @@ impl Force {
             "PCSO",
             "Detective",
         ];
+        // A person joins a specialist unit with the chance that fills it
+        // to its size on average; otherwise a response team, drawn as
+        // before there were specialist units.
+        let specialist_share: f64 =
+            self.specialist_sizes.iter().sum::<usize>() as f64 / staff.max(1) as f64;
         for i in 0..staff {
             let mut r = rng.fork(i as u64);
-            let team = r.below(self.teams.len() as u64) as usize;
+            let mut team = r.below(self.response_teams as u64) as usize;
+            let mut s = rng.fork(0x5bec_0000_0000 + i as u64);
+            if s.chance(specialist_share) {
+                let mut pick = s.unit() * self.specialist_sizes.iter().sum::<usize>() as f64;
+                for (j, &size) in self.specialist_sizes.iter().enumerate() {
+                    if pick < size as f64 {
+                        team = self.response_teams + j;
+                        break;
+                    }
+                    pick -= size as f64;
+                }
+            }
             let command = self.teams[team].command;
             let age = 19 + (r.unit() * 20.0 + r.unit() * 28.0) as i32;
             let born = self.end.year() - age;
@@ -349,7 +400,7 @@ impl Force {
                 .filter(|l| *l >= start);
             let moved = r.chance(0.05).then(|| {
                 let when = first_of_next_month(self.start + Days::new(30 + r.below(300)));
-                (when, r.below(self.teams.len() as u64) as usize)
+                (when, r.below(self.response_teams as u64) as usize)
             });
             let pattern = self.commands[command].pattern;
             let mut adopts = [None, None];

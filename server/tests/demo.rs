@@ -196,15 +196,18 @@ async fn the_demo_force_has_the_designed_properties() {
                 .status
         })
         .collect();
-    for wanted in [
-        Status::OnTrack,
-        Status::AtRisk,
-        Status::Behind,
-        Status::Met,
-        Status::Missed,
-    ] {
+    for wanted in [Status::Behind, Status::Met, Status::Missed] {
         assert!(statuses.contains(&wanted), "{wanted:?} in {statuses:?}");
     }
+    // The two young waves' targets are set from their forecasts, which fit
+    // only the points the publication decision publishes: a young wave
+    // whose early weeks are hidden may have too few to forecast.
+    assert!(
+        statuses
+            .iter()
+            .any(|s| matches!(s, Status::AtRisk | Status::OnTrack)),
+        "a forecast in {statuses:?}"
+    );
 
     // Demo accounts: an admin, a commander with person-level lists, a viewer.
     let accounts = store.accounts().await.expect("accounts");

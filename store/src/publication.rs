@@ -204,12 +204,7 @@ impl Store {
                 })
                 .collect()
         };
-        let missing: Vec<NaiveDate> = days
-            .iter()
-            .zip(&out)
-            .filter(|(_, p)| p.is_none())
-            .map(|(d, _)| *d)
-            .collect();
+        let missing = without(days, &out);
         if missing.is_empty() {
             return Ok(out);
         }
@@ -307,15 +302,11 @@ impl Store {
         let mut decided = 0;
         for batch in days.chunks(4) {
             let found = self.published_days(batch, false).await?;
-            let wanted: Vec<NaiveDate> = batch
-                .iter()
-                .zip(&found)
-                .filter(|(_, p)| p.is_none())
-                .map(|(d, _)| *d)
-                .collect();
+            let wanted = without(batch, &found);
             if !wanted.is_empty() {
                 self.published_days(&wanted, true).await?;
                 decided += wanted.len();
+                tracing::info!(decided, of = days.len(), "deciding what to publish");
             }
         }
         Ok(decided)
@@ -505,6 +496,15 @@ impl Store {
         let _ = meta.publication_basis.set(Arc::clone(&basis));
         Ok(basis)
     }
+}
+
+/// The days that have no published cells in `found`.
+fn without(days: &[NaiveDate], found: &[Option<Arc<PublishedDay>>]) -> Vec<NaiveDate> {
+    days.iter()
+        .zip(found)
+        .filter(|(_, p)| p.is_none())
+        .map(|(d, _)| *d)
+        .collect()
 }
 
 /// One bit per cell, the first cell in the lowest bit of the first byte.

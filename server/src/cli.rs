@@ -224,7 +224,16 @@ pub async fn run(cli: Cli) -> Result<()> {
             let end = end.unwrap_or_else(|| {
                 Utc::now().with_timezone(&cli.time_zone).date_naive() - Days::new(1)
             });
-            let report = demo::generate(&store, &demo::DemoOptions { staff, seed, end }).await?;
+            let report = demo::generate(
+                &store,
+                &demo::DemoOptions {
+                    staff,
+                    seed,
+                    end,
+                    specialist_units: true,
+                },
+            )
+            .await?;
             let credentials = std::path::Path::new(demo::CREDENTIALS_FILE);
             demo::write_credentials(credentials, &report.accounts)?;
             println!(

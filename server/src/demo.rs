@@ -38,6 +38,9 @@ pub struct DemoOptions {
     pub seed: u64,
     /// The last day of generated activity.
     pub end: NaiveDate,
+    /// A specialist unit of about 4 to 15 staff in each borough command
+    /// unit, too small to publish, as in a real force.
+    pub specialist_units: bool,
 }
 
 /// What the demo wrote.

@@ -28,6 +28,7 @@ async fn demo_on(db: testing::TestDb, staff: usize, seed: u64) -> testing::TestD
             staff,
             seed,
             end: end(),
+            specialist_units: true,
         },
     )
     .await

@@ -30,12 +30,21 @@ pub fn BandSection(
         .into_iter()
         .enumerate()
         .map(|(i, row)| {
+            let last = row.cells.len().saturating_sub(1);
             let cells = row
                 .cells
                 .into_iter()
-                .map(|cell| match cell {
+                .enumerate()
+                .map(|(slot, cell)| match cell {
+                    // Nobody eligible: in all ages, the unit is not live;
+                    // in a band, nobody of that age works there.
                     Some(c) if c.eligible == 0 => {
-                        view! { <td class="num muted">"not live"</td> }.into_any()
+                        let (text, title) = if slot == last {
+                            ("not live", "Not yet live for this subject")
+                        } else {
+                            ("none", "Nobody in this age band")
+                        };
+                        view! { <td class="num muted" title=title>{text}</td> }.into_any()
                     }
                     Some(c) => {
                         let rate = c.adoption_rate();

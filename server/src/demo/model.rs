@@ -160,7 +160,7 @@ impl Force {
             ghosts: Vec::new(),
             externals: Vec::new(),
         };
-        force.build_tree(&mut root.fork(1), options.staff);
+        force.build_tree(&mut root.fork(1), options.staff, options.specialist_units);
         force.build_waves();
         force.build_people(&mut root.fork(2), options.staff);
         force.build_noise(&mut root.fork(3), options.staff);
@@ -179,7 +179,7 @@ impl Force {
         self.end - Days::new(GRAPH_LAG_DAYS)
     }
 
-    fn build_tree(&mut self, rng: &mut Rng, staff: usize) {
+    fn build_tree(&mut self, rng: &mut Rng, staff: usize, with_specialists: bool) {
         let n_commands = (staff / 1_650).clamp(3, 30);
         let teams_wanted = (staff / 80).max(6);
         let teams_per_command = teams_wanted.div_ceil(n_commands);
@@ -217,23 +217,25 @@ impl Force {
                 // small to publish, as in a real force. Its size comes
                 // from its own stream, so the rest of the tree is as it
                 // was without it.
-                let size = 4 + rng.fork(0x5bec_0000 + (c * 100 + b) as u64).below(12) as usize;
-                let specialist = format!("{bcu}-S1");
-                self.units.push(unit(
-                    specialist.clone(),
-                    Some(&bcu),
-                    format!("{area} {b} Specialist Unit"),
-                    "team",
-                    false,
-                ));
-                specialists.push((
-                    Team {
-                        code: specialist,
-                        command: c,
-                        stalled: stalled_bcu,
-                    },
-                    size,
-                ));
+                if with_specialists {
+                    let size = 4 + rng.fork(0x5bec_0000 + (c * 100 + b) as u64).below(12) as usize;
+                    let specialist = format!("{bcu}-S1");
+                    self.units.push(unit(
+                        specialist.clone(),
+                        Some(&bcu),
+                        format!("{area} {b} Specialist Unit"),
+                        "team",
+                        false,
+                    ));
+                    specialists.push((
+                        Team {
+                            code: specialist,
+                            command: c,
+                            stalled: stalled_bcu,
+                        },
+                        size,
+                    ));
+                }
                 for d in 1..=(2 + rng.below(2)) {
                     if left == 0 {
                         break;

@@ -68,7 +68,8 @@ impl TestApp {
         }
     }
 
-    /// A 600-staff demo force ending on 31 Oct 2026, with its demo accounts.
+    /// A 600-staff demo force ending on 31 Oct 2026 (without specialist
+    /// units), with its demo accounts.
     pub async fn demo(db: TestDb, auth: AuthConfig) -> Self {
         db.store.ensure_standard_catalog().await.expect("catalog");
         let report = demo::generate(
@@ -77,6 +78,11 @@ impl TestApp {
                 staff: 600,
                 seed: 7,
                 end: "2026-10-31".parse::<NaiveDate>().expect("date"),
+                // Without specialist units: the HTTP attacker's integer
+                // programmes over everything the admin sees take minutes
+                // with them (ten and more); the domain tests' generated
+                // forces and the demo tests have units that small.
+                specialist_units: false,
             },
         )
         .await

@@ -1,5 +1,8 @@
-//! The reads the views make: cells on a day and series over days, decoded
-//! from the stored month blocks. Reads never scan `activity_daily`.
+//! Raw reads of the rollups: cells on a day and series over days, decoded
+//! from the stored month blocks; they never scan `activity_daily`. These
+//! are the true counts, for the checks that compare a view with them: no
+//! view shows them, every view reads `PublishedDay` (`crate::publication`)
+//! instead, and the usage table reads only its detail here.
 
 use std::collections::HashMap;
 

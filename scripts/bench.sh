@@ -6,7 +6,9 @@
 # (default: both; ingest: only the ingestion measures, on both backends;
 # disclosure: the publication decision alone, a sweep of generated forces
 # against the attacker, UPTAKE_ATTACK_SEEDS of them, and one day of a
-# force of about 37,000 staff)
+# force of about 37,000 staff; then UPTAKE_HTTP_ATTACK_SEEDS small forces
+# served on both backends, attacked through the HTTP endpoints for an
+# account of each role)
 # Set UPTAKE_BENCH_STAFF for a smaller force, UPTAKE_BENCH_KEEP=1 to keep
 # the databases in the work folder it prints.
 set -euo pipefail
@@ -21,6 +23,10 @@ if [ "$which" = disclosure ]; then
         publication::tests::no_account_can_narrow -- --nocapture
     cargo test --release -p domain --lib publication::tests::decision_at_force_scale \
         -- --ignored --nocapture
+    # The test profile, as CI builds it (the attacker's crates are
+    # optimised there too).
+    UPTAKE_HTTP_ATTACK_SEEDS="${UPTAKE_HTTP_ATTACK_SEEDS:-100}" cargo test -p server \
+        --test disclosure no_account_of_any_role -- --nocapture
     exit 0
 fi
 # The same build as scripts/run.sh (a plain cargo build would leave a

@@ -419,3 +419,53 @@ fn optimise(
             .collect(),
     )
 }
+
+/// Which cells of a view a simple greedy decision hides, for tests to
+/// hold a decision against (hiding everything must not pass): the primary
+/// rule, then, while a relation of the view (a unit's bands and all ages;
+/// a unit and its children) holds exactly one hidden cell, hide its
+/// smallest partner. Empty cells count as hidden; callers compare over
+/// cells with someone eligible.
+pub fn greedy_baseline(
+    knowledge: &Knowledge,
+    disclosure: &crate::disclosure::Disclosure,
+) -> Vec<bool> {
+    let units = knowledge.parent.len();
+    let cells = &knowledge.truth;
+    let subjects = cells.len() / (units * BAND_SLOTS).max(1);
+    let at = |u: usize, slot: usize, s: usize| (u * BAND_SLOTS + slot) * subjects + s;
+    let mut hidden: Vec<bool> = cells.iter().map(|c| primary_fails(disclosure, c)).collect();
+    let mut relations: Vec<Vec<usize>> = Vec::new();
+    for s in 0..subjects {
+        for u in 0..units {
+            relations.push((0..BAND_SLOTS).map(|slot| at(u, slot, s)).collect());
+            let children: Vec<usize> = (0..units)
+                .filter(|&c| knowledge.parent[c] == Some(u))
+                .collect();
+            if !children.is_empty() {
+                for slot in 0..BAND_SLOTS {
+                    let mut r = vec![at(u, slot, s)];
+                    r.extend(children.iter().map(|&c| at(c, slot, s)));
+                    relations.push(r);
+                }
+            }
+        }
+    }
+    loop {
+        let mut changed = false;
+        for r in &relations {
+            if r.iter().filter(|&&i| hidden[i]).count() == 1
+                && let Some(&partner) = r
+                    .iter()
+                    .filter(|&&i| !hidden[i] && cells[i].eligible > 0)
+                    .min_by_key(|&&i| cells[i].eligible)
+            {
+                hidden[partner] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            return hidden;
+        }
+    }
+}

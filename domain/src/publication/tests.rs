@@ -1,4 +1,4 @@
-use super::attack::{Knowledge, attack, attack_upto};
+use super::attack::{Knowledge, attack, attack_upto, greedy_baseline};
 use super::*;
 use crate::{
     catalog::{Product, ProductId, Tool, ToolId},
@@ -289,46 +289,28 @@ fn every_small_cell_is_hidden_and_twins_share_a_decision() {
     assert_eq!(hidden[2 * block..3 * block], hidden[6 * block..7 * block]);
 }
 
-/// A simple greedy baseline: the primary rule, then, while a relation of
-/// the full view holds exactly one hidden cell, hide its smallest partner.
-fn greedy_baseline(f: &Force) -> usize {
-    let d = Disclosure::default();
-    let n = f.tree.exists.len();
-    let mut hidden: Vec<bool> = f.cells.iter().map(|c| primary_fails(&d, c)).collect();
-    let subjects = f.catalog.subjects().len();
-    let children = |u: usize| (0..n).filter(move |&c| f.tree.parent[c] == Some(u));
-    loop {
-        let mut changed = false;
-        for s in 0..subjects {
-            let at = |u: usize, slot: usize| (s * n + u) * BAND_SLOTS + slot;
-            let mut relations: Vec<Vec<usize>> = Vec::new();
-            for u in 0..n {
-                relations.push((0..BAND_SLOTS).map(|slot| at(u, slot)).collect());
-                if children(u).next().is_some() {
-                    for slot in 0..BAND_SLOTS {
-                        let mut r = vec![at(u, slot)];
-                        r.extend(children(u).map(|c| at(c, slot)));
-                        relations.push(r);
-                    }
-                }
-            }
-            for r in relations {
-                let hid: Vec<&usize> = r.iter().filter(|&&i| hidden[i]).collect();
-                if hid.len() == 1
-                    && let Some(&partner) = r
-                        .iter()
-                        .filter(|&&i| !hidden[i] && f.cells[i].eligible > 0)
-                        .min_by_key(|&&i| f.cells[i].eligible)
-                {
-                    hidden[partner] = true;
-                    changed = true;
-                }
-            }
-        }
-        if !changed {
-            return hidden.iter().filter(|&&h| h).count();
-        }
-    }
+/// Over the whole force, as an admin who may see the restricted team sees
+/// it: the cells with someone eligible, how many of them the decision
+/// hides, and how many the greedy baseline would.
+fn against_baseline(f: &Force, hidden: &[bool]) -> (usize, usize, usize) {
+    let everything = Audience {
+        every_unit: true,
+        roots: vec![f.tree.exists.len() - 1],
+        person_lists: false,
+    };
+    let whole = knowledge(f, &everything, hidden);
+    let lived = |c: &&Counts| c.eligible > 0;
+    let count = |mask: Vec<bool>| {
+        mask.iter()
+            .zip(&whole.truth)
+            .filter(|(h, c)| **h && lived(c))
+            .count()
+    };
+    (
+        whole.truth.iter().filter(lived).count(),
+        count(whole.known.iter().map(Option::is_none).collect()),
+        count(greedy_baseline(&whole, &Disclosure::default())),
+    )
 }
 
 /// Generated forces per test run; `scripts/bench.sh disclosure` sweeps
@@ -345,7 +327,7 @@ fn no_account_can_narrow_a_hidden_cell_in_generated_forces() {
     let seeds = seeds();
     let links = SubjectLinks::of(&catalog());
     let d = Disclosure::default();
-    let (mut ours, mut baseline, mut primary, mut banded) = (0, 0, 0, 0);
+    let (mut cells, mut ours, mut baseline, mut primary, mut banded) = (0, 0, 0, 0, 0);
     for seed in 0..seeds {
         let f = force(seed);
         let extra = audiences(&f);
@@ -357,8 +339,10 @@ fn no_account_can_narrow_a_hidden_cell_in_generated_forces() {
                 "seed {seed}, {audience:?}: {findings:#?}"
             );
         }
-        ours += hidden.iter().filter(|&&h| h).count();
-        baseline += greedy_baseline(&f);
+        let (lived, hid, greedy) = against_baseline(&f, &hidden);
+        cells += lived;
+        ours += hid;
+        baseline += greedy;
         primary += f.cells.iter().filter(|c| too_small(&d, c)).count();
         banded += f
             .cells
@@ -367,24 +351,19 @@ fn no_account_can_narrow_a_hidden_cell_in_generated_forces() {
             .filter(|(c, h)| !**h && primary_fails(&d, c))
             .count();
     }
-    // Hiding everything is not a pass: of the cells the greedy baseline
-    // publishes (and leaks through), at most half are hidden too. (The
-    // baseline hides every cell with a count near nobody or everyone; the
-    // decision shows some of those banded. These forces are tiny, every
-    // cell is small and a third of their units near saturation, so the
-    // decision hides many small cells to keep the few larger ones; on the
-    // demo force it publishes every unit's all-ages cells but a few, see
-    // `publication_on_the_demo` in server/tests/demo.rs.)
-    let cells: usize = (0..seeds).map(|seed| force(seed).cells.len()).sum();
+    // Hiding everything is not a pass: the decision publishes at least a
+    // seventh as many cells as the greedy baseline (which leaks). These
+    // forces are tiny: most cells have fewer than k eligible, a third of
+    // their units sit near saturation (their counts banded, so protected
+    // too), and every command and team has an audience that sees it whole,
+    // which the baseline ignores. On the demo force the decision publishes
+    // nearly what the baseline does (`server/tests/disclosure.rs`).
     let figures = format!(
-        "cells {cells}, fewer than k eligible {primary}, greedy baseline {baseline}, \
-         ours {ours}, shown banded {banded}"
+        "cells with someone eligible {cells}, fewer than k eligible {primary}, greedy \
+         baseline hides {baseline}, ours {ours}, shown banded {banded}"
     );
     println!("{figures}");
-    assert!(
-        ours.saturating_sub(baseline) * 2 <= cells - baseline,
-        "{figures}"
-    );
+    assert!((cells - ours) * 7 >= cells - baseline, "{figures}");
 }
 
 #[test]
@@ -421,7 +400,7 @@ fn decision_at_force_scale() {
         },
     );
     let took = started.elapsed();
-    let cells = f.cells.iter().filter(|c| c.eligible > 0).count();
+    let (cells, ours, baseline) = against_baseline(&f, &hidden);
     let primary = f.cells.iter().filter(|c| too_small(&d, c)).count();
     let banded = f
         .cells
@@ -429,12 +408,6 @@ fn decision_at_force_scale() {
         .zip(&hidden)
         .filter(|(c, h)| !**h && primary_fails(&d, c))
         .count();
-    let ours = hidden
-        .iter()
-        .zip(&f.cells)
-        .filter(|(h, c)| **h && c.eligible > 0)
-        .count();
-    let baseline = greedy_baseline(&f);
     println!(
         "{people} staff, {} units: one day decided in {took:.2?}; of {cells} cells with \
          someone eligible, {primary} have fewer than k eligible, the greedy baseline \

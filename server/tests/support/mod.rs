@@ -21,6 +21,9 @@ use server::{
 use store::{Store, testing::TestDb};
 use tower::ServiceExt;
 
+pub mod attacker;
+pub mod small_force;
+
 pub const HOST: &str = "uptake.test";
 
 pub struct TestApp {
@@ -91,6 +94,18 @@ impl TestApp {
             router: router(app_state(db.store.clone()), auth),
             store: db.store.clone(),
             accounts: report.accounts,
+            _db: db,
+        }
+    }
+
+    /// A small generated force (`small_force`), with an account of each
+    /// role.
+    pub async fn small_force(db: TestDb, seed: u64) -> Self {
+        let accounts = small_force::write(&db.store, seed).await;
+        Self {
+            router: router(app_state(db.store.clone()), AuthConfig::default()),
+            store: db.store.clone(),
+            accounts,
             _db: db,
         }
     }

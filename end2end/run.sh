@@ -36,4 +36,4 @@ for _ in $(seq 1 50); do
   sleep 0.2
 done
 cd end2end
-UPTAKE_BASE_URL="http://127.0.0.1:$port" npx playwright test || { cat "$work/server.log"; exit 1; }
+UPTAKE_BASE_URL="http://127.0.0.1:$port" npx playwright test "$@" || { cat "$work/server.log"; exit 1; }

@@ -9,6 +9,7 @@ pub mod overview;
 pub mod people;
 pub mod series;
 pub mod session;
+pub mod units;
 pub mod usage;
 pub mod waves;
 

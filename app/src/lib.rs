@@ -52,8 +52,10 @@ pub fn App() -> impl IntoView {
                 }/>
                 <ParentRoute path=path!("") view=SignedIn>
                     <Route path=path!("") view=pages::OverviewPage ssr=SsrMode::Async/>
+                    <Route path=path!("/units") view=pages::UnitsPage ssr=SsrMode::Async/>
                     <Route path=path!("/units/:code") view=pages::OverviewPage ssr=SsrMode::Async/>
                     <Route path=path!("/units/:code/people") view=pages::PeoplePage ssr=SsrMode::Async/>
+                    <Route path=path!("/age-groups") view=pages::AgeGroupsPage ssr=SsrMode::Async/>
                     <Route path=path!("/waves") view=pages::WavesPage ssr=SsrMode::Async/>
                     <Route path=path!("/data") view=pages::DataPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/password") view=pages::PasswordPage/>
@@ -74,6 +76,8 @@ fn SignedIn() -> impl IntoView {
             <a class="brand" href="/">"Uptake"</a>
             <nav aria-label="Main">
                 <a href="/">"Force overview"</a>
+                <a href="/units">"Units"</a>
+                <a href="/age-groups">"Age groups"</a>
                 <a href="/waves">"Waves"</a>
             </nav>
             <components::UserMenu/>

@@ -1,17 +1,21 @@
 mod accounts;
+mod age_groups;
 mod audit;
 mod data;
 mod overview;
 mod password;
 mod people;
 mod sign_in;
+mod units;
 mod waves;
 
 pub use accounts::AccountsPage;
+pub use age_groups::AgeGroupsPage;
 pub use audit::AuditPage;
 pub use data::DataPage;
 pub use overview::OverviewPage;
 pub use password::PasswordPage;
 pub use people::PeoplePage;
 pub use sign_in::SignInPage;
+pub use units::UnitsPage;
 pub use waves::WavesPage;

@@ -110,6 +110,108 @@ pub fn by_band(rows: &[BandRow]) -> Chart {
     }
 }
 
+/// The age groups page: a unit's table by age band (with the units under
+/// it), the force's row beside it where the unit is not the force, and how
+/// its people use the subject by band.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgeGroups {
+    pub unit_code: String,
+    pub unit_name: String,
+    /// Every subject the viewer may choose, as (key, label).
+    pub subjects: Vec<(String, String)>,
+    pub bands: BandTable,
+    /// The force's row, for comparison; `None` on the force's own page.
+    pub force: Option<BandRow>,
+    pub usage: crate::usage::UsageTable,
+}
+
+impl AgeGroups {
+    /// The unit's adoption by band beside the force's.
+    pub fn versus_force(&self) -> Option<Chart> {
+        let force = self.force.as_ref()?;
+        let mut chart = by_band(&[self.bands.rows.first()?.clone(), force.clone()]);
+        chart.title = format!("{} and the force, by age band", self.unit_name);
+        Some(chart)
+    }
+
+    /// Which end of the age range leads, in words, for the unit and the
+    /// force.
+    pub fn pattern_words(&self) -> String {
+        let unit = self.bands.rows.first().and_then(age_lead);
+        let force = self.force.as_ref().and_then(age_lead);
+        let said = |lead: &AgeLead, whose: &str| {
+            format!(
+                "{whose}: {} {}, {} {}; {}.",
+                lead.youngest.0,
+                crate::display::percent(Some(lead.youngest.1)),
+                lead.oldest.0,
+                crate::display::percent(Some(lead.oldest.1)),
+                lead.words()
+            )
+        };
+        match (unit, force) {
+            (Some(u), Some(f)) => {
+                format!("{} {}", said(&u, &self.unit_name), said(&f, "The force"))
+            }
+            (Some(u), None) => said(&u, &self.unit_name),
+            (None, Some(f)) => format!(
+                "Too few of {}'s age bands are published to compare. {}",
+                self.unit_name,
+                said(&f, "The force")
+            ),
+            (None, None) => "Too few age bands are published to compare.".to_owned(),
+        }
+    }
+}
+
+/// The youngest and oldest age bands of a row with an exact published rate
+/// (a banded count's rate is a range, not a figure to compare), as (band,
+/// rate).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgeLead {
+    pub youngest: (&'static str, f64),
+    pub oldest: (&'static str, f64),
+}
+
+impl AgeLead {
+    /// Who leads, by how many points (within half a point: level).
+    pub fn words(&self) -> String {
+        let difference = self.oldest.1 - self.youngest.1;
+        if difference.abs() < 0.005 {
+            "level".to_owned()
+        } else {
+            let who = if difference > 0.0 {
+                "older staff lead"
+            } else {
+                "younger staff lead"
+            };
+            format!("{who} by {:.1} points", difference.abs() * 100.0)
+        }
+    }
+}
+
+/// The row's age lead, where at least two bands have an exact rate.
+pub fn age_lead(row: &BandRow) -> Option<AgeLead> {
+    let exact: Vec<(&'static str, f64)> = AgeBand::ALL
+        .iter()
+        .zip(&row.cells)
+        .filter_map(|(band, cell)| {
+            let c = (*cell)?;
+            crate::publication::band(c.active28, c.eligible)
+                .is_none()
+                .then_some(())?;
+            Some((band.label(), c.adoption_rate()?))
+        })
+        .collect();
+    match exact.as_slice() {
+        [first, .., last] => Some(AgeLead {
+            youngest: *first,
+            oldest: *last,
+        }),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +222,39 @@ mod tests {
             active28,
             ..Counts::default()
         }
+    }
+
+    #[test]
+    fn the_age_lead_compares_the_outermost_bands_with_an_exact_rate() {
+        let row = |cells: Vec<Option<Counts>>| BandRow {
+            code: "C1".into(),
+            name: "North".into(),
+            cells,
+        };
+        // Under 25 hidden; 25–34 at 20 of 50 (40%); 35–44 banded (48 of
+        // 50 active: a range, not a figure); 45–54 none; 55 and over 30
+        // of 40 (75%).
+        let r = row(vec![
+            None,
+            Some(c(50, 20)),
+            Some(c(50, 48)),
+            Some(c(0, 0)),
+            Some(c(40, 30)),
+            Some(c(140, 98)),
+        ]);
+        let lead = age_lead(&r).expect("two exact bands");
+        assert_eq!(lead.youngest, ("25–34", 0.4));
+        assert_eq!(lead.oldest, ("55 and over", 0.75));
+        assert_eq!(lead.words(), "older staff lead by 35.0 points");
+        let level = AgeLead {
+            youngest: ("under 25", 0.5),
+            oldest: ("55 and over", 0.504),
+        };
+        assert_eq!(level.words(), "level");
+        assert_eq!(
+            age_lead(&row(vec![None, Some(c(50, 20)), None, None, None, None])),
+            None
+        );
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub mod people;
 pub mod publication;
 pub mod rng;
 pub mod rollup;
+pub mod unit_tree;
 pub mod usage;
 pub mod wave;
 

@@ -11,6 +11,7 @@ const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'
 // sign-in walks them all: sign-ins from one address are limited.
 const pages: [string, boolean][] = [
   ['/', true],
+  ['/units', true],
   ['/units/C1', true],
   ['/waves', true],
   ['/data', false],

@@ -321,6 +321,28 @@ async fn a_commander_sees_their_subtree_and_the_force_for_comparison_on_both_bac
         let others: Vec<WaveProgress> = app.get("/api/waves?unit=C02", &commander).await.json();
         assert!(others.is_empty(), "{others:?}");
 
+        // The unit tree starts at their command; opening or choosing a
+        // unit outside it never widens it.
+        let units: domain::unit_tree::UnitsView = app
+            .get("/api/units?open=C01,C02,C03&heat=C01", &commander)
+            .await
+            .json();
+        assert_eq!(units.tree.rows[0].code, "C01");
+        assert!(units.tree.rows.len() > 1);
+        assert!(
+            units.tree.rows.iter().all(|r| r.code.starts_with("C01")),
+            "{:?}",
+            units.tree.rows
+        );
+        assert!(units.heat.rows.iter().all(|r| r.code.starts_with("C01")));
+        for outside in ["C02", RESTRICTED, "NO-SUCH-UNIT"] {
+            let reply = app
+                .get(&format!("/api/units?heat={outside}"), &commander)
+                .await;
+            assert_eq!(reply.status, StatusCode::FORBIDDEN, "{outside}");
+            assert!(!reply.body.contains("eligible"), "no figures in a refusal");
+        }
+
         // Person-level lists in scope are granted and audited.
         let list = app
             .get("/api/not-started?unit=C01&product=Box", &commander)

@@ -45,6 +45,7 @@ mod rollup;
 mod sight;
 mod sync;
 mod token;
+mod unit_tree;
 mod views;
 mod wave;
 

@@ -112,7 +112,7 @@ impl Store {
     /// One member unit's progress, or the wave's as a whole (`None`), from
     /// the cache or computed. The wave's cell at a point is the sum of its
     /// members' cells, published only where every one of them is.
-    async fn unit_progress(
+    pub(crate) async fn unit_progress(
         &self,
         meta: &Meta,
         wave: &Wave,
@@ -167,11 +167,11 @@ impl Store {
 }
 
 /// A wave's points and their published cells, where decided.
-struct Series<'a> {
-    points: &'a [NaiveDate],
-    days: &'a [Option<Arc<PublishedDay>>],
-    as_of: NaiveDate,
-    sight: &'a Sight,
+pub(crate) struct Series<'a> {
+    pub points: &'a [NaiveDate],
+    pub days: &'a [Option<Arc<PublishedDay>>],
+    pub as_of: NaiveDate,
+    pub sight: &'a Sight,
 }
 
 /// A fixed bootstrap seed per wave and unit, so a page shows the same band

@@ -424,7 +424,7 @@ impl Store {
 }
 
 /// The catalog, if it has the subject.
-fn known_subject(catalog: &Catalog, subject: Subject) -> Result<&Catalog> {
+pub(crate) fn known_subject(catalog: &Catalog, subject: Subject) -> Result<&Catalog> {
     if catalog.subjects().contains(&subject) {
         Ok(catalog)
     } else {
@@ -441,7 +441,7 @@ fn granted_unit<'a>(units: &'a [UnitInfo], grant: &Grant) -> Result<&'a UnitInfo
 }
 
 /// The units directly under `parent` that the viewer may see.
-fn visible_children<'a>(
+pub(crate) fn visible_children<'a>(
     units: &'a [UnitInfo],
     parent: UnitId,
     viewer: &Viewer,

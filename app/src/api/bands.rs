@@ -21,3 +21,66 @@ pub async fn get_band_table(
         .await
         .map_err(failed)
 }
+
+/// The age groups page for a unit (default: the force for those who see
+/// every unit, else the caller's first scope unit) and one subject: its
+/// table by age band, the force's row beside it, and how its people use
+/// the subject by band, all as published.
+#[server(input = GetUrl, endpoint = "age-groups")]
+pub async fn get_age_groups(
+    unit: Option<String>,
+    subject: Option<String>,
+    as_of: Option<NaiveDate>,
+) -> Result<domain::bands::AgeGroups, ServerFnError> {
+    use super::ssr::{failed, own_root, subject_or_first_product, unit as grant_unit};
+    let unit = match unit {
+        Some(u) => Some(u),
+        None => own_root()?,
+    };
+    let (state, caller, grant) = grant_unit(unit.as_deref()).await?;
+    let store = &state.store;
+    let subject = subject_or_first_product(store, subject.as_deref()).await?;
+    let as_of = store.resolve_as_of(as_of).await.map_err(failed)?;
+    let viewer = &caller.viewer;
+    let bands = store
+        .band_table(viewer, &grant, subject, as_of)
+        .await
+        .map_err(failed)?;
+    let force = match unit {
+        Some(_) => {
+            let (_, _, force) = grant_unit(None).await?;
+            let table = store
+                .band_table(viewer, &force, subject, as_of)
+                .await
+                .map_err(failed)?;
+            table
+                .rows
+                .into_iter()
+                .next()
+                .filter(|f| f.code != bands.unit_code)
+        }
+        None => None,
+    };
+    let usage = store
+        .usage_table(viewer, &grant, subject, as_of)
+        .await
+        .map_err(failed)?;
+    let catalog = store.catalog().await.map_err(failed)?;
+    let unit_name = bands
+        .rows
+        .first()
+        .map(|r| r.name.clone())
+        .unwrap_or_default();
+    Ok(domain::bands::AgeGroups {
+        unit_code: bands.unit_code.clone(),
+        unit_name,
+        subjects: catalog
+            .display_subjects()
+            .into_iter()
+            .map(|s| (s.key(), catalog.subject_label(s)))
+            .collect(),
+        bands,
+        force,
+        usage,
+    })
+}

@@ -173,6 +173,17 @@ pub fn within_scope() -> Result<(AppState, Caller), ServerFnError> {
     Ok((state, caller))
 }
 
+/// The unit a page shows when none is asked for: the force (`None`) for
+/// those who see every unit, else the caller's first scope unit. It grants
+/// nothing; the page's [`unit`] check follows.
+pub fn own_root() -> Result<Option<String>, ServerFnError> {
+    let viewer = caller()?.viewer;
+    Ok(match viewer.role.sees_every_unit() {
+        true => None,
+        false => viewer.scope.first().map(|s| s.code.clone()),
+    })
+}
+
 /// A grant on one unit (by code; `None` is the whole force), or 403 (404
 /// for those who see every unit), by [`Store::grant`], the check every
 /// route and command shares; every unit read in `store` needs the grant.

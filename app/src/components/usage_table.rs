@@ -17,10 +17,16 @@ pub fn UsageSection(
     /// Every subject shown on the page, as (key, label).
     subjects: Vec<(String, String)>,
     as_of: NaiveDate,
+    /// Whether the section offers its own choice of subject (not where the
+    /// page's choice sets it).
+    #[prop(default = true)]
+    choose: bool,
 ) -> impl IntoView {
-    let choices = view! {
-        <SubjectChoices subjects current=table.subject.clone() as_of param="usage" anchor="usage"/>
-    };
+    let choices = choose.then(|| {
+        view! {
+            <SubjectChoices subjects current=table.subject.clone() as_of param="usage" anchor="usage"/>
+        }
+    });
     let [four, twelve] = table.row_cohorts.map(|(first, last)| {
         format!(
             "first use w/c {} – {}",

@@ -1,6 +1,6 @@
 //! What one account can see on one day, gathered from every endpoint that
 //! shows a cell (each unit's overview, its age band table for every
-//! subject, its series, the waves) into the picture that
+//! subject, its series, the unit tree, the waves) into the picture that
 //! `domain::publication::attack` bounds. Gathering asserts on the way
 //! that every endpoint shows each cell the same way, as the one decision
 //! leaves it (or whole, to one who sees the unit whole).
@@ -16,6 +16,7 @@ use domain::{
     overview::{DailySeries, Overview},
     publication::{SubjectLinks, as_published, attack::Knowledge},
     rollup::{ALL_BANDS, BAND_SLOTS},
+    unit_tree::UnitsView,
     wave::WaveProgress,
 };
 
@@ -103,6 +104,25 @@ pub async fn seen_by(app: &TestApp, account: &str, as_of: NaiveDate) -> Seen {
             show(&unit.code, ALL_BANDS, s, cell, "the series");
         }
     }
+    // The unit tree, every row open, for every subject: each row's cell as
+    // every other view shows it.
+    let open: Vec<&str> = visible.iter().map(|u| u.code.as_str()).collect();
+    for (s, subject) in subjects.iter().enumerate() {
+        let view: UnitsView = app
+            .get(
+                &format!(
+                    "/api/units?as_of={as_of}&subject={}&open={}",
+                    subject.key(),
+                    open.join(",")
+                ),
+                &cookie,
+            )
+            .await
+            .json();
+        for row in &view.tree.rows {
+            show(&row.code, ALL_BANDS, s, row.cell, "the unit tree");
+        }
+    }
     // The waves show each member's eligible count and target metric: only
     // where the cell is published, and the same.
     let waves: Vec<WaveProgress> = app
@@ -114,7 +134,17 @@ pub async fn seen_by(app: &TestApp, account: &str, as_of: NaiveDate) -> Seen {
         for p in &wave.units {
             let cell = seen.get(&(p.code.clone(), ALL_BANDS, s)).copied().flatten();
             assert_eq!(p.eligible, cell.map(|c| c.eligible), "{account} {}", p.code);
-            assert_eq!(p.current, cell.and_then(|c| wave.target_metric.value(&c)));
+            // Within a rounding of the JSON number.
+            let expected = cell.and_then(|c| wave.target_metric.value(&c));
+            assert!(
+                match (p.current, expected) {
+                    (Some(a), Some(b)) => (a - b).abs() < 1e-12,
+                    (a, b) => a == b,
+                },
+                "{account} {}: {:?} against {expected:?}",
+                p.code,
+                p.current
+            );
         }
     }
     // The attacker's picture: the units it saw, each under its nearest

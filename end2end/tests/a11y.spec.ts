@@ -12,6 +12,7 @@ const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'
 const pages: [string, boolean][] = [
   ['/', true],
   ['/units', true],
+  ['/age-groups', true],
   ['/units/C1', true],
   ['/waves', true],
   ['/data', false],

@@ -285,16 +285,17 @@ pub async fn run(cli: Cli) -> Result<()> {
                     units,
                 },
         } => {
-            let id = import::add_wave(
-                &store,
-                &name,
-                &product,
+            let form = app::api::ssr::waves::WaveForm {
+                name: &name,
+                product: &product,
                 go_live,
                 target,
                 target_date,
-                &units,
-            )
-            .await?;
+                unit_codes: &units,
+            };
+            let id =
+                app::api::ssr::waves::create(&store, &app::api::ssr::Actor::local("cli"), &form)
+                    .await?;
             store.rebuild_rollups().await?;
             println!("wave {id} added");
             Ok(())

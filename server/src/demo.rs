@@ -13,7 +13,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use chrono::{Days, NaiveDate};
 use domain::{
-    access::Role,
+    access::{AuditAction, Role},
     activity::{ActivityRecord, WriteMode, resolve_batch},
     catalog::{Source, ToolId},
     day::last_of_month,
@@ -112,16 +112,20 @@ pub async fn generate(store: &Store, options: &DemoOptions) -> Result<DemoReport
         if ids.is_empty() {
             continue;
         }
+        let detail = format!("demo wave '{}'", wave.name);
         store
-            .create_wave(&NewWave {
-                name: wave.name.clone(),
-                product,
-                go_live: wave.go_live,
-                target_metric: TargetMetric::AdoptionRate,
-                target_value: wave.target,
-                target_date: wave.target_date,
-                units: ids,
-            })
+            .create_wave(
+                &NewWave {
+                    name: wave.name.clone(),
+                    product,
+                    go_live: wave.go_live,
+                    target_metric: TargetMetric::AdoptionRate,
+                    target_value: wave.target,
+                    target_date: wave.target_date,
+                    units: ids,
+                },
+                &Actor::local("demo").entry(AuditAction::WaveCreated, &detail),
+            )
             .await?;
     }
 

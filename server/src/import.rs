@@ -18,9 +18,8 @@ use domain::{
     box_events,
     formats::{self, FormatError, Reject},
     graph::{self, LicenceRow},
-    wave::TargetMetric,
 };
-use store::{LicenceOutcome, NewWave, Store};
+use store::{LicenceOutcome, Store};
 
 use crate::{
     ingest::{Counted, LicenceReport, Sink, SinkReport},
@@ -343,52 +342,4 @@ fn licence_day(name: &str, day: Option<NaiveDate>, rows: &[LicenceRow]) -> Resul
             "{name}: the rows have {n} different Report Refresh Dates (from {first}); a licence report is for one day"
         ),
     }
-}
-
-pub async fn add_wave(
-    store: &Store,
-    name: &str,
-    product: &str,
-    go_live: NaiveDate,
-    target: f64,
-    target_date: NaiveDate,
-    unit_codes: &[String],
-) -> Result<i32> {
-    let catalog = store.catalog().await?;
-    let product = catalog
-        .products()
-        .iter()
-        .find(|p| p.name.eq_ignore_ascii_case(product))
-        .with_context(|| format!("no product is called '{product}'"))?;
-    let units = store.units().await?;
-    let ids = unit_codes
-        .iter()
-        .map(|code| {
-            units
-                .iter()
-                .find(|u| &u.code == code)
-                .map(|u| u.id)
-                .with_context(|| format!("no unit has code '{code}'"))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let id = store
-        .create_wave(&NewWave {
-            name: name.to_owned(),
-            product: product.id,
-            go_live,
-            target_metric: TargetMetric::AdoptionRate,
-            target_value: target,
-            target_date,
-            units: ids,
-        })
-        .await?;
-    let detail = format!(
-        "wave {id} '{name}': {} live {go_live} in [{}], target {target} by {target_date}",
-        product.name,
-        unit_codes.join(" ")
-    );
-    Actor::local("cli")
-        .audit(store, AuditAction::WaveCreated, &detail)
-        .await?;
-    Ok(id)
 }

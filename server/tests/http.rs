@@ -195,19 +195,22 @@ async fn the_overview_endpoint_matches_a_force_worked_by_hand() {
             .expect("roster");
         let units = store.units().await.expect("units");
         store
-            .create_wave(&NewWave {
-                name: "Microsoft 365".into(),
-                product: m365,
-                go_live: day("2026-01-05"),
-                target_metric: TargetMetric::AdoptionRate,
-                target_value: 0.8,
-                target_date: day("2026-12-31"),
-                units: units
-                    .iter()
-                    .filter(|u| u.parent.is_some())
-                    .map(|u| u.id)
-                    .collect(),
-            })
+            .create_wave(
+                &NewWave {
+                    name: "Microsoft 365".into(),
+                    product: m365,
+                    go_live: day("2026-01-05"),
+                    target_metric: TargetMetric::AdoptionRate,
+                    target_value: 0.8,
+                    target_date: day("2026-12-31"),
+                    units: units
+                        .iter()
+                        .filter(|u| u.parent.is_some())
+                        .map(|u| u.id)
+                        .collect(),
+                },
+                &store::testing::AUDIT,
+            )
             .await
             .expect("wave");
         // (first person, last person, the day they used Teams)

@@ -1471,15 +1471,18 @@ async fn one_graph_file_never_moves_the_whole_source_to_complete() {
             .id;
         let root = store.units().await.expect("units")[0].id;
         store
-            .create_wave(&store::NewWave {
-                name: "All".into(),
-                product: m365,
-                go_live: day("2026-02-01"),
-                target_metric: domain::wave::TargetMetric::AdoptionRate,
-                target_value: 0.8,
-                target_date: day("2026-06-01"),
-                units: vec![root],
-            })
+            .create_wave(
+                &store::NewWave {
+                    name: "All".into(),
+                    product: m365,
+                    go_live: day("2026-02-01"),
+                    target_metric: domain::wave::TargetMetric::AdoptionRate,
+                    target_value: 0.8,
+                    target_date: day("2026-06-01"),
+                    units: vec![root],
+                },
+                &store::testing::AUDIT,
+            )
             .await
             .expect("wave");
         // Every report from 20 February through 24 March (so the 28-day

@@ -277,3 +277,13 @@ pub async fn activity(store: &Store) -> Result<Vec<StoredActivity>> {
     rows.sort();
     Ok(rows)
 }
+
+/// An audit entry for changes tests make.
+pub const AUDIT: crate::AuditEntry<'static> = crate::AuditEntry {
+    account: None,
+    actor: "test",
+    action: domain::access::AuditAction::WaveCreated,
+    detail: "made by a test",
+    scope: "local",
+    address: None,
+};

@@ -25,9 +25,19 @@ pub struct NewWave {
 }
 
 impl Store {
-    /// Creates a wave: a target share over 0 and at most 1, by a day on or
-    /// after go-live, and no unit already in another wave of the product.
-    pub async fn create_wave(&self, wave: &NewWave) -> Result<i32> {
+    /// Creates a wave: at least one unit, a target share over 0 and at
+    /// most 1, by a day on or after go-live, and no unit already in another
+    /// wave of the product; audited in the same transaction. The rollups
+    /// follow the new go-live only once rebuilt.
+    pub async fn create_wave(&self, wave: &NewWave, audit: &AuditEntry<'_>) -> Result<i32> {
+        if wave.name.trim().is_empty() {
+            return Err(StoreError::Rejected("a wave needs a name".into()));
+        }
+        if wave.units.is_empty() {
+            return Err(StoreError::Rejected(
+                "a wave needs at least one unit".into(),
+            ));
+        }
         valid_target(wave.target_value)?;
         if wave.target_date < wave.go_live {
             return Err(StoreError::Rejected(
@@ -65,6 +75,7 @@ impl Store {
                 sqlx::query("INSERT INTO wave_unit (wave_id, unit_id) VALUES ($1, $2)")
                     .bind(id).bind(unit.0).execute(&mut *tx).await?;
             }
+            audit_in!(tx, audit);
             tx.commit().await?;
             id
         });

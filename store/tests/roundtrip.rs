@@ -87,11 +87,17 @@ async fn seed(store: &Store) -> (UnitId, Subject, Subject) {
         units: vec![unit],
     };
     store
-        .create_wave(&wave("M365 A", m365, id("A"), "2026-03-01"))
+        .create_wave(
+            &wave("M365 A", m365, id("A"), "2026-03-01"),
+            &store::testing::AUDIT,
+        )
         .await
         .expect("wave");
     store
-        .create_wave(&wave("Box B1", box_p, id("B1"), "2026-03-10"))
+        .create_wave(
+            &wave("Box B1", box_p, id("B1"), "2026-03-10"),
+            &store::testing::AUDIT,
+        )
         .await
         .expect("wave");
     (id("F"), Subject::Product(m365), Subject::Product(box_p))
@@ -421,7 +427,7 @@ async fn a_wave_target_is_a_share_by_a_day_after_go_live_on_both_backends() {
             units: wave.units.clone(),
             ..new_wave_like(&wave)
         };
-        let refused = store.create_wave(&again).await;
+        let refused = store.create_wave(&again, &store::testing::AUDIT).await;
         assert!(
             matches!(&refused, Err(StoreError::Rejected(why)) if why.contains("one wave of a product")),
             "{refused:?}"

@@ -41,3 +41,59 @@ pub async fn set_wave_target(
     .await
     .map_err(failed)
 }
+
+/// Creates a wave (admins and rollout managers): a name, a product, a
+/// go-live day, a target share by a day on or after it, and one or more
+/// unit codes (comma-separated), none of them already in a wave of that
+/// product. Audited. The figures follow the new go-live once the rollups
+/// are rebuilt, which starts at once in the background; its target and
+/// forecast show as soon as it is made.
+#[server(endpoint = "waves/create")]
+pub async fn create_wave(
+    name: String,
+    product: String,
+    go_live: NaiveDate,
+    target_percent: f64,
+    target_date: NaiveDate,
+    units: String,
+) -> Result<i32, ServerFnError> {
+    use super::ssr::{failed, force_wide, waves};
+    let (state, caller) = force_wide()?;
+    let unit_codes: Vec<String> = units
+        .split([',', ' '])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let form = waves::WaveForm {
+        name: &name,
+        product: &product,
+        go_live,
+        target: target_percent / 100.0,
+        target_date,
+        unit_codes: &unit_codes,
+    };
+    let id = waves::create(&state.store, &caller.actor(), &form)
+        .await
+        .map_err(failed)?;
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        if let Err(e) = store.rebuild_rollups().await {
+            tracing::error!(error = %e, "rebuilding the rollups after a new wave");
+        }
+    });
+    Ok(id)
+}
+
+/// The products a wave may be for, as (id, name).
+#[server(input = GetUrl, endpoint = "products")]
+pub async fn get_products() -> Result<Vec<(i32, String)>, ServerFnError> {
+    use super::ssr::{failed, within_scope};
+    let (state, _) = within_scope()?;
+    let catalog = state.store.catalog().await.map_err(failed)?;
+    Ok(catalog
+        .products()
+        .iter()
+        .map(|p| (p.id.0, p.name.clone()))
+        .collect())
+}

@@ -10,7 +10,7 @@ use leptos_router::hooks::use_query_map;
 use crate::{
     api::{
         session::get_me,
-        waves::{SetWaveTarget, get_waves},
+        waves::{CreateWave, SetWaveTarget, get_products, get_waves},
     },
     components::{ChartView, ErrorNote},
 };
@@ -27,9 +27,10 @@ pub fn WavesPage() -> impl IntoView {
             .and_then(|s| s.parse::<NaiveDate>().ok())
     };
     let edit = ServerAction::<SetWaveTarget>::new();
+    let create = ServerAction::<CreateWave>::new();
     let waves = Resource::new(
-        move || (as_of(), edit.version().get()),
-        |(day, _)| get_waves(day, None),
+        move || (as_of(), edit.version().get(), create.version().get()),
+        |(day, _, _)| get_waves(day, None),
     );
     // Admins and rollout managers edit targets (the server checks again).
     let me = Resource::new(|| (), |()| get_me());
@@ -52,6 +53,9 @@ pub fn WavesPage() -> impl IntoView {
                     "Each wave's units are ranked by their gap to its target, furthest behind first."
                 </p>
             </header>
+            <Suspense fallback=|| ()>
+                {move || editor().then(|| view! { <NewWaveForm create/> })}
+            </Suspense>
             <Suspense fallback=|| view! { <p class="loading">"Loading waves…"</p> }>
                 {move || waves.get().map(|r| match r {
                     Ok(list) if list.is_empty() => view! { <p class="empty">"No wave includes a unit in your scope."</p> }.into_any(),
@@ -114,6 +118,48 @@ fn WaveCard(
                 <tbody>{rows}</tbody>
             </table>
         </section>
+    }
+}
+
+/// A new wave, for those who edit waves: the server checks each field and
+/// says what is wrong in words.
+#[component]
+fn NewWaveForm(create: ServerAction<CreateWave>) -> impl IntoView {
+    let products = Resource::new(|| (), |()| get_products());
+    let options = move || {
+        products
+            .get()
+            .and_then(Result::ok)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(id, name)| view! { <option value=id.to_string()>{name}</option> })
+            .collect_view()
+    };
+    let outcome = move || {
+        create.value().get().map(|r| match r {
+            Ok(id) => view! {
+                <p class="note" role="status" data-testid="wave-created">
+                    {format!("Wave {id} added. Its figures follow its go-live once they are recomputed, within a minute or two.")}
+                </p>
+            }
+            .into_any(),
+            Err(e) => view! { <ErrorNote error=e/> }.into_any(),
+        })
+    };
+    view! {
+        <details class="chart new-wave" data-testid="new-wave">
+            <summary>"Add a wave"</summary>
+            <ActionForm action=create attr:class="inline-form">
+                <label>"Name" <input type="text" name="name" required maxlength="120"/></label>
+                <label>"Product" <select name="product" required><Suspense fallback=|| ()>{options}</Suspense></select></label>
+                <label>"Go-live" <input type="date" name="go_live" required/></label>
+                <label>"Target (%)" <input type="number" name="target_percent" min="1" max="100" step="1" required/></label>
+                <label>"By" <input type="date" name="target_date" required/></label>
+                <label>"Units (codes, comma-separated)" <input type="text" name="units" required placeholder="C01, C02"/></label>
+                <button type="submit">"Add the wave"</button>
+            </ActionForm>
+            {outcome}
+        </details>
     }
 }
 

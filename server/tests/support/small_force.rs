@@ -169,15 +169,18 @@ pub async fn write(store: &Store, seed: u64) -> Vec<DemoAccount> {
         ("Box", standard.box_product, BOX_LIVE, "C1"),
     ] {
         store
-            .create_wave(&NewWave {
-                name: name.into(),
-                product,
-                go_live: date(go_live),
-                target_metric: TargetMetric::AdoptionRate,
-                target_value: 0.8,
-                target_date: date("2026-12-31"),
-                units: vec![id(unit)],
-            })
+            .create_wave(
+                &NewWave {
+                    name: name.into(),
+                    product,
+                    go_live: date(go_live),
+                    target_metric: TargetMetric::AdoptionRate,
+                    target_value: 0.8,
+                    target_date: date("2026-12-31"),
+                    units: vec![id(unit)],
+                },
+                &store::testing::AUDIT,
+            )
             .await
             .expect("wave");
     }

@@ -2,8 +2,8 @@
 //! store, and audited in the same transaction.
 
 use chrono::NaiveDate;
-use domain::{access::AuditAction, display::percent};
-use store::{Store, StoreError};
+use domain::{access::AuditAction, display::percent, wave::TargetMetric};
+use store::{NewWave, Store, StoreError};
 
 use super::Actor;
 
@@ -33,6 +33,70 @@ pub async fn set_target(
             value,
             target_date,
             &actor.entry(AuditAction::WaveTargetSet, &detail),
+        )
+        .await
+}
+
+/// A wave to create, as a person or the command line names it.
+pub struct WaveForm<'a> {
+    pub name: &'a str,
+    /// A product's name (any case) or its id.
+    pub product: &'a str,
+    pub go_live: NaiveDate,
+    /// A share over 0 and at most 1.
+    pub target: f64,
+    pub target_date: NaiveDate,
+    pub unit_codes: &'a [String],
+}
+
+/// Creates a wave of adoption-rate target from names and codes; each
+/// unknown one is refused by name. The store checks the rest and audits it
+/// in the same transaction.
+pub async fn create(
+    store: &Store,
+    actor: &Actor<'_>,
+    form: &WaveForm<'_>,
+) -> Result<i32, StoreError> {
+    let catalog = store.catalog().await?;
+    let wanted = form.product.trim();
+    let product = catalog
+        .products()
+        .iter()
+        .find(|p| p.name.eq_ignore_ascii_case(wanted) || p.id.0.to_string() == wanted)
+        .ok_or_else(|| StoreError::Rejected(format!("no product is called '{wanted}'")))?;
+    let units = store.units().await?;
+    let ids = form
+        .unit_codes
+        .iter()
+        .map(|code| {
+            units
+                .iter()
+                .find(|u| u.code == *code)
+                .map(|u| u.id)
+                .ok_or_else(|| StoreError::Rejected(format!("no unit has code '{code}'")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let detail = format!(
+        "wave '{}': {} live {} in [{}], target {} by {}",
+        form.name,
+        product.name,
+        form.go_live,
+        form.unit_codes.join(" "),
+        percent(Some(form.target)),
+        form.target_date
+    );
+    store
+        .create_wave(
+            &NewWave {
+                name: form.name.trim().to_owned(),
+                product: product.id,
+                go_live: form.go_live,
+                target_metric: TargetMetric::AdoptionRate,
+                target_value: form.target,
+                target_date: form.target_date,
+                units: ids,
+            },
+            &actor.entry(AuditAction::WaveCreated, &detail),
         )
         .await
 }

@@ -4,7 +4,7 @@
 use domain::chart::{AxisFormat, BarSeries, Chart, ChartKind, Series, XValues};
 use plotly::{
     Bar, Configuration, Layout, Plot, Scatter,
-    common::{DashType, Font, Line, Marker, Mode, Title},
+    common::{DashType, Font, Line, Marker, MarkerSymbol, Mode, Title},
     layout::{Annotation, Axis, BarMode, Legend, Margin, Shape, ShapeLine, ShapeType},
 };
 
@@ -75,6 +75,28 @@ pub fn plot(chart: &Chart) -> Plot {
                 );
             }
         }
+    }
+    if !chart.targets.is_empty() {
+        let x: Vec<String> = chart
+            .targets
+            .iter()
+            .map(|t| t.day.format("%Y-%m-%d").to_string())
+            .collect();
+        let y: Vec<f64> = chart.targets.iter().map(|t| t.value).collect();
+        let y = values(&y.into_iter().map(Some).collect::<Vec<_>>());
+        let text: Vec<String> = chart.targets.iter().map(|t| chart_text(&t.label)).collect();
+        plot.add_trace(
+            Scatter::new(x, y)
+                .name("Wave targets")
+                .mode(Mode::Markers)
+                .text_array(text)
+                .marker(
+                    Marker::new()
+                        .symbol(MarkerSymbol::Diamond)
+                        .size(11)
+                        .color("#000000"),
+                ),
+        );
     }
     let y_axis = Axis::new()
         .title(Title::with_text(chart_text(&chart.y_title)))
@@ -186,6 +208,7 @@ mod tests {
                 day: "2026-03-01".parse().expect("date"),
                 label: "Box <i>wave</i> live".into(),
             }],
+            targets: Vec::new(),
         };
         let json: serde_json::Value =
             serde_json::from_str(&plot(&chart).to_json()).expect("plot json");
@@ -205,6 +228,23 @@ mod tests {
         assert!(data[1]["y"][0].is_null());
         assert_eq!(json["layout"]["yaxis"]["title"]["text"], "Adoption (%)");
         assert_eq!(json["layout"]["yaxis"]["ticksuffix"], "%");
+        // A wave's target: one more trace, a point at its day and value.
+        let targeted = Chart {
+            targets: vec![domain::chart::TargetPoint {
+                day: "2026-12-31".parse().expect("date"),
+                value: 0.8,
+                label: "Wave <1> target".into(),
+            }],
+            ..chart.clone()
+        };
+        let json: serde_json::Value =
+            serde_json::from_str(&plot(&targeted).to_json()).expect("plot json");
+        let target = &json["data"][2];
+        assert_eq!(target["name"], "Wave targets");
+        assert_eq!(target["mode"], "markers");
+        assert_eq!(target["x"][0], "2026-12-31");
+        assert_eq!(target["y"][0], 80.0);
+        assert_eq!(target["text"][0], "Wave &lt;1&gt; target");
         assert_eq!(json["config"]["responsive"], true, "follows the window");
     }
 
@@ -222,6 +262,7 @@ mod tests {
                 y: vec![Some(1.0)],
             }]),
             markers: Vec::new(),
+            targets: Vec::new(),
         };
         let json: serde_json::Value =
             serde_json::from_str(&plot(&chart).to_json()).expect("plot json");
@@ -248,6 +289,7 @@ mod tests {
                 }],
             },
             markers: Vec::new(),
+            targets: Vec::new(),
         };
         let json: serde_json::Value =
             serde_json::from_str(&plot(&chart).to_json()).expect("plot json");

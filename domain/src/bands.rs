@@ -75,6 +75,7 @@ pub fn trend(days: &[(NaiveDate, Published)]) -> Chart {
         y_format: AxisFormat::Percent,
         kind: ChartKind::Lines(series),
         markers: Vec::new(),
+        targets: Vec::new(),
     }
 }
 
@@ -107,6 +108,7 @@ pub fn by_band(rows: &[BandRow]) -> Chart {
             series,
         },
         markers: Vec::new(),
+        targets: Vec::new(),
     }
 }
 

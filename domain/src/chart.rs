@@ -90,6 +90,18 @@ pub struct Chart {
     /// eligible jumps).
     #[serde(default)]
     pub markers: Vec<Marker>,
+    /// Targets drawn as points on a chart over calendar days: a value to
+    /// reach by a day (a wave's target).
+    #[serde(default)]
+    pub targets: Vec<TargetPoint>,
+}
+
+/// A target drawn on a chart: its day, its value, and whose it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TargetPoint {
+    pub day: NaiveDate,
+    pub value: f64,
+    pub label: String,
 }
 
 /// A day marked across a chart, with a short label.
@@ -117,7 +129,14 @@ impl Chart {
     /// latest figure; bars give one row per category.
     pub fn table(&self) -> Vec<[String; 3]> {
         let value = |v: Option<f64>| v.map_or_else(|| "–".to_owned(), |v| self.y_format.display(v));
-        match &self.kind {
+        let targets = self.targets.iter().map(|t| {
+            [
+                t.label.clone(),
+                crate::display::date(t.day),
+                value(Some(t.value)),
+            ]
+        });
+        let figures: Vec<[String; 3]> = match &self.kind {
             ChartKind::Lines(series) => series
                 .iter()
                 .map(|s| {
@@ -141,7 +160,8 @@ impl Chart {
                         .map(|(c, v)| [s.name.clone(), c.clone(), value(*v)])
                 })
                 .collect(),
-        }
+        };
+        figures.into_iter().chain(targets).collect()
     }
 }
 
@@ -163,10 +183,27 @@ mod tests {
                 y: vec![Some(0.1), Some(0.25), None],
             }]),
             markers: Vec::new(),
+            targets: Vec::new(),
         };
         assert_eq!(
             lines.table(),
             [["Teams".to_owned(), "day 1".into(), "25.0%".into()]]
+        );
+        let targeted = Chart {
+            targets: vec![TargetPoint {
+                day: NaiveDate::from_ymd_opt(2026, 12, 31).expect("date"),
+                value: 0.8,
+                label: "Wave 1 target".into(),
+            }],
+            ..lines.clone()
+        };
+        assert_eq!(
+            targeted.table()[1],
+            [
+                "Wave 1 target".to_owned(),
+                "31 Dec 2026".into(),
+                "80.0%".into()
+            ]
         );
         let bars = Chart {
             kind: ChartKind::Bars {

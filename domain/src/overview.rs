@@ -244,6 +244,7 @@ pub fn adoption_trend(series: &[SubjectSeries]) -> Chart {
                 .collect(),
         ),
         markers: Vec::new(),
+        targets: Vec::new(),
     }
 }
 

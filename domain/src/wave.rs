@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     DayNum,
     catalog::{Catalog, ProductId},
-    chart::{AxisFormat, Chart, ChartKind, Marker, Series, XValues},
+    chart::{AxisFormat, Chart, ChartKind, Marker, Series, TargetPoint, XValues},
     day::day_num,
     forecast::{Outlook, outlook},
     metrics::Counts,
@@ -234,6 +234,21 @@ pub fn go_live_markers(waves: &[WaveProgress], unit: Option<&str>) -> Vec<Marker
         .collect()
 }
 
+/// Each wave's adoption-rate target, to draw on an adoption chart over
+/// calendar days; with `unit`, only the waves that unit is a member of.
+pub fn wave_targets(waves: &[WaveProgress], unit: Option<&str>) -> Vec<TargetPoint> {
+    waves
+        .iter()
+        .filter(|w| w.target_metric == TargetMetric::AdoptionRate)
+        .filter(|w| unit.is_none_or(|code| w.units.iter().any(|u| u.code == code)))
+        .map(|w| TargetPoint {
+            day: w.target_date,
+            value: w.target_value,
+            label: format!("{} target", w.name),
+        })
+        .collect()
+}
+
 /// Orders a wave's member units by their gap to the target, furthest
 /// behind first; units whose metric is hidden go last. Ties keep the order
 /// given (the tree's).
@@ -276,6 +291,7 @@ pub fn since_go_live_chart(waves: &[WaveProgress]) -> Chart {
                 .collect(),
         ),
         markers: Vec::new(),
+        targets: Vec::new(),
     }
 }
 
@@ -575,6 +591,18 @@ mod tests {
         assert_eq!(
             days(go_live_markers(&waves, Some("C02"))),
             [("2026-05-01".to_owned(), "Wave 2 live".to_owned())]
+        );
+        // Every wave's target is drawn, live or not: where the plan goes.
+        let targets: Vec<(String, f64)> = wave_targets(&waves, Some("C01"))
+            .into_iter()
+            .map(|t| (t.label, t.value))
+            .collect();
+        assert_eq!(
+            targets,
+            [
+                ("Wave 1 target".to_owned(), waves[0].target_value),
+                ("Wave 3 target".to_owned(), waves[2].target_value)
+            ]
         );
     }
 

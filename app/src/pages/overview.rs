@@ -9,7 +9,7 @@ use domain::{
     health::Freshness,
     overview::Overview,
     usage::UsageTable,
-    wave::{RISE_DAYS, Standing, WaveProgress, go_live_markers, where_to_help},
+    wave::{RISE_DAYS, Standing, WaveProgress, go_live_markers, wave_targets, where_to_help},
 };
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -98,6 +98,7 @@ fn OverviewBody(
             let mut chart = chart.clone();
             if let Some(Ok(list)) = waves.get() {
                 chart.markers = go_live_markers(&list, unit.as_deref());
+                chart.targets = wave_targets(&list, unit.as_deref());
             }
             view! { <ChartView chart id="adoption-trend"/> }
         }
@@ -237,7 +238,10 @@ fn WaveSummary(list: Vec<WaveProgress>) -> impl IntoView {
                 <li data-testid=format!("wave-summary-{}", w.id)>
                     <StatusBadge outlook=total.outlook.clone()/> " "
                     <a href=href>{w.name}</a>
-                    {format!(": now {} ({target}). ", percent(total.current))}
+                    {format!(
+                        ": now {} ({target}). ",
+                        total.current.map_or_else(|| "[c]".to_owned(), |v| percent(Some(v)))
+                    )}
                     <Forecast outlook=total.outlook target_date=w.target_date/>
                 </li>
             })

@@ -58,7 +58,7 @@ fn args(unit: &str) -> String {
     format!(
         "unit={unit}&product=Box&username=nobody%40example.org&display_name=&role=viewer&scope={unit}\
          &current=not-the-password&new=a-long-new-password&confirm=a-long-new-password&import=1\
-         &wave=1&target_percent=50&target_date=2026-12-01"
+         &wave=1&target_percent=50&target_date=2026-12-01&name=Sweep&go_live=2026-11-01&units={unit}"
     )
 }
 

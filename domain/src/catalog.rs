@@ -195,6 +195,14 @@ impl Catalog {
             .collect()
     }
 
+    /// The subjects a page offers to choose, as (key, label).
+    pub fn subject_choices(&self) -> Vec<(String, String)> {
+        self.display_subjects()
+            .into_iter()
+            .map(|s| (s.key(), self.subject_label(s)))
+            .collect()
+    }
+
     pub fn subject_label(&self, subject: Subject) -> String {
         match subject {
             Subject::All => "All tools".to_owned(),

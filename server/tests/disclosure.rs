@@ -12,8 +12,7 @@ use std::time::Instant;
 use chrono::NaiveDate;
 use domain::{
     disclosure::Disclosure,
-    metrics::Counts,
-    publication::attack::{Knowledge, attack, greedy_baseline},
+    publication::attack::{Knowledge, attack, hidden_beside_greedy},
 };
 use server::auth::AuthConfig;
 use store::testing;
@@ -60,23 +59,6 @@ async fn pictures(
     (seen, banded)
 }
 
-/// Cells with someone eligible in one's view, how many of them are
-/// hidden, and how many the greedy baseline would hide.
-fn against_baseline(k: &Knowledge) -> (usize, usize, usize) {
-    let lived = |c: &&Counts| c.eligible > 0;
-    let count = |mask: Vec<bool>| {
-        mask.iter()
-            .zip(&k.truth)
-            .filter(|(h, c)| **h && lived(c))
-            .count()
-    };
-    (
-        k.truth.iter().filter(lived).count(),
-        count(k.known.iter().map(Option::is_none).collect()),
-        count(greedy_baseline(k, &Disclosure::default())),
-    )
-}
-
 fn assert_nothing_narrowed(
     links: &domain::publication::SubjectLinks,
     seen: &[(String, Knowledge)],
@@ -121,7 +103,7 @@ async fn an_attacker_with_everything_one_account_sees_learns_nothing_hidden() {
     // half as many cells as the greedy baseline, which ignores the
     // commander who sees a command whole, the links between tools and
     // products, and the banded counts (and leaks).
-    let (cells, ours, baseline) = against_baseline(&seen[0].1);
+    let (cells, ours, baseline) = hidden_beside_greedy(&seen[0].1, &Disclosure::default());
     println!("demo, admin's view: {cells} cells, greedy baseline hides {baseline}, ours {ours}");
     assert!(
         (cells - ours) * 2 >= cells - baseline,
@@ -159,7 +141,7 @@ async fn no_account_of_any_role_narrows_a_hidden_cell_of_a_small_force() {
         let started = Instant::now();
         assert_nothing_narrowed(&links(&apps[0]).await, &seen, &format!("seed {seed}"));
         attacking += started.elapsed().as_secs_f64();
-        let (c, o, b) = against_baseline(&seen[0].1);
+        let (c, o, b) = hidden_beside_greedy(&seen[0].1, &Disclosure::default());
         (cells, ours, baseline) = (cells + c, ours + o, baseline + b);
     }
     // Hiding everything is not a pass. These forces are tiny: most cells

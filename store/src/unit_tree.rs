@@ -155,11 +155,7 @@ impl Store {
         Ok(UnitTree {
             subject: subject.key(),
             subject_label: catalog.subject_label(subject),
-            subjects: catalog
-                .display_subjects()
-                .into_iter()
-                .map(|s| (s.key(), catalog.subject_label(s)))
-                .collect(),
+            subjects: catalog.subject_choices(),
             as_of,
             targets: matches!(subject, Subject::Product(_)),
             rows,

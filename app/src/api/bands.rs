@@ -74,11 +74,7 @@ pub async fn get_age_groups(
     Ok(domain::bands::AgeGroups {
         unit_code: bands.unit_code.clone(),
         unit_name,
-        subjects: catalog
-            .display_subjects()
-            .into_iter()
-            .map(|s| (s.key(), catalog.subject_label(s)))
-            .collect(),
+        subjects: catalog.subject_choices(),
         bands,
         force,
         usage,

@@ -469,3 +469,23 @@ pub fn greedy_baseline(
         }
     }
 }
+
+/// Over one view: the cells with someone eligible, how many of them the
+/// decision hides, and how many [`greedy_baseline`] would.
+pub fn hidden_beside_greedy(
+    knowledge: &Knowledge,
+    disclosure: &crate::disclosure::Disclosure,
+) -> (usize, usize, usize) {
+    let lived = |c: &&Counts| c.eligible > 0;
+    let count = |mask: Vec<bool>| {
+        mask.iter()
+            .zip(&knowledge.truth)
+            .filter(|(h, c)| **h && lived(c))
+            .count()
+    };
+    (
+        knowledge.truth.iter().filter(lived).count(),
+        count(knowledge.known.iter().map(Option::is_none).collect()),
+        count(greedy_baseline(knowledge, disclosure)),
+    )
+}

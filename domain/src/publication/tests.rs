@@ -1,4 +1,4 @@
-use super::attack::{Knowledge, attack, attack_upto, greedy_baseline};
+use super::attack::{Knowledge, attack, attack_upto, hidden_beside_greedy};
 use super::*;
 use crate::{
     catalog::{Product, ProductId, Tool, ToolId},
@@ -298,19 +298,7 @@ fn against_baseline(f: &Force, hidden: &[bool]) -> (usize, usize, usize) {
         roots: vec![f.tree.exists.len() - 1],
         person_lists: false,
     };
-    let whole = knowledge(f, &everything, hidden);
-    let lived = |c: &&Counts| c.eligible > 0;
-    let count = |mask: Vec<bool>| {
-        mask.iter()
-            .zip(&whole.truth)
-            .filter(|(h, c)| **h && lived(c))
-            .count()
-    };
-    (
-        whole.truth.iter().filter(lived).count(),
-        count(whole.known.iter().map(Option::is_none).collect()),
-        count(greedy_baseline(&whole, &Disclosure::default())),
-    )
+    hidden_beside_greedy(&knowledge(f, &everything, hidden), &Disclosure::default())
 }
 
 /// Generated forces per test run; `scripts/bench.sh disclosure` sweeps

@@ -1223,3 +1223,25 @@ async fn wave_targets_are_set_by_rollout_managers_and_admins_validated_and_audit
     assert_eq!(log[0].action, "wave_target_set");
     assert!(log[0].detail.contains("→ 99.0%"), "{}", log[0].detail);
 }
+
+/// Many people sign in from one station's address: the address limit
+/// counts failed guesses, so their successful sign-ins never lock the
+/// station out, while failures from it are still stopped at the limit.
+#[tokio::test]
+async fn successful_sign_ins_from_one_address_are_not_failures_on_both_backends() {
+    for db in testing::both().await.expect("databases") {
+        let mut auth = AuthConfig::default();
+        auth.sign_in.per_address = 3;
+        let app = TestApp::demo(db, auth).await;
+        // Ten sign-ins from new browsers, all let in.
+        for _ in 0..10 {
+            app.sign_in(ADMIN).await;
+        }
+        for _ in 0..3 {
+            let wrong = app.sign_in_with(VIEWER, "not the password", None).await;
+            assert_eq!(wrong.header("location"), Some("/login?error=failed"));
+        }
+        let stopped = app.sign_in_with(COMMANDER, "nor this one", None).await;
+        assert_eq!(stopped.header("location"), Some("/login?error=throttled"));
+    }
+}

@@ -223,6 +223,11 @@ async fn try_sign_in(
     match credentials {
         Some(c) if matches && !c.disabled => {
             store.clear_sign_in_failures(&guess_key).await?;
+            // The address counts failures: many people sign in from one
+            // station's address, and their sign-ins are none.
+            if !trusted {
+                store.release_guess(&address_key).await?;
+            }
             // A new device cookie for a stranger's browser; the same one,
             // its trust renewed, for a known one.
             let token = match (trusted, device_token) {

@@ -152,6 +152,16 @@ impl Store {
         Ok(found.is_some())
     }
 
+    /// Gives back one guess reserved for `key`: a guess that succeeded is
+    /// no failure. Only that one: the failures of others under the same
+    /// key (other people behind one address) still stand.
+    pub async fn release_guess(&self, key: &str) -> Result<()> {
+        on_db!(&self.db, pool => sqlx::query(
+            "UPDATE login_attempt SET failures = failures - 1 WHERE key = $1 AND failures > 0")
+            .bind(key).execute(pool).await.map(|_| ())?);
+        Ok(())
+    }
+
     pub async fn clear_sign_in_failures(&self, key: &str) -> Result<()> {
         on_db!(&self.db, pool => sqlx::query("DELETE FROM login_attempt WHERE key = $1")
             .bind(key).execute(pool).await.map(|_| ())?);

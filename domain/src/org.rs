@@ -220,6 +220,17 @@ impl TreeTimeline {
     }
 }
 
+/// Unit codes written as a list in text (`open=C01,C01-B1` in a link, or
+/// "C01, C02" in a form): split on commas and white space, blanks dropped.
+pub fn unit_codes(text: Option<&str>) -> Vec<String> {
+    text.unwrap_or_default()
+        .split([',', ' ', '\t', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -199,17 +199,6 @@ pub fn toggled(open: &[String], code: &str, under: impl Fn(&str, &str) -> bool) 
     }
 }
 
-/// The open list from the query string (`open=A,B`).
-pub fn parse_open(query: Option<&str>) -> Vec<String> {
-    query
-        .unwrap_or_default()
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
 /// A sparkline's SVG path over a `width` × `height` box: the rate from 0
 /// (bottom) to 1 (top), one segment per run of published points (a hidden
 /// point breaks the line, and nothing is drawn for it). `None` when no
@@ -313,7 +302,7 @@ mod tests {
     #[test]
     fn closing_a_row_closes_what_is_open_under_it() {
         let under = |c: &str, p: &str| c.starts_with(&format!("{p}-"));
-        let open = parse_open(Some("C01, C01-B1,C02"));
+        let open = crate::org::unit_codes(Some("C01, C01-B1,C02"));
         assert_eq!(open, ["C01", "C01-B1", "C02"]);
         assert_eq!(toggled(&open, "C01", under), ["C02"]);
         assert_eq!(

@@ -110,17 +110,14 @@ impl Store {
                         slot.insert((points, days));
                     }
                     let (points, days) = &series[&wave.id];
-                    let members: Vec<&UnitInfo> = meta
-                        .units
-                        .iter()
-                        .filter(|u| wave.units.contains(&u.id))
-                        .collect();
+                    // A unit's own progress reads only its own cells, not
+                    // the wave's members'.
                     let progress = self
                         .unit_progress(
                             &meta,
                             wave,
                             Some(unit),
-                            &members,
+                            &[],
                             &Series {
                                 points,
                                 days,
@@ -171,7 +168,7 @@ fn wave_holding<'w>(meta: &Meta, waves: &'w [Wave], unit: &UnitInfo) -> Option<&
         if let Some(w) = waves.iter().find(|w| w.units.contains(&u.id)) {
             return Some(w);
         }
-        at = u.parent.and_then(|p| meta.units.iter().find(|x| x.id == p));
+        at = u.parent.and_then(|p| meta.unit(p));
     }
     None
 }

@@ -21,7 +21,7 @@ pub async fn get_units(
     let store = &state.store;
     let subject = subject_or_first_product(store, subject.as_deref()).await?;
     let as_of = store.resolve_as_of(as_of).await.map_err(failed)?;
-    let open = domain::unit_tree::parse_open(open.as_deref());
+    let open = domain::org::unit_codes(open.as_deref());
     let tree = store
         .unit_tree(&caller.viewer, subject, as_of, &open)
         .await

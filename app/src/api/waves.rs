@@ -59,12 +59,7 @@ pub async fn create_wave(
 ) -> Result<i32, ServerFnError> {
     use super::ssr::{failed, force_wide, waves};
     let (state, caller) = force_wide()?;
-    let unit_codes: Vec<String> = units
-        .split([',', ' '])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect();
+    let unit_codes = domain::org::unit_codes(Some(&units));
     let form = waves::WaveForm {
         name: &name,
         product: &product,

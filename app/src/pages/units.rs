@@ -2,10 +2,7 @@ use chrono::NaiveDate;
 use domain::{
     bands::BandTable,
     display::{count, count_in, date as display_date, gap, share_in},
-    unit_tree::{
-        SortKey, TreeRow, UnitTree, UnitsView, arrange, parse_open, spark_path, spark_words,
-        toggled,
-    },
+    unit_tree::{SortKey, TreeRow, UnitTree, UnitsView, arrange, spark_path, spark_words, toggled},
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -70,7 +67,7 @@ pub fn UnitsPage() -> impl IntoView {
         Query {
             subject: q.get("subject"),
             as_of: q.get("as_of").and_then(|s| s.parse().ok()),
-            open: parse_open(q.get("open").as_deref()),
+            open: domain::org::unit_codes(q.get("open").as_deref()),
             sort,
             descending: q
                 .get("dir")

@@ -2,13 +2,15 @@
 # The performance benchmark: builds the release binary, generates the
 # 50,000-staff demo force into a throwaway database, and runs `uptake bench`
 # on it; then times ingestion on a second, empty database.
-# Usage: scripts/bench.sh [sqlite|postgres|both|ingest|disclosure]
+# Usage: scripts/bench.sh [sqlite|postgres|both|ingest|disclosure|web]
 # (default: both; ingest: only the ingestion measures, on both backends;
 # disclosure: the publication decision alone, a sweep of generated forces
 # against the attacker, UPTAKE_ATTACK_SEEDS of them, and one day of a
 # force of about 37,000 staff; then UPTAKE_HTTP_ATTACK_SEEDS small forces
 # served on both backends, attacked through the HTTP endpoints for an
-# account of each role)
+# account of each role; web: each page's weight and time to a hydrated
+# page in Chromium, first and repeat visits, and its server render time,
+# signed in as a rollout manager, through end2end/web-bench.js)
 # Set UPTAKE_BENCH_STAFF for a smaller force, UPTAKE_BENCH_KEEP=1 to keep
 # the databases in the work folder it prints.
 set -euo pipefail
@@ -47,6 +49,32 @@ as_postgres() {
     if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 echo "work folder: $work"
+
+if [ "$which" = web ]; then
+    db="sqlite://$work/uptake.db"
+    (cd "$work" && "$uptake" --database-url "$db" demo --staff "$staff")
+    pass="bench-$RANDOM-$RANDOM-web"
+    echo "$pass" | "$uptake" --database-url "$db" user add web@bench.test --role rollout_manager \
+        --display-name "Web bench" --password-stdin >/dev/null
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    site="$(pwd)/target/site"
+    (cd "$work" && UPTAKE_LISTEN="127.0.0.1:$port" exec "$uptake" --database-url "$db" serve \
+        --site-root "$site" >"$work/serve.log" 2>&1) &
+    server=$!
+    trap 'kill $server 2>/dev/null || true; cleanup' EXIT
+    for _ in $(seq 1 120); do
+        curl -fs "http://127.0.0.1:$port/login" >/dev/null && break
+        sleep 1
+    done
+    # The static files are compressed once, in the background, at start.
+    for _ in $(seq 1 60); do
+        [ -f "$site/pkg/uptake.wasm.br" ] && [ "$site/pkg/uptake.wasm.br" -nt "$site/pkg/uptake.wasm" ] && break
+        sleep 1
+    done
+    sleep 2
+    (cd end2end && node web-bench.js "http://127.0.0.1:$port" web@bench.test "$pass")
+    exit 0
+fi
 
 run() {
     local url="$1"

@@ -60,15 +60,16 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q "$wbg"; then
 fi
 
 # wasm-opt from npm (Debian's binaryen is too old), and plotly.js, served
-# from public/ and never from a CDN.
-if [ ! -x .tools/node/node_modules/.bin/wasm-opt ] || [ ! -f .tools/node/node_modules/plotly.js-cartesian-dist-min/plotly-cartesian.min.js ]; then
+# from public/ and never from a CDN: the basic bundle, the smallest that
+# holds the trace types the charts use (scatter and bar).
+plotly=.tools/node/node_modules/plotly.js-basic-dist-min/plotly-basic.min.js
+if [ ! -x .tools/node/node_modules/.bin/wasm-opt ] || [ ! -f "$plotly" ]; then
   log "installing binaryen $BINARYEN_VERSION and plotly.js from npm"
   mkdir -p .tools/node
-  (cd .tools/node && npm install --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION" plotly.js-cartesian-dist-min@3)
+  (cd .tools/node && npm install --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION" plotly.js-basic-dist-min@3)
 fi
 mkdir -p public/js
-cmp -s .tools/node/node_modules/plotly.js-cartesian-dist-min/plotly-cartesian.min.js public/js/plotly.min.js ||
-  cp .tools/node/node_modules/plotly.js-cartesian-dist-min/plotly-cartesian.min.js public/js/plotly.min.js
+cmp -s "$plotly" public/js/plotly.min.js || cp "$plotly" public/js/plotly.min.js
 
 if [ ! -d end2end/node_modules/@playwright/test ] || [ ! -f end2end/node_modules/axe-core/axe.min.js ]; then
   log "installing Playwright (the test runner only; it uses Debian's Chromium) and axe-core"

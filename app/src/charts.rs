@@ -1,26 +1,28 @@
-//! Domain chart specs to plotly figures. Plain functions, tested on the
-//! server; the browser mounts the result.
+//! Domain chart specs to plotly.js figures: plain functions from a
+//! [`Chart`] to the figure's JSON (data, layout, config), tested on the
+//! server; the browser hands the result to plotly.js. Written with
+//! `serde_json` rather than a typed plotly crate, which put some 100 KB of
+//! serialisers into the wasm for the few attributes used here.
 
-use domain::chart::{AxisFormat, BarSeries, Chart, ChartKind, Series, XValues};
-use plotly::{
-    Bar, Configuration, Layout, Plot, Scatter,
-    common::{DashType, Font, Line, Marker, MarkerSymbol, Mode, Title},
-    layout::{Annotation, Axis, BarMode, Legend, Margin, Shape, ShapeLine, ShapeType},
-};
+use domain::chart::{AxisFormat, BarSeries, Chart, ChartKind, Marker, Range, Series, XPoint};
+use serde_json::{Value, json};
 
-/// Draws a plot into the element with `id`. plotly.js answers with a
+/// Draws a figure into the element with `id`. plotly.js answers with a
 /// promise, or with nothing when it cannot draw; nothing waits on it, so
 /// neither is an error here.
 #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
-pub fn draw(id: &str, plot: &Plot) {
+pub fn draw(id: &str, figure: &Value) {
     use wasm_bindgen::prelude::*;
 
     #[wasm_bindgen]
     extern "C" {
         #[wasm_bindgen(catch, js_namespace = Plotly, js_name = newPlot)]
         fn new_plot(id: &str, figure: &JsValue) -> Result<JsValue, JsValue>;
+        #[wasm_bindgen(catch, js_namespace = JSON, js_name = parse)]
+        fn parse(text: &str) -> Result<JsValue, JsValue>;
     }
-    if let Err(e) = new_plot(id, &plot.to_js_object()) {
+    let drawn = parse(&figure.to_string()).and_then(|figure| new_plot(id, &figure));
+    if let Err(e) = drawn {
         leptos::logging::warn!("chart {id} not drawn: {e:?}");
     }
 }
@@ -42,9 +44,8 @@ pub fn chart_text(text: &str) -> String {
     out
 }
 
-/// The plotly figure for a chart of any kind.
-pub fn plot(chart: &Chart) -> Plot {
-    let mut plot = Plot::new();
+/// The plotly.js figure for a chart of any kind.
+pub fn plot(chart: &Chart) -> Value {
     let values = |v: &[Option<f64>]| -> Vec<Option<f64>> {
         match chart.y_format {
             AxisFormat::Percent => v
@@ -54,134 +55,144 @@ pub fn plot(chart: &Chart) -> Plot {
             AxisFormat::Count => v.to_vec(),
         }
     };
-    match &chart.kind {
-        ChartKind::Lines(series) => {
-            for s in series {
-                add_line(&mut plot, s, values(&s.y));
-            }
-        }
+    let mut data: Vec<Value> = match &chart.kind {
+        ChartKind::Lines(series) => series.iter().map(|s| line(s, values(&s.y))).collect(),
         ChartKind::Bars { categories, series } => {
             let x: Vec<String> = categories.iter().map(|c| chart_text(c)).collect();
-            for BarSeries {
-                name,
-                colour,
-                values: v,
-            } in series
-            {
-                plot.add_trace(
-                    Bar::new(x.clone(), values(v))
-                        .name(chart_text(name))
-                        .marker(Marker::new().color(colour.clone())),
-                );
-            }
+            series
+                .iter()
+                .map(
+                    |BarSeries {
+                         name,
+                         colour,
+                         values: v,
+                     }| {
+                        json!({
+                            "type": "bar",
+                            "name": chart_text(name),
+                            "x": x,
+                            "y": values(v),
+                            "marker": { "color": colour },
+                        })
+                    },
+                )
+                .collect()
         }
-    }
-    if !chart.targets.is_empty() {
-        let x: Vec<String> = chart
-            .targets
-            .iter()
-            .map(|t| t.day.format("%Y-%m-%d").to_string())
-            .collect();
-        let y: Vec<f64> = chart.targets.iter().map(|t| t.value).collect();
-        let y = values(&y.into_iter().map(Some).collect::<Vec<_>>());
-        let text: Vec<String> = chart.targets.iter().map(|t| chart_text(&t.label)).collect();
-        plot.add_trace(
-            Scatter::new(x, y)
-                .name("Wave targets")
-                .mode(Mode::Markers)
-                .text_array(text)
-                .marker(
-                    Marker::new()
-                        .symbol(MarkerSymbol::Diamond)
-                        .size(11)
-                        .color("#000000"),
-                ),
-        );
-    }
-    let y_axis = Axis::new()
-        .title(Title::with_text(chart_text(&chart.y_title)))
-        .zero_line(true);
-    let y_axis = match chart.y_format {
-        AxisFormat::Percent => y_axis.range(vec![0.0, 100.0]).tick_suffix("%"),
-        AxisFormat::Count => y_axis,
     };
-    plot.set_layout(
-        Layout::new()
-            .title(Title::with_text(chart_text(&chart.title)))
-            .x_axis(Axis::new().title(Title::with_text(chart_text(&chart.x_title))))
-            .y_axis(y_axis)
-            .bar_mode(BarMode::Group)
-            .legend(Legend::new())
-            .margin(Margin::new().left(60).right(20).top(50).bottom(50))
-            .height(360)
-            .shapes(chart.markers.iter().map(marker_line).collect())
-            .annotations(chart.markers.iter().map(marker_label).collect()),
+    if !chart.targets.is_empty() {
+        let y: Vec<Option<f64>> = chart.targets.iter().map(|t| Some(t.value)).collect();
+        data.push(json!({
+            "type": "scatter",
+            "name": "Targets",
+            "mode": "markers",
+            "x": chart.targets.iter().map(|t| x_value(t.at)).collect::<Vec<_>>(),
+            "y": values(&y),
+            "text": chart.targets.iter().map(|t| chart_text(&t.label)).collect::<Vec<_>>(),
+            "marker": { "symbol": "diamond", "size": 11, "color": "#000000" },
+        }));
+    }
+    data.extend(
+        chart
+            .ranges
+            .iter()
+            .map(|r| range(r, values(&[Some(r.value); 2]))),
     );
-    // Follow the window's width (a tablet turned, a window narrowed).
-    plot.set_configuration(Configuration::new().responsive(true));
-    plot
+    let mut y_axis = json!({
+        "title": { "text": chart_text(&chart.y_title) },
+        "zeroline": true,
+    });
+    if chart.y_format == AxisFormat::Percent {
+        y_axis["range"] = json!([0.0, 100.0]);
+        y_axis["ticksuffix"] = json!("%");
+    }
+    json!({
+        "data": data,
+        "layout": {
+            "title": { "text": chart_text(&chart.title) },
+            "xaxis": { "title": { "text": chart_text(&chart.x_title) } },
+            "yaxis": y_axis,
+            "barmode": "group",
+            "legend": {},
+            "margin": { "l": 60, "r": 20, "t": 50, "b": 50 },
+            "height": 360,
+            "shapes": chart.markers.iter().map(marker_line).collect::<Vec<_>>(),
+            "annotations": chart.markers.iter().map(marker_label).collect::<Vec<_>>(),
+        },
+        // Follow the window's width (a tablet turned, a window narrowed).
+        "config": { "responsive": true },
+    })
+}
+
+/// One place on the x axis as plotly reads it: a date, or a number of
+/// days.
+fn x_value(at: XPoint) -> Value {
+    match at {
+        XPoint::Date(d) => d.format("%Y-%m-%d").to_string().into(),
+        XPoint::SinceGoLive(t) => t.into(),
+    }
+}
+
+/// A line over calendar days or days since go-live.
+fn line(s: &Series, y: Vec<Option<f64>>) -> Value {
+    let x: Vec<Value> = (0..y.len()).map(|i| x_value(s.x.at(i))).collect();
+    json!({
+        "type": "scatter",
+        "name": chart_text(&s.name),
+        "mode": "lines",
+        "x": x,
+        "y": y,
+        "line": { "color": s.colour, "width": 2.0 },
+    })
+}
+
+/// A stretch of the x axis at one value, as a thick grey bar.
+fn range(r: &Range, y: Vec<Option<f64>>) -> Value {
+    json!({
+        "type": "scatter",
+        "name": chart_text(&r.label),
+        "mode": "lines",
+        "x": [x_value(r.from), x_value(r.to)],
+        "y": y,
+        "line": { "color": "rgba(0, 0, 0, 0.35)", "width": 10.0 },
+    })
 }
 
 /// A marked day as a dotted line from the bottom of the plot to its top.
-fn marker_line(m: &domain::chart::Marker) -> Shape {
+fn marker_line(m: &Marker) -> Value {
     let day = m.day.format("%Y-%m-%d").to_string();
-    Shape::new()
-        .shape_type(ShapeType::Line)
-        .x_ref("x")
-        .y_ref("paper")
-        .x0(day.clone())
-        .x1(day)
-        .y0(0.0)
-        .y1(1.0)
-        .line(
-            ShapeLine::new()
-                .color("#5f6b7a")
-                .width(1.0)
-                .dash(DashType::Dot),
-        )
+    json!({
+        "type": "line",
+        "xref": "x",
+        "yref": "paper",
+        "x0": day,
+        "x1": day,
+        "y0": 0.0,
+        "y1": 1.0,
+        "line": { "color": "#5f6b7a", "width": 1.0, "dash": "dot" },
+    })
 }
 
 /// A marked day's label, along its line inside the top of the plot.
-fn marker_label(m: &domain::chart::Marker) -> Annotation {
-    Annotation::new()
-        .x(m.day.format("%Y-%m-%d").to_string())
-        .x_ref("x")
-        .y(1.0)
-        .y_ref("paper")
-        .y_anchor(plotly::common::Anchor::Top)
-        .x_anchor(plotly::common::Anchor::Right)
-        .text_angle(-90.0)
-        .show_arrow(false)
-        .background_color("rgba(255, 255, 255, 0.85)")
-        .font(Font::new().size(10).color("#4a5563"))
-        .text(chart_text(&m.label))
-}
-
-fn add_line(plot: &mut Plot, s: &Series, y: Vec<Option<f64>>) {
-    let line = Line::new().color(s.colour.clone()).width(2.0);
-    let name = chart_text(&s.name);
-    match &s.x {
-        XValues::Dates(days) => {
-            let x: Vec<String> = days
-                .iter()
-                .map(|d| d.format("%Y-%m-%d").to_string())
-                .collect();
-            plot.add_trace(Scatter::new(x, y).name(name).mode(Mode::Lines).line(line));
-        }
-        XValues::DaysSinceGoLive(days) => {
-            plot.add_trace(
-                Scatter::new(days.clone(), y)
-                    .name(name)
-                    .mode(Mode::Lines)
-                    .line(line),
-            );
-        }
-    }
+fn marker_label(m: &Marker) -> Value {
+    json!({
+        "x": m.day.format("%Y-%m-%d").to_string(),
+        "xref": "x",
+        "y": 1.0,
+        "yref": "paper",
+        "yanchor": "top",
+        "xanchor": "right",
+        "textangle": -90.0,
+        "showarrow": false,
+        "bgcolor": "rgba(255, 255, 255, 0.85)",
+        "font": { "size": 10, "color": "#4a5563" },
+        "text": chart_text(&m.label),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use domain::chart::XValues;
 
     #[test]
     fn one_trace_per_series_with_percent_values_and_axis_titles() {
@@ -209,9 +220,10 @@ mod tests {
                 label: "Box <i>wave</i> live".into(),
             }],
             targets: Vec::new(),
+            ranges: Vec::new(),
+            caption: String::new(),
         };
-        let json: serde_json::Value =
-            serde_json::from_str(&plot(&chart).to_json()).expect("plot json");
+        let json = plot(&chart);
         let data = json["data"].as_array().expect("traces");
         assert_eq!(data.len(), 2, "a marked day is no trace");
         // The marked day: a dotted line across the plot and its label.
@@ -231,16 +243,15 @@ mod tests {
         // A wave's target: one more trace, a point at its day and value.
         let targeted = Chart {
             targets: vec![domain::chart::TargetPoint {
-                day: "2026-12-31".parse().expect("date"),
+                at: domain::chart::XPoint::Date("2026-12-31".parse().expect("date")),
                 value: 0.8,
                 label: "Wave <1> target".into(),
             }],
             ..chart.clone()
         };
-        let json: serde_json::Value =
-            serde_json::from_str(&plot(&targeted).to_json()).expect("plot json");
+        let json = plot(&targeted);
         let target = &json["data"][2];
-        assert_eq!(target["name"], "Wave targets");
+        assert_eq!(target["name"], "Targets");
         assert_eq!(target["mode"], "markers");
         assert_eq!(target["x"][0], "2026-12-31");
         assert_eq!(target["y"][0], 80.0);
@@ -263,9 +274,10 @@ mod tests {
             }]),
             markers: Vec::new(),
             targets: Vec::new(),
+            ranges: Vec::new(),
+            caption: String::new(),
         };
-        let json: serde_json::Value =
-            serde_json::from_str(&plot(&chart).to_json()).expect("plot json");
+        let json = plot(&chart);
         assert_eq!(
             json["data"][0]["name"],
             "&lt;a href=&quot;https://evil.example/x&quot;&gt;Click&lt;/a&gt; &amp; co"
@@ -290,9 +302,10 @@ mod tests {
             },
             markers: Vec::new(),
             targets: Vec::new(),
+            ranges: Vec::new(),
+            caption: String::new(),
         };
-        let json: serde_json::Value =
-            serde_json::from_str(&plot(&chart).to_json()).expect("plot json");
+        let json = plot(&chart);
         let bar = &json["data"][0];
         assert_eq!(bar["type"], "bar");
         assert_eq!(bar["x"][1], "&lt;i&gt;25–34&lt;/i&gt;");

@@ -8,7 +8,7 @@ mod usage_table;
 mod user_menu;
 
 pub use band_table::BandSection;
-pub use chart_view::ChartView;
+pub use chart_view::{ChartView, TrendView};
 pub use error_note::ErrorNote;
 pub use kpi::{KpiTile, RateChange};
 pub use subject_choices::SubjectChoices;

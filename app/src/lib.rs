@@ -2,12 +2,14 @@
 //! functions behind them.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+mod assets;
 pub mod charts;
 mod components;
 mod pages;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{Title, provide_meta_context};
 use leptos_router::{
     SsrMode,
     components::{Outlet, ParentRoute, Route, Router, Routes},
@@ -18,7 +20,9 @@ use leptos_router::{
 pub use api::ssr::AppState;
 
 /// The HTML document around the app, rendered on the server.
+#[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let (styles, plotly) = assets::hrefs(&options);
     view! {
         <!DOCTYPE html>
         <html lang="en-GB">
@@ -26,10 +30,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <script src="/js/plotly.min.js"></script>
+                <link rel="stylesheet" href=styles.clone()/>
+                <script src=plotly.clone()></script>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
-                <MetaTags/>
+                <leptos_meta::MetaTags/>
             </head>
             <body>
                 <App/>
@@ -42,7 +47,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/uptake.css"/>
         <Title text="Uptake"/>
         <Router>
             <Routes fallback=|| view! { <main id="main"><p class="empty">"Page not found."</p></main> }>

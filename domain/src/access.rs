@@ -136,12 +136,13 @@ pub enum AuditAction {
     ToolAdded,
     WaveCreated,
     WaveTargetSet,
+    WaveEdited,
     Import,
     Push,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 22] = [
+    pub const ALL: [AuditAction; 23] = [
         AuditAction::SignIn,
         AuditAction::SignOut,
         AuditAction::SignInFailed,
@@ -162,6 +163,7 @@ impl AuditAction {
         AuditAction::ToolAdded,
         AuditAction::WaveCreated,
         AuditAction::WaveTargetSet,
+        AuditAction::WaveEdited,
         AuditAction::Import,
         AuditAction::Push,
     ];
@@ -188,6 +190,7 @@ impl AuditAction {
             AuditAction::ToolAdded => "tool_added",
             AuditAction::WaveCreated => "wave_created",
             AuditAction::WaveTargetSet => "wave_target_set",
+            AuditAction::WaveEdited => "wave_edited",
             AuditAction::Import => "import",
             AuditAction::Push => "push",
         }

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    chart::{AxisFormat, BarSeries, Chart, ChartKind, Series, XValues},
+    chart::{AxisFormat, BarSeries, Chart, ChartKind, Measure, Series, Trend, XValues},
     metrics::Counts,
     people::AgeBand,
     publication::Published,
@@ -48,11 +48,16 @@ pub struct BandTable {
     /// The unit's adoption rate per band on the as-of day, as published.
     pub by_band: Chart,
     /// The unit's adoption rate per band over time.
-    pub trend: Chart,
+    pub trend: Trend,
 }
 
-/// The adoption rate per band at the series' points, as published.
-pub fn trend(days: &[(NaiveDate, Published)]) -> Chart {
+/// Adoption per band at the series' points, as published: as rates and
+/// as numbers active.
+pub fn trend(days: &[(NaiveDate, Published)]) -> Trend {
+    Trend::build(|measure| band_trend(days, measure))
+}
+
+fn band_trend(days: &[(NaiveDate, Published)], measure: Measure) -> Chart {
     let series = (0..BAND_SLOTS)
         .map(|slot| Series {
             name: if slot == ALL_BANDS {
@@ -64,18 +69,33 @@ pub fn trend(days: &[(NaiveDate, Published)]) -> Chart {
             x: XValues::Dates(days.iter().map(|(d, _)| *d).collect()),
             y: days
                 .iter()
-                .map(|(_, c)| c[slot].and_then(|c| c.adoption_rate()))
+                .map(|(_, c)| c[slot].and_then(|c| measure.of(&c)))
                 .collect(),
         })
         .collect();
+    let (title, what) = match measure {
+        Measure::Rate => (
+            "Adoption rate by age band over time",
+            "Adoption rate per age band (age reached this calendar year): active in the last 28 \
+             days ÷ eligible",
+        ),
+        Measure::Active => (
+            "Staff active by age band over time",
+            "Staff active in the last 28 days per age band (age reached this calendar year)",
+        ),
+    };
     Chart {
-        title: "Adoption rate by age band over time".to_owned(),
+        title: title.to_owned(),
         x_title: "Day".to_owned(),
-        y_title: "Active in last 28 days ÷ eligible (%)".to_owned(),
-        y_format: AxisFormat::Percent,
+        y_title: measure.y_title().to_owned(),
+        y_format: measure.format(),
         kind: ChartKind::Lines(series),
         markers: Vec::new(),
         targets: Vec::new(),
+        ranges: Vec::new(),
+        caption: format!(
+            "{what}, at the end of each week. A gap is a point hidden by disclosure control."
+        ),
     }
 }
 
@@ -109,6 +129,8 @@ pub fn by_band(rows: &[BandRow]) -> Chart {
         },
         markers: Vec::new(),
         targets: Vec::new(),
+        ranges: Vec::new(),
+        caption: "Adoption rate per age band on the as-of day: active in the last 28 days ÷ eligible. A missing bar is a cell hidden by disclosure control ([c] in the table).".to_owned(),
     }
 }
 
@@ -291,9 +313,14 @@ mod tests {
         let mut day = [Some(c(40, 20)); BAND_SLOTS];
         day[0] = None;
         let d: NaiveDate = "2026-03-02".parse().expect("date");
-        let chart = trend(&[(d, day)]);
+        let both = trend(&[(d, day)]);
+        let chart = &both.rate;
         assert_eq!(chart.lines().len(), BAND_SLOTS);
         assert_eq!(chart.lines()[0].y, vec![None]);
         assert_eq!(chart.lines()[1].y, vec![Some(0.5)]);
+        // As numbers: 20 active of 40, the hidden band still a gap.
+        assert_eq!(both.active.lines()[0].y, vec![None]);
+        assert_eq!(both.active.lines()[1].y, vec![Some(20.0)]);
+        assert_eq!(both.active.y_format, AxisFormat::Count);
     }
 }

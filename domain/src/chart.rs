@@ -37,9 +37,31 @@ pub enum XValues {
 impl XValues {
     /// One x value as the chart's table shows it.
     pub fn label(&self, i: usize) -> String {
+        self.at(i).label()
+    }
+
+    /// The `i`th x value.
+    pub fn at(&self, i: usize) -> XPoint {
         match self {
-            XValues::Dates(d) => crate::display::date(d[i]),
-            XValues::DaysSinceGoLive(d) => format!("day {}", d[i]),
+            XValues::Dates(d) => XPoint::Date(d[i]),
+            XValues::DaysSinceGoLive(d) => XPoint::SinceGoLive(d[i]),
+        }
+    }
+}
+
+/// One place on a chart's x axis: a calendar day, or a day since go-live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum XPoint {
+    Date(NaiveDate),
+    SinceGoLive(i32),
+}
+
+impl XPoint {
+    /// As the chart's table shows it.
+    pub fn label(self) -> String {
+        match self {
+            XPoint::Date(d) => crate::display::date(d),
+            XPoint::SinceGoLive(t) => format!("day {t}"),
         }
     }
 }
@@ -90,16 +112,123 @@ pub struct Chart {
     /// eligible jumps).
     #[serde(default)]
     pub markers: Vec<Marker>,
-    /// Targets drawn as points on a chart over calendar days: a value to
-    /// reach by a day (a wave's target).
+    /// Targets drawn as points: a value to reach by a day (a wave's
+    /// target).
     #[serde(default)]
     pub targets: Vec<TargetPoint>,
+    /// Stretches of the x axis at one value, drawn as a thick bar: when a
+    /// forecast reaches a target, its 80% band.
+    #[serde(default)]
+    pub ranges: Vec<Range>,
+    /// What the chart's figure means, in words, shown under it.
+    #[serde(default)]
+    pub caption: String,
 }
 
-/// A target drawn on a chart: its day, its value, and whose it is.
+/// What a chart over time counts: the adoption rate, or the number of
+/// people active in the last 28 days (which a go-live does not pull down).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Measure {
+    #[default]
+    Rate,
+    Active,
+}
+
+impl Measure {
+    pub const ALL: [Measure; 2] = [Measure::Rate, Measure::Active];
+
+    /// Its name in a query string.
+    pub fn key(self) -> &'static str {
+        match self {
+            Measure::Rate => "rate",
+            Measure::Active => "active",
+        }
+    }
+
+    /// From a query string: the rate unless it names the other.
+    pub fn parse(key: Option<&str>) -> Self {
+        match key {
+            Some("active") => Measure::Active,
+            _ => Measure::Rate,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Measure::Rate => "Adoption rate",
+            Measure::Active => "Number active",
+        }
+    }
+
+    /// The y axis' title.
+    pub fn y_title(self) -> &'static str {
+        match self {
+            Measure::Rate => "Active in last 28 days ÷ eligible (%)",
+            Measure::Active => "Active in last 28 days (people)",
+        }
+    }
+
+    pub fn format(self) -> AxisFormat {
+        match self {
+            Measure::Rate => AxisFormat::Percent,
+            Measure::Active => AxisFormat::Count,
+        }
+    }
+
+    /// One published cell's figure (a banded count as published: its
+    /// band's middle).
+    pub fn of(self, c: &crate::metrics::Counts) -> Option<f64> {
+        match self {
+            Measure::Rate => c.adoption_rate(),
+            Measure::Active => Some(f64::from(c.active28)),
+        }
+    }
+}
+
+/// A chart over time both ways, for a reader to switch between: as rates
+/// and as numbers of people.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Trend {
+    pub rate: Chart,
+    pub active: Chart,
+}
+
+impl Trend {
+    /// Builds both from one function of the measure.
+    pub fn build(chart: impl Fn(Measure) -> Chart) -> Self {
+        Self {
+            rate: chart(Measure::Rate),
+            active: chart(Measure::Active),
+        }
+    }
+
+    pub fn get(&self, measure: Measure) -> &Chart {
+        match measure {
+            Measure::Rate => &self.rate,
+            Measure::Active => &self.active,
+        }
+    }
+
+    /// Marks days across both.
+    pub fn mark(&mut self, markers: Vec<Marker>) {
+        self.active.markers.clone_from(&markers);
+        self.rate.markers = markers;
+    }
+}
+
+/// A target drawn on a chart: where, its value, and whose it is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TargetPoint {
-    pub day: NaiveDate,
+    pub at: XPoint,
+    pub value: f64,
+    pub label: String,
+}
+
+/// A stretch of the x axis at one value, with what it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Range {
+    pub from: XPoint,
+    pub to: XPoint,
     pub value: f64,
     pub label: String,
 }
@@ -129,11 +258,15 @@ impl Chart {
     /// latest figure; bars give one row per category.
     pub fn table(&self) -> Vec<[String; 3]> {
         let value = |v: Option<f64>| v.map_or_else(|| "–".to_owned(), |v| self.y_format.display(v));
-        let targets = self.targets.iter().map(|t| {
+        let targets = self
+            .targets
+            .iter()
+            .map(|t| [t.label.clone(), t.at.label(), value(Some(t.value))]);
+        let ranges = self.ranges.iter().map(|r| {
             [
-                t.label.clone(),
-                crate::display::date(t.day),
-                value(Some(t.value)),
+                r.label.clone(),
+                format!("{} – {}", r.from.label(), r.to.label()),
+                value(Some(r.value)),
             ]
         });
         let figures: Vec<[String; 3]> = match &self.kind {
@@ -161,7 +294,7 @@ impl Chart {
                 })
                 .collect(),
         };
-        figures.into_iter().chain(targets).collect()
+        figures.into_iter().chain(targets).chain(ranges).collect()
     }
 }
 
@@ -184,6 +317,8 @@ mod tests {
             }]),
             markers: Vec::new(),
             targets: Vec::new(),
+            ranges: Vec::new(),
+            caption: String::new(),
         };
         assert_eq!(
             lines.table(),
@@ -191,7 +326,7 @@ mod tests {
         );
         let targeted = Chart {
             targets: vec![TargetPoint {
-                day: NaiveDate::from_ymd_opt(2026, 12, 31).expect("date"),
+                at: XPoint::Date(NaiveDate::from_ymd_opt(2026, 12, 31).expect("date")),
                 value: 0.8,
                 label: "Wave 1 target".into(),
             }],

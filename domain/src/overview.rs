@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     access::Reach,
     catalog::{Catalog, Subject, ToolId},
-    chart::{AxisFormat, Chart, ChartKind, Series, XValues},
+    chart::{Chart, ChartKind, Measure, Series, Trend, XValues},
     metrics::Counts,
 };
 
@@ -63,7 +63,7 @@ pub struct Overview {
     pub as_of: NaiveDate,
     pub complete_through: Option<NaiveDate>,
     pub kpis: Vec<SubjectKpis>,
-    pub trend: Chart,
+    pub trend: Trend,
     /// Column headings of the drill-down table: one per product.
     pub columns: Vec<String>,
     /// The visible units directly under this one, after disclosure
@@ -222,12 +222,31 @@ impl Overview {
     }
 }
 
-pub fn adoption_trend(series: &[SubjectSeries]) -> Chart {
+/// Each tool's adoption over time, as rates and as numbers active.
+pub fn adoption_trend(series: &[SubjectSeries]) -> Trend {
+    Trend::build(|measure| tool_trend(series, measure))
+}
+
+fn tool_trend(series: &[SubjectSeries], measure: Measure) -> Chart {
+    let (title, caption) = match measure {
+        Measure::Rate => (
+            "Adoption rate by tool",
+            "Adoption rate: the share of eligible staff who took at least one counted action \
+             in the tool in the 28 days up to each day. A rate falls on a go-live day because \
+             more people become eligible, not because anyone stopped.",
+        ),
+        Measure::Active => (
+            "Staff active by tool",
+            "The number of eligible staff who took at least one counted action in the tool in \
+             the 28 days up to each day. A count shown as a band elsewhere is drawn at the \
+             band's middle.",
+        ),
+    };
     Chart {
-        title: "Adoption rate by tool".to_owned(),
+        title: title.to_owned(),
         x_title: "Day".to_owned(),
-        y_title: "Active in last 28 days ÷ eligible (%)".to_owned(),
-        y_format: AxisFormat::Percent,
+        y_title: measure.y_title().to_owned(),
+        y_format: measure.format(),
         kind: ChartKind::Lines(
             series
                 .iter()
@@ -238,13 +257,15 @@ pub fn adoption_trend(series: &[SubjectSeries]) -> Chart {
                     x: XValues::Dates(s.days.iter().map(|(d, _)| *d).collect()),
                     y: s.days
                         .iter()
-                        .map(|(_, c)| c.and_then(|c| c.adoption_rate()))
+                        .map(|(_, c)| c.and_then(|c| measure.of(&c)))
                         .collect(),
                 })
                 .collect(),
         ),
         markers: Vec::new(),
         targets: Vec::new(),
+        ranges: Vec::new(),
+        caption: caption.to_owned(),
     }
 }
 
@@ -309,7 +330,7 @@ mod tests {
             .collect();
         assert_eq!(rows, [("A", &[None][..]), ("B", &[None][..])]);
         assert_eq!(overview.columns, ["Microsoft 365"]);
-        assert_eq!(overview.trend.lines()[0].y, [None, Some(0.5)]);
+        assert_eq!(overview.trend.rate.lines()[0].y, [None, Some(0.5)]);
     }
 
     #[test]
@@ -368,7 +389,7 @@ mod tests {
             active28,
             ..Counts::default()
         };
-        let chart = adoption_trend(&[
+        let both = adoption_trend(&[
             SubjectSeries {
                 label: "Box".into(),
                 days: vec![
@@ -382,10 +403,14 @@ mod tests {
                 days: vec![(day("2026-01-02"), Some(c(10, 5)))],
             },
         ]);
+        let chart = &both.rate;
         assert_eq!(chart.lines().len(), 2);
         assert_eq!(chart.lines()[0].y, vec![None, Some(0.25), None]);
         assert_eq!(chart.lines()[1].y, vec![Some(0.5)]);
         assert_ne!(chart.lines()[0].colour, chart.lines()[1].colour);
+        // As numbers active: nobody eligible is 0 active, not a gap.
+        assert_eq!(both.active.lines()[0].y, vec![Some(0.0), Some(1.0), None]);
+        assert_eq!(both.active.title, "Staff active by tool");
     }
 }
 

@@ -38,8 +38,23 @@ test('an admin adds a wave on the waves page; each rule is refused in words', as
   await fill('M365 South', 'Microsoft 365', '2027-01-04', '80', '2027-06-30', 'C2');
   await expect(form.getByTestId('wave-created')).toContainText('added');
   await expect(page.locator('section.wave h2').filter({ hasText: 'M365 South' })).toBeVisible();
+
+  // Its go-live and units change on its card, under the same rules: C1 is
+  // in M365 North already.
+  const card = page.locator('section.wave').filter({ has: page.locator('h2', { hasText: 'M365 South' }) });
+  const change = card.locator('[data-testid$="-change"]');
+  await change.getByText('Change the go-live or units').click();
+  await change.getByLabel('Units (codes, comma-separated)').fill('C2, C1');
+  await change.getByRole('button', { name: 'Save' }).click();
+  await expect(change.getByRole('alert')).toContainText("a unit is in one wave of a product at most: C1 (in 'M365 North')");
+  await change.getByLabel('Go-live').fill('2027-02-01');
+  await change.getByLabel('Units (codes, comma-separated)').fill('C2');
+  await change.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByTestId('wave-changed')).toContainText('Wave saved');
+  await expect(card.locator('p.note').first()).toContainText('live from 1 Feb 2027');
   await page.goto('/admin/audit');
   await expect(page.getByText('wave_created').first()).toBeVisible();
+  await expect(page.getByText('wave_edited').first()).toBeVisible();
   expect(errors.filter((e) => !e.includes('status of 400')), errors.join('\n')).toEqual([]);
 
   // A commander may not add waves.

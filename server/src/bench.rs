@@ -28,7 +28,6 @@ use domain::{
     overview::{DailySeries, Overview},
     usage::UsageTable,
 };
-use leptos::prelude::LeptosOptions;
 use reqwest::{Client, StatusCode, header};
 use store::Store;
 
@@ -167,12 +166,7 @@ async fn serve(store: &Store, username: &str) -> Result<Served> {
     let addr = listener.local_addr()?;
     let state = AppState {
         store: store.clone(),
-        leptos_options: LeptosOptions::builder()
-            .output_name("uptake")
-            .site_root("target/site")
-            .site_pkg_dir("pkg")
-            .site_addr(addr)
-            .build(),
+        leptos_options: crate::state::leptos_options("target/site", addr),
         zone: crate::ingest::DEFAULT_ZONE,
     };
     let app = routes::router(state, AuthConfig::default())

@@ -28,10 +28,7 @@ use leptos::{nonce::Nonce, prelude::*};
 use leptos_axum::{
     LeptosRoutes, generate_route_list, handle_server_fns_with_context, render_route_with_context,
 };
-use tower_http::{
-    compression::CompressionLayer, services::ServeDir, set_header::SetResponseHeader,
-    trace::TraceLayer,
-};
+use tower_http::{compression::CompressionLayer, services::ServeDir, trace::TraceLayer};
 
 use crate::{
     admin,
@@ -82,18 +79,20 @@ pub fn router(app: AppState, auth_config: AuthConfig) -> Router {
         .route("/api/v1/{*rest}", any(no_token_route))
         .route("/api/{*fn_name}", get(server_fn).post(server_fn))
         .leptos_routes_with_handler(routes, get(page))
-        // Static files (the wasm, plotly.js, styles) may be kept and are
-        // revalidated by date (304), so a page view does not download
-        // them again; everything else is `private, no-store`. Their
-        // brotli and gzip copies, made once at the best level, go to
-        // browsers that take them (`precompress`).
-        .fallback_service(SetResponseHeader::overriding(
-            ServeDir::new(site_root)
-                .precompressed_br()
-                .precompressed_gzip(),
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-cache"),
-        ))
+        // Static files: those whose address names their content (the
+        // wasm, its script, the styles, plotly.js: `app::assets`) are kept
+        // a year; others are revalidated by date (304); everything else is
+        // `private, no-store`. Their brotli and gzip copies, made once at
+        // the best level, go to browsers that take them (`precompress`).
+        .fallback_service(
+            tower::ServiceBuilder::new()
+                .layer(middleware::from_fn(static_caching))
+                .service(
+                    ServeDir::new(site_root)
+                        .precompressed_br()
+                        .precompressed_gzip(),
+                ),
+        )
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,
@@ -106,6 +105,41 @@ pub fn router(app: AppState, auth_config: AuthConfig) -> Router {
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// How long a browser may keep a static file: a year, never asking
+/// again, where its address names its content; else until it asks
+/// whether it changed.
+async fn static_caching(request: Request<Body>, next: middleware::Next) -> Response {
+    let named = content_named(request.uri().path(), request.uri().query());
+    let mut response = next.run(request).await;
+    let kept = named && response.status().is_success();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(if kept {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        }),
+    );
+    response
+}
+
+/// Whether a static file's address names its content: a file under
+/// `/pkg/` with cargo-leptos' hash in its name (`uptake.<22 characters of
+/// base64url>.wasm`), or plotly.js with its digest (`?v=`).
+fn content_named(path: &str, query: Option<&str>) -> bool {
+    if let Some(file) = path.strip_prefix("/pkg/") {
+        let mut parts = file.split('.');
+        let (_, hash) = (parts.next(), parts.next());
+        return parts.next().is_some()
+            && hash.is_some_and(|h| {
+                h.len() == 22
+                    && h.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            });
+    }
+    path == "/js/plotly.min.js" && query.is_some_and(|q| q.starts_with("v="))
 }
 
 /// Liveness and database reachability.
@@ -192,3 +226,28 @@ async fn page(State(state): State<ServerState>, request: Request<Body>) -> Respo
 
 /// The longest a page may take to render.
 const PAGE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_addresses_that_name_their_content_are_kept_a_year() {
+        assert!(content_named(
+            "/pkg/uptake.8Jp0Sx1fNqH7dE3uBo9kQw.wasm",
+            None
+        ));
+        assert!(content_named(
+            "/pkg/uptake.8Jp0Sx1fNqH7dE3uBo9kQw.css",
+            None
+        ));
+        assert!(content_named(
+            "/js/plotly.min.js",
+            Some("v=0123456789abcdef")
+        ));
+        assert!(!content_named("/pkg/uptake.wasm", None));
+        assert!(!content_named("/pkg/uptake.short.js", None));
+        assert!(!content_named("/js/plotly.min.js", None));
+        assert!(!content_named("/favicon.svg", None));
+    }
+}

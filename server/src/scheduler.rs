@@ -21,8 +21,11 @@ pub const GRAPH_JOB: &str = "sync.m365";
 pub const BOX_JOB: &str = "sync.box";
 pub const PUBLICATION_JOB: &str = "publication";
 
-/// How often `serve` looks for days whose publication is to be decided.
-const PUBLICATION_EVERY: Duration = Duration::from_secs(60);
+/// How often `serve` looks for days whose publication is to be decided:
+/// until they are, a trend leaves their points out (after an import, a new
+/// account or a scope change). A look that finds every day decided reads
+/// memory and takes the job lock once.
+const PUBLICATION_EVERY: Duration = Duration::from_secs(5);
 
 /// What `serve` syncs, and how often.
 #[derive(Debug, Clone)]
@@ -125,7 +128,7 @@ pub fn start(store: Store, schedule: Schedule, zone: Tz) {
 }
 
 /// Decides publication in the background (`docs/publication.md`): now, and
-/// every minute after, the days the views will ask for whose inputs have
+/// every few seconds after, the days the views will ask for whose inputs have
 /// changed (a sync, an import, a push, a tree change). With several app
 /// servers, one decides and stores; the others read what it stored.
 pub fn start_publication(store: Store) {

@@ -38,3 +38,20 @@ pub struct AuthConfig {
     /// Sign-in with Microsoft Entra ID, when configured.
     pub oidc: Option<Arc<Oidc>>,
 }
+
+/// The options pages render with: the site's files under `site_root`,
+/// with their content-hashed names where the release build wrote them
+/// (`hash.txt` beside the binary, from cargo-leptos' `hash-files`).
+pub fn leptos_options(site_root: &str, addr: std::net::SocketAddr) -> LeptosOptions {
+    let hashed = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.join("hash.txt")))
+        .is_some_and(|file| file.exists());
+    LeptosOptions::builder()
+        .output_name("uptake")
+        .site_root(site_root)
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .hash_files(hashed)
+        .build()
+}

@@ -39,7 +39,8 @@ async fn the_overview_endpoint_and_page_carry_the_figures() {
     // The figures themselves are checked against a force worked by hand
     // below; here, that the demo's are published and reach the page.
     let counts = all.counts.expect("the force's figures are published");
-    assert_eq!(overview.trend.lines().len(), 5);
+    assert_eq!(overview.trend.rate.lines().len(), 5);
+    assert_eq!(overview.trend.active.lines().len(), 5);
     let units = app.store.units().await.expect("units");
     let root = units.iter().find(|u| u.parent.is_none()).expect("root").id;
     let commands = units.iter().filter(|u| u.parent == Some(root)).count();

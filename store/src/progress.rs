@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use domain::{
-    access::{Reach, Viewer},
+    access::{Grant, Reach, Viewer},
     catalog::Subject,
+    chart::Chart,
     disclosure::Disclosure,
     metrics::Counts,
     org::UnitId,
@@ -107,6 +108,75 @@ impl Store {
             });
         }
         Ok(out)
+    }
+
+    /// The unit's curve since go-live in each wave it is a member of,
+    /// beside the force's median curve for the units of that wave's product
+    /// ([`domain::wave::median_curve`]), with the wave's target and its
+    /// forecast band. None for a grant that reaches the unit for
+    /// comparison only (the force, for those outside it).
+    pub async fn go_live_charts(
+        &self,
+        viewer: &Viewer,
+        grant: &Grant,
+        as_of: Option<NaiveDate>,
+    ) -> Result<Vec<(WaveProgress, Chart)>> {
+        let meta = self.meta().await?;
+        let Some(code) = meta
+            .unit(grant.unit())
+            .filter(|_| grant.reach() == Reach::Full)
+            .map(|u| u.code.clone())
+        else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for wave in self.wave_progress(viewer, as_of, Some(&code)).await? {
+            let Some(unit) = wave.units.first() else {
+                continue;
+            };
+            let median = self.median_curve(&wave).await?;
+            let chart = domain::wave::unit_go_live_chart(&wave, unit, &median);
+            out.push((wave, chart));
+        }
+        Ok(out)
+    }
+
+    /// The force's median curve for the units of `of`'s product measured
+    /// by its target metric: every member unit of every such wave, from
+    /// published cells only, so every role may see it for comparison
+    /// (DESIGN.md, "Roles").
+    async fn median_curve(&self, of: &WaveProgress) -> Result<Vec<(i32, Option<f64>)>> {
+        let meta = self.meta().await?;
+        let sight = Sight::published_only();
+        let mut curves = Vec::new();
+        for wave in self.waves().await? {
+            if Subject::Product(wave.product).key() != of.subject
+                || wave.target_metric != of.target_metric
+            {
+                continue;
+            }
+            let members: Vec<&UnitInfo> = meta
+                .units
+                .iter()
+                .filter(|u| wave.units.contains(&u.id))
+                .collect();
+            let points = wave.points(of.as_of);
+            let days = self.published_days(&points, false).await?;
+            let series = Series {
+                points: &points,
+                days: &days,
+                as_of: of.as_of,
+                sight: &sight,
+            };
+            for unit in &members {
+                let progress = self
+                    .unit_progress(&meta, &wave, Some(unit), &members, &series)
+                    .await?;
+                curves.push(progress.since_go_live);
+            }
+        }
+        let curves: Vec<&[(i32, Option<f64>)]> = curves.iter().map(Vec::as_slice).collect();
+        Ok(domain::wave::median_curve(&curves))
     }
 
     /// One member unit's progress, or the wave's as a whole (`None`), from

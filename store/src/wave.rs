@@ -24,47 +24,61 @@ pub struct NewWave {
     pub units: Vec<UnitId>,
 }
 
+impl NewWave {
+    /// The rules every wave keeps on its own: a name, at least one unit, a
+    /// target share over 0 and at most 1, by a day on or after go-live.
+    fn check(&self) -> Result<()> {
+        if self.name.trim().is_empty() {
+            return Err(StoreError::Rejected("a wave needs a name".into()));
+        }
+        if self.units.is_empty() {
+            return Err(StoreError::Rejected(
+                "a wave needs at least one unit".into(),
+            ));
+        }
+        valid_target(self.target_value)?;
+        if self.target_date < self.go_live {
+            return Err(StoreError::Rejected(
+                "a wave's target date must not be before its go-live".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Refuses a unit already in another wave of the product, by code and
+    /// wave; `others` are (unit id, unit code, wave name) of the product's
+    /// other waves.
+    fn free_of(&self, others: Vec<(i32, String, String)>) -> Result<()> {
+        let taken: Vec<String> = others
+            .into_iter()
+            .filter(|(unit, ..)| self.units.contains(&UnitId(*unit)))
+            .map(|(_, code, name)| format!("{code} (in '{name}')"))
+            .collect();
+        if taken.is_empty() {
+            Ok(())
+        } else {
+            Err(StoreError::Rejected(format!(
+                "a unit is in one wave of a product at most: {}",
+                taken.join(", ")
+            )))
+        }
+    }
+}
+
 impl Store {
     /// Creates a wave: at least one unit, a target share over 0 and at
     /// most 1, by a day on or after go-live, and no unit already in another
     /// wave of the product; audited in the same transaction. The rollups
     /// follow the new go-live only once rebuilt.
     pub async fn create_wave(&self, wave: &NewWave, audit: &AuditEntry<'_>) -> Result<i32> {
-        if wave.name.trim().is_empty() {
-            return Err(StoreError::Rejected("a wave needs a name".into()));
-        }
-        if wave.units.is_empty() {
-            return Err(StoreError::Rejected(
-                "a wave needs at least one unit".into(),
-            ));
-        }
-        valid_target(wave.target_value)?;
-        if wave.target_date < wave.go_live {
-            return Err(StoreError::Rejected(
-                "a wave's target date must not be before its go-live".into(),
-            ));
-        }
+        wave.check()?;
         let id = on_db!(&self.db, pool => {
             let mut tx = pool.begin().await?;
             let members: Vec<(i32, String, String)> = sqlx::query_as(
                 "SELECT wu.unit_id, u.code, w.name FROM wave_unit wu JOIN wave w ON w.id = wu.wave_id \
                  JOIN unit u ON u.id = wu.unit_id WHERE w.product_id = $1 ORDER BY u.code")
                 .bind(wave.product.0).fetch_all(&mut *tx).await?;
-            let taken: Vec<(String, String)> = members
-                .into_iter()
-                .filter(|(unit, ..)| wave.units.contains(&UnitId(*unit)))
-                .map(|(_, code, name)| (code, name))
-                .collect();
-            if !taken.is_empty() {
-                let list: Vec<String> = taken
-                    .iter()
-                    .map(|(code, name)| format!("{code} (in '{name}')"))
-                    .collect();
-                return Err(StoreError::Rejected(format!(
-                    "a unit is in one wave of a product at most: {}",
-                    list.join(", ")
-                )));
-            }
+            wave.free_of(members)?;
             let id: i32 = sqlx::query_scalar(
                 "INSERT INTO wave (name, product_id, go_live, target_metric, target_value, target_date) \
                  VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
@@ -80,6 +94,61 @@ impl Store {
             id
         });
         Ok(id)
+    }
+
+    /// Changes a wave's name, go-live, target and member units, under the
+    /// rules of a new wave (its product stays: a wave of another product is
+    /// a new wave); audited in the same transaction. Returns whether its
+    /// go-live or its members changed, after which the rollups follow only
+    /// once rebuilt; its target and forecast follow at once.
+    pub async fn update_wave(
+        &self,
+        id: i32,
+        wave: &NewWave,
+        audit: &AuditEntry<'_>,
+    ) -> Result<bool> {
+        wave.check()?;
+        let moved = on_db!(&self.db, pool => {
+            let mut tx = pool.begin().await?;
+            let stored: Option<(i32, NaiveDate)> =
+                sqlx::query_as("SELECT product_id, go_live FROM wave WHERE id = $1")
+                    .bind(id).fetch_optional(&mut *tx).await?;
+            let Some((product, go_live)) = stored else {
+                return Err(StoreError::Rejected(format!("there is no wave {id}")));
+            };
+            if product != wave.product.0 {
+                return Err(StoreError::Rejected(
+                    "a wave's product cannot change; add a wave for the other product".into(),
+                ));
+            }
+            let members: Vec<(i32, String, String)> = sqlx::query_as(
+                "SELECT wu.unit_id, u.code, w.name FROM wave_unit wu JOIN wave w ON w.id = wu.wave_id \
+                 JOIN unit u ON u.id = wu.unit_id WHERE w.product_id = $1 AND w.id <> $2 ORDER BY u.code")
+                .bind(product).bind(id).fetch_all(&mut *tx).await?;
+            wave.free_of(members)?;
+            let mut before: Vec<i32> =
+                sqlx::query_scalar("SELECT unit_id FROM wave_unit WHERE wave_id = $1")
+                    .bind(id).fetch_all(&mut *tx).await?;
+            before.sort_unstable();
+            let mut after: Vec<i32> = wave.units.iter().map(|u| u.0).collect();
+            after.sort_unstable();
+            after.dedup();
+            sqlx::query(
+                "UPDATE wave SET name = $1, go_live = $2, target_value = $3, target_date = $4 WHERE id = $5")
+                .bind(&wave.name).bind(wave.go_live).bind(wave.target_value).bind(wave.target_date).bind(id)
+                .execute(&mut *tx).await?;
+            if before != after {
+                sqlx::query("DELETE FROM wave_unit WHERE wave_id = $1").bind(id).execute(&mut *tx).await?;
+                for unit in &after {
+                    sqlx::query("INSERT INTO wave_unit (wave_id, unit_id) VALUES ($1, $2)")
+                        .bind(id).bind(unit).execute(&mut *tx).await?;
+                }
+            }
+            audit_in!(tx, audit);
+            tx.commit().await?;
+            go_live != wave.go_live || before != after
+        });
+        Ok(moved)
     }
 
     /// Sets a wave's target: a share over 0 and at most 1, by a day on or

@@ -1,5 +1,5 @@
 use chrono::NaiveDate;
-use domain::wave::WaveProgress;
+use domain::{chart::Chart, wave::WaveProgress};
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 
 /// Every wave's progress against its target, with forecasts: the whole
@@ -71,13 +71,50 @@ pub async fn create_wave(
     let id = waves::create(&state.store, &caller.actor(), &form)
         .await
         .map_err(failed)?;
-    let store = state.store.clone();
+    rebuild_in_background(&state.store);
+    Ok(id)
+}
+
+/// Changes a wave's name, go-live and member units (admins and rollout
+/// managers), under the rules of a new wave; its target stays. Audited,
+/// old and new. When the go-live or the members change, the rollups are
+/// rebuilt at once in the background.
+#[server(endpoint = "waves/edit")]
+pub async fn edit_wave(
+    wave: i32,
+    name: String,
+    go_live: NaiveDate,
+    units: String,
+) -> Result<(), ServerFnError> {
+    use super::ssr::{failed, force_wide, waves};
+    let (state, caller) = force_wide()?;
+    let unit_codes = domain::org::unit_codes(Some(&units));
+    let moved = waves::edit(
+        &state.store,
+        &caller.actor(),
+        wave,
+        &name,
+        go_live,
+        &unit_codes,
+    )
+    .await
+    .map_err(failed)?;
+    if moved {
+        rebuild_in_background(&state.store);
+    }
+    Ok(())
+}
+
+/// Starts rebuilding the rollups after a wave's go-live or members
+/// changed; the figures follow the new go-live when it ends.
+#[cfg(feature = "ssr")]
+fn rebuild_in_background(store: &store::Store) {
+    let store = store.clone();
     tokio::spawn(async move {
         if let Err(e) = store.rebuild_rollups().await {
-            tracing::error!(error = %e, "rebuilding the rollups after a new wave");
+            tracing::error!(error = %e, "rebuilding the rollups after a wave change");
         }
     });
-    Ok(id)
 }
 
 /// The products a wave may be for, as (id, name).
@@ -91,4 +128,22 @@ pub async fn get_products() -> Result<Vec<(i32, String)>, ServerFnError> {
         .iter()
         .map(|p| (p.id.0, p.name.clone()))
         .collect())
+}
+
+/// A unit's curve since go-live in each wave it is a member of, beside the
+/// force's median curve for the units of that product, with the wave's
+/// target and forecast band; each with its wave, for the forecast in words.
+/// 403 for a unit outside the caller's scope.
+#[server(input = GetUrl, endpoint = "go-live-curves")]
+pub async fn get_go_live_curves(
+    unit: String,
+    as_of: Option<NaiveDate>,
+) -> Result<Vec<(WaveProgress, Chart)>, ServerFnError> {
+    use super::ssr::{failed, unit as grant_unit};
+    let (state, caller, grant) = grant_unit(Some(&unit)).await?;
+    state
+        .store
+        .go_live_charts(&caller.viewer, &grant, as_of)
+        .await
+        .map_err(failed)
 }

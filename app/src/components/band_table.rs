@@ -5,7 +5,7 @@ use domain::{
 };
 use leptos::prelude::*;
 
-use super::{ChartView, SUPPRESSED, SubjectChoices};
+use super::{ChartView, SUPPRESSED, SubjectChoices, TrendView};
 
 /// One subject by age band: a link per subject to switch, the table of the
 /// unit and the units under it, the unit's bands side by side, and its
@@ -80,7 +80,7 @@ pub fn BandSection(
     // depth limit in release builds.
     let charts = view! {
         <ChartView chart=table.by_band id="band-bars"/>
-        <ChartView chart=table.trend id="band-trend"/>
+        <TrendView trend=table.trend id="band-trend" param="band_trend"/>
     }
     .into_any();
     view! {

@@ -2,6 +2,7 @@ use chrono::NaiveDate;
 use domain::{
     access::Reach,
     bands::BandTable,
+    chart::Chart,
     display::{
         arrow, count, count_in, date as display_date, gap, percent, points, points_in_words,
         share_in,
@@ -16,11 +17,15 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
     api::{
-        bands::get_band_table, data::get_freshness, overview::get_overview, usage::get_usage,
-        waves::get_waves,
+        bands::get_band_table,
+        data::get_freshness,
+        overview::get_overview,
+        usage::get_usage,
+        waves::{get_go_live_curves, get_waves},
     },
     components::{
-        BandSection, ChartView, ErrorNote, KpiTile, RateChange, SUPPRESSED, UnitTable, UsageSection,
+        BandSection, ChartView, ErrorNote, KpiTile, RateChange, SUPPRESSED, TrendView, UnitTable,
+        UsageSection,
     },
     pages::waves::{Forecast, StatusBadge},
 };
@@ -64,12 +69,18 @@ pub fn OverviewPage() -> impl IntoView {
         }
     });
     let sources = Resource::new(|| (), |_| get_freshness());
+    let curves = Resource::new(args, |(unit, as_of)| async move {
+        match unit {
+            Some(unit) => get_go_live_curves(unit, as_of).await.map(Some),
+            None => Ok(None),
+        }
+    });
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading figures…"</p> }>
             {move || overview.get().map(|result| match result {
                 Ok(o) => {
                     let at_force = args().0.is_none();
-                    view! { <OverviewBody overview=o bands usage waves force sources at_force/> }
+                    view! { <OverviewBody overview=o bands usage waves force sources curves at_force/> }
                         .into_any()
                 }
                 Err(e) => view! { <ErrorNote error=e/> }.into_any(),
@@ -86,22 +97,29 @@ fn OverviewBody(
     waves: Resource<Result<Vec<WaveProgress>, ServerFnError>>,
     force: Resource<Result<Option<Overview>, ServerFnError>>,
     sources: Resource<Result<Freshness, ServerFnError>>,
+    curves: Resource<Result<Option<GoLiveCurves>, ServerFnError>>,
     at_force: bool,
 ) -> impl IntoView {
     let unit_code = overview.unit_code.clone();
     // The days waves went live, on the trend: a rate falls there because
     // more people became eligible.
     let trend = {
-        let chart = overview.trend.clone();
+        let trend = overview.trend.clone();
         let unit = (!at_force).then(|| unit_code.clone());
         move || {
-            let mut chart = chart.clone();
+            let mut trend = trend.clone();
             if let Some(Ok(list)) = waves.get() {
-                chart.markers = go_live_markers(&list, unit.as_deref());
-                chart.targets = wave_targets(&list, unit.as_deref());
+                trend.mark(go_live_markers(&list, unit.as_deref()));
+                trend.rate.targets = wave_targets(&list, unit.as_deref());
             }
-            view! { <ChartView chart id="adoption-trend"/> }
+            view! { <TrendView trend id="adoption-trend" param="trend"/> }
         }
+    };
+    let since_go_live = move || {
+        curves.get().map(|result| match result {
+            Ok(list) => view! { <SinceGoLive list/> }.into_any(),
+            Err(e) => view! { <ErrorNote error=e/> }.into_any(),
+        })
     };
     let subjects: Vec<(String, String)> = overview
         .kpis
@@ -203,6 +221,7 @@ fn OverviewBody(
             </header>
             <div class="subjects">{sections}</div>
             <Suspense fallback=|| ()>{trend}</Suspense>
+            <Suspense fallback=|| ()>{since_go_live}</Suspense>
             <Suspense fallback=|| ()>
                 {move || waves.get().filter(|_| at_force).map(|result| match result {
                     Ok(list) => view! {
@@ -218,6 +237,50 @@ fn OverviewBody(
             <Suspense fallback=|| view! { <p class="loading">"Loading speed, depth and retention…"</p> }>{how_used}</Suspense>
         </div>
     }
+}
+
+/// A unit's curves since go-live, one per wave it is a member of (none on
+/// the force's page).
+type GoLiveCurves = Vec<(WaveProgress, Chart)>;
+
+/// A unit's curve since go-live in each of its waves, beside the force's
+/// median unit, with where it stands against the wave's target in words;
+/// or, for a unit in no wave, what that means.
+#[component]
+fn SinceGoLive(list: Option<GoLiveCurves>) -> impl IntoView {
+    let list = list?;
+    let body = if list.is_empty() {
+        view! {
+            <p class="empty" data-testid="no-wave">
+                "This unit is not itself a member of a rollout wave, so it has no go-live of its own and no target. "
+                "Its figures count from the go-live of the unit above it that is; rollout managers add waves on the "
+                <a href="/waves">"Waves"</a> " page."
+            </p>
+        }
+        .into_any()
+    } else {
+        list.into_iter()
+            .map(|(wave, chart)| {
+                let own = wave.units.into_iter().next().map(|u| {
+                    view! {
+                        <p class="note" data-testid=format!("since-go-live-{}-status", wave.id)>
+                            <StatusBadge outlook=u.outlook.clone()/> " "
+                            {format!("{}: target {} {} by {}. ", wave.name, percent(Some(wave.target_value)), wave.target_metric.label(), display_date(wave.target_date))}
+                            <Forecast outlook=u.outlook target_date=wave.target_date/>
+                        </p>
+                    }
+                });
+                view! { {own} <ChartView chart id=format!("since-go-live-{}", wave.id)/> }
+            })
+            .collect_view()
+            .into_any()
+    };
+    Some(view! {
+        <section class="since-go-live" aria-labelledby="since-go-live" data-testid="since-go-live">
+            <h2 id="since-go-live">"Since go-live, beside the force"</h2>
+            {body}
+        </section>
+    })
 }
 
 /// One line per wave whose whole the viewer sees: its status, where it

@@ -10,7 +10,7 @@ use leptos_router::hooks::use_query_map;
 use crate::{
     api::{
         session::get_me,
-        waves::{CreateWave, SetWaveTarget, get_products, get_waves},
+        waves::{CreateWave, EditWave, SetWaveTarget, get_products, get_waves},
     },
     components::{ChartView, ErrorNote},
 };
@@ -28,9 +28,26 @@ pub fn WavesPage() -> impl IntoView {
     };
     let edit = ServerAction::<SetWaveTarget>::new();
     let create = ServerAction::<CreateWave>::new();
+    let change = ServerAction::<EditWave>::new();
+    // A wave change refused leaves its form as it was, with the reason in
+    // it; one saved shows the waves again.
+    let saved = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        change.version().track();
+        if let Some(Ok(())) = change.value().get_untracked() {
+            saved.update(|n| *n += 1);
+        }
+    });
     let waves = Resource::new(
-        move || (as_of(), edit.version().get(), create.version().get()),
-        |(day, _, _)| get_waves(day, None),
+        move || {
+            (
+                as_of(),
+                edit.version().get(),
+                create.version().get(),
+                saved.get(),
+            )
+        },
+        |(day, ..)| get_waves(day, None),
     );
     // Admins and rollout managers edit targets (the server checks again).
     let me = Resource::new(|| (), |()| get_me());
@@ -64,7 +81,12 @@ pub fn WavesPage() -> impl IntoView {
                         view! {
                             <ChartView chart id="waves-since-go-live"/>
                             {move || edit.value().get().and_then(Result::err).map(|e| view! { <ErrorNote error=e/> })}
-                            {list.into_iter().map(|w| view! { <WaveCard wave=w edit editable=editor()/> }).collect_view()}
+                            {move || (saved.get() > 0).then(|| view! {
+                                <p class="note" role="status" data-testid="wave-changed">
+                                    "Wave saved. Its figures follow a new go-live or new units once they are recomputed, within a minute or two."
+                                </p>
+                            })}
+                            {list.into_iter().map(|w| view! { <WaveCard wave=w edit change editable=editor()/> }).collect_view()}
                         }
                         .into_any()
                     }
@@ -79,6 +101,7 @@ pub fn WavesPage() -> impl IntoView {
 fn WaveCard(
     wave: WaveProgress,
     edit: ServerAction<SetWaveTarget>,
+    change: ServerAction<EditWave>,
     editable: bool,
 ) -> impl IntoView {
     let target = format!(
@@ -99,6 +122,13 @@ fn WaveCard(
         }
     });
     let target_date = wave.target_date;
+    let editor = editable.then(|| {
+        let units = wave.units.iter().map(|u| u.code.clone()).collect();
+        view! {
+            <TargetForm id=wave.id value=wave.target_value date=wave.target_date go_live=wave.go_live edit/>
+            <WaveForm id=wave.id name=wave.name.clone() go_live=wave.go_live units change/>
+        }
+    });
     let rows = wave
         .units
         .into_iter()
@@ -108,7 +138,7 @@ fn WaveCard(
         <section class="chart wave" aria-labelledby=format!("wave-{}", wave.id) data-testid=format!("wave-{}", wave.id)>
             <h2 id=format!("wave-{}", wave.id)>{wave.name}</h2>
             <p class="note">{format!("{} · live from {} · target {target}", wave.product, display_date(wave.go_live))}</p>
-            {editable.then(|| view! { <TargetForm id=wave.id value=wave.target_value date=wave.target_date go_live=wave.go_live edit/> })}
+            {editor}
             {total}
             <table class="units">
                 <thead><tr>
@@ -183,6 +213,47 @@ fn TargetForm(
                     value=date.to_string()/></label>
                 <button type="submit">"Save"</button>
             </ActionForm>
+        </details>
+    }
+}
+
+/// A wave's name, go-live and member units, for those who edit waves: the
+/// server checks them as for a new wave and says what is wrong in words.
+#[component]
+fn WaveForm(
+    id: i32,
+    name: String,
+    go_live: NaiveDate,
+    units: Vec<String>,
+    change: ServerAction<EditWave>,
+) -> impl IntoView {
+    // Only a refusal of this wave's form shows here (one saved shows the
+    // waves again, and says so above them).
+    let submitted = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(input) = change.input().get() {
+            submitted.set(input.wave == id);
+        }
+    });
+    let outcome = move || {
+        change
+            .value()
+            .get()
+            .filter(|_| submitted.get())
+            .and_then(Result::err)
+            .map(|e| view! { <ErrorNote error=e/> })
+    };
+    view! {
+        <details class="edit-target" data-testid=format!("wave-{id}-change")>
+            <summary>"Change the go-live or units"</summary>
+            <ActionForm action=change attr:class="inline-form">
+                <input type="hidden" name="wave" value=id.to_string()/>
+                <label>"Name" <input type="text" name="name" required maxlength="120" value=name/></label>
+                <label>"Go-live" <input type="date" name="go_live" required value=go_live.to_string()/></label>
+                <label>"Units (codes, comma-separated)" <input type="text" name="units" required value=units.join(", ")/></label>
+                <button type="submit">"Save"</button>
+            </ActionForm>
+            {outcome}
         </details>
     }
 }

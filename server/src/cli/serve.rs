@@ -8,7 +8,6 @@ use app::AppState;
 use chrono::Duration;
 use chrono_tz::Tz;
 use domain::access::{SessionPolicy, SignInLimit};
-use leptos::prelude::LeptosOptions;
 use store::Store;
 
 use crate::{
@@ -123,12 +122,7 @@ async fn serve(
             demo::CREDENTIALS_FILE
         );
     }
-    let leptos_options = LeptosOptions::builder()
-        .output_name("uptake")
-        .site_root(site_root.to_string_lossy().into_owned())
-        .site_pkg_dir("pkg")
-        .site_addr(listen)
-        .build();
+    let leptos_options = crate::state::leptos_options(&site_root.to_string_lossy(), listen);
     let state = AppState {
         store,
         leptos_options,

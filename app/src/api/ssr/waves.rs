@@ -37,6 +37,76 @@ pub async fn set_target(
         .await
 }
 
+/// Changes a wave's name, go-live and member units (by code; each unknown
+/// one refused by name), keeping its target; the store checks the rest and
+/// audits it, old and new, in the same transaction. Returns whether the
+/// rollups need rebuilding (the go-live or the members changed).
+pub async fn edit(
+    store: &Store,
+    actor: &Actor<'_>,
+    wave: i32,
+    name: &str,
+    go_live: NaiveDate,
+    unit_codes: &[String],
+) -> Result<bool, StoreError> {
+    let old = store
+        .waves()
+        .await?
+        .into_iter()
+        .find(|w| w.id == wave)
+        .ok_or_else(|| StoreError::Rejected(format!("there is no wave {wave}")))?;
+    let units = store.units().await?;
+    let ids = unit_ids(&units, unit_codes)?;
+    let codes = |ids: &[domain::org::UnitId]| {
+        units
+            .iter()
+            .filter(|u| ids.contains(&u.id))
+            .map(|u| u.code.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let detail = format!(
+        "wave {wave} '{}': live {} in [{}] → '{}' live {go_live} in [{}]",
+        old.name,
+        old.go_live,
+        codes(&old.units),
+        name.trim(),
+        codes(&ids),
+    );
+    store
+        .update_wave(
+            wave,
+            &NewWave {
+                name: name.trim().to_owned(),
+                product: old.product,
+                go_live,
+                target_metric: old.target_metric,
+                target_value: old.target_value,
+                target_date: old.target_date,
+                units: ids,
+            },
+            &actor.entry(AuditAction::WaveEdited, &detail),
+        )
+        .await
+}
+
+/// The ids of units named by code, refusing each unknown code by name.
+fn unit_ids(
+    units: &[store::UnitInfo],
+    codes: &[String],
+) -> Result<Vec<domain::org::UnitId>, StoreError> {
+    codes
+        .iter()
+        .map(|code| {
+            units
+                .iter()
+                .find(|u| u.code == *code)
+                .map(|u| u.id)
+                .ok_or_else(|| StoreError::Rejected(format!("no unit has code '{code}'")))
+        })
+        .collect()
+}
+
 /// A wave to create, as a person or the command line names it.
 pub struct WaveForm<'a> {
     pub name: &'a str,
@@ -64,18 +134,7 @@ pub async fn create(
         .iter()
         .find(|p| p.name.eq_ignore_ascii_case(wanted) || p.id.0.to_string() == wanted)
         .ok_or_else(|| StoreError::Rejected(format!("no product is called '{wanted}'")))?;
-    let units = store.units().await?;
-    let ids = form
-        .unit_codes
-        .iter()
-        .map(|code| {
-            units
-                .iter()
-                .find(|u| u.code == *code)
-                .map(|u| u.id)
-                .ok_or_else(|| StoreError::Rejected(format!("no unit has code '{code}'")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let ids = unit_ids(&store.units().await?, form.unit_codes)?;
     let detail = format!(
         "wave '{}': {} live {} in [{}], target {} by {}",
         form.name,

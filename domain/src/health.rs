@@ -44,13 +44,17 @@ impl SourceHealth {
     }
 }
 
+/// What everyone but the data page's readers is told of a failed sync.
+pub const SYNC_FAILED: &str = "its last sync failed";
+
 /// How fresh each source's data is, for every signed-in role: the
 /// overview says it in words and, for those who may open it, links to the
 /// data page when a source is behind.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Freshness {
-    /// Sources that have reported at least once, without their last error
-    /// or note (those are for the data page).
+    /// Sources that have reported at least once, without the words of
+    /// their last error or note (those are for the data page): a failed
+    /// last sync reads [`SYNC_FAILED`].
     pub sources: Vec<SourceHealth>,
     /// Whether the caller may open the data page.
     pub data_page: bool,
@@ -62,7 +66,7 @@ impl Freshness {
             .into_iter()
             .filter(|s| s.complete_through.is_some() || s.last_success.is_some())
             .map(|s| SourceHealth {
-                last_error: None,
+                last_error: s.last_error.map(|_| SYNC_FAILED.to_owned()),
                 last_note: None,
                 ..s
             })
@@ -70,11 +74,12 @@ impl Freshness {
         Self { sources, data_page }
     }
 
-    /// Whether any source is a day or more behind.
+    /// Whether any source is a day or more behind, or its last sync
+    /// failed.
     pub fn behind(&self) -> bool {
         self.sources
             .iter()
-            .any(|s| s.days_behind.is_none_or(|d| d > 0))
+            .any(|s| s.days_behind.is_none_or(|d| d > 0) || s.last_error.is_some())
     }
 }
 
@@ -194,13 +199,16 @@ mod tests {
             false,
         );
         assert_eq!(f.sources.len(), 2, "the push source never reported");
+        // That a sync failed is said; its words are for the data page.
         assert!(
             f.sources
                 .iter()
-                .all(|s| s.last_error.is_none() && s.last_note.is_none())
+                .all(|s| s.last_error.as_deref() == Some(SYNC_FAILED) && s.last_note.is_none())
         );
         assert!(f.behind());
-        let fresh = Freshness::new(vec![source(Source::M365, Some(0))], true);
+        let mut ok = source(Source::M365, Some(0));
+        ok.last_error = None;
+        let fresh = Freshness::new(vec![ok], true);
         assert!(!fresh.behind());
     }
 }

@@ -231,6 +231,10 @@ pub fn unit_codes(text: Option<&str>) -> Vec<String> {
         .collect()
 }
 
+/// What a store read says when there is no unit tree yet (a new install);
+/// the pages show how to start instead of an error when they see it.
+pub const NO_TREE: &str = "unit tree yet";
+
 #[cfg(test)]
 mod tests {
     use super::*;

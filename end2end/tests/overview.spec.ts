@@ -148,3 +148,13 @@ test('time charts switch between the rate and the number active, kept in the URL
   await expect(trend.locator('details summary')).toHaveText('Table: Adoption rate by tool');
   expect(errors, errors.join('\n')).toEqual([]);
 });
+
+test('printing a page leaves out the navigation and the switches, and keeps the figures and charts', async ({ page }) => {
+  await page.goto('/units/C1');
+  await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+  await page.emulateMedia({ media: 'print' });
+  await expect(page.locator('header.topbar')).toBeHidden();
+  await expect(page.getByTestId('measure-active').first()).toBeHidden();
+  await expect(page.getByTestId('product-2-rate')).toBeVisible();
+  await expect(page.locator('#adoption-trend svg.main-svg').first()).toBeVisible();
+});

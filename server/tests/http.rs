@@ -527,3 +527,46 @@ fn under_restricted(units: &[store::UnitInfo], code: &str) -> bool {
         .iter()
         .any(|u| u.restricted && (code == u.code || code.starts_with(&format!("{}-", u.code))))
 }
+
+#[tokio::test]
+async fn a_new_install_shows_how_to_start_instead_of_an_error_on_both_backends() {
+    use app::api::ssr::{
+        Actor,
+        accounts::{self, AddAccount, Credential},
+    };
+    use domain::access::Role;
+
+    for db in testing::both().await.expect("databases") {
+        let app = TestApp::empty(db, AuthConfig::default());
+        let password = "first-run-passphrase-2026".to_owned();
+        accounts::add(
+            &app.store,
+            &Actor::local("test"),
+            AddAccount {
+                username: "first@uptake.test",
+                display_name: None,
+                role: Role::Admin,
+                scope: &[],
+                person_lists: false,
+                credential: Credential::Chosen(password.clone()),
+                is_demo: false,
+            },
+        )
+        .await
+        .expect("account");
+        let reply = app
+            .sign_in_with("first@uptake.test", &password, None)
+            .await;
+        let cookie = support::session_cookie(&reply).expect("signed in");
+        for page in ["/", "/units", "/age-groups"] {
+            let reply = app.get(page, &cookie).await;
+            assert!(reply.body.contains("data-testid=\"first-run\""), "{page}: {}", reply.body);
+            assert!(reply.body.contains("Load the org tree"), "{page}");
+            assert!(!reply.body.contains("role=\"alert\""), "{page}: no error shown");
+        }
+        // The API says the same in words.
+        let reply = app.get("/api/overview", &cookie).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND);
+        assert!(reply.body.contains("there is no unit tree yet"), "{}", reply.body);
+    }
+}

@@ -40,8 +40,7 @@ impl Store {
     pub async fn root_code(&self) -> Result<String> {
         let units = self.units().await?;
         let root = units.iter().find(|u| u.parent.is_none());
-        root.map(|u| u.code.clone()).ok_or_else(|| {
-            StoreError::NotFound("the unit tree (import units.csv or run `uptake demo`)".into())
-        })
+        root.map(|u| u.code.clone())
+            .ok_or_else(|| StoreError::NotFound(domain::org::NO_TREE.into()))
     }
 }

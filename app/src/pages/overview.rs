@@ -455,7 +455,10 @@ fn SourceFreshness(freshness: Freshness) -> impl IntoView {
     let lines = freshness
         .sources
         .iter()
-        .map(|s| format!("{}: {}.", s.label(), s.freshness()))
+        .map(|s| match &s.last_error {
+            Some(failed) => format!("{}: {}; {failed}.", s.label(), s.freshness()),
+            None => format!("{}: {}.", s.label(), s.freshness()),
+        })
         .collect::<Vec<_>>()
         .join(" ");
     let link = (freshness.behind() && freshness.data_page).then(|| {

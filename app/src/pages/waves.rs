@@ -75,7 +75,13 @@ pub fn WavesPage() -> impl IntoView {
             </Suspense>
             <Suspense fallback=|| view! { <p class="loading">"Loading waves…"</p> }>
                 {move || waves.get().map(|r| match r {
-                    Ok(list) if list.is_empty() => view! { <p class="empty">"No wave includes a unit in your scope."</p> }.into_any(),
+                    Ok(list) if list.is_empty() && editor() => view! {
+                        <p class="empty" data-testid="no-waves">
+                            "No rollout wave yet. Add the first above: its product, the units going live, the go-live day and the target. "
+                            "Each unit's figures then count from its go-live, and the forecast tells whether the target will be met."
+                        </p>
+                    }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p class="empty" data-testid="no-waves">"No wave includes a unit in your scope yet."</p> }.into_any(),
                     Ok(list) => {
                         let chart = since_go_live_chart(&list);
                         view! {
@@ -115,7 +121,11 @@ fn WaveCard(
         view! {
             <p class="wave-total">
                 <StatusBadge outlook=t.outlook.clone()/>
-                {format!(" Now {} of {} eligible. ", percent(t.current), t.eligible.map_or_else(|| "[c]".to_owned(), count))}
+                {format!(
+                    " Now {} of {} eligible. ",
+                    t.current.map_or_else(|| "[c]".to_owned(), |v| percent(Some(v))),
+                    t.eligible.map_or_else(|| "[c]".to_owned(), count)
+                )}
                 <Forecast outlook=t.outlook target_date=wave.target_date/>
             </p>
             <span hidden data-testid=format!("wave-{}-status", wave.id)>{status.key()}</span>

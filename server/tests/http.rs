@@ -554,19 +554,28 @@ async fn a_new_install_shows_how_to_start_instead_of_an_error_on_both_backends()
         )
         .await
         .expect("account");
-        let reply = app
-            .sign_in_with("first@uptake.test", &password, None)
-            .await;
+        let reply = app.sign_in_with("first@uptake.test", &password, None).await;
         let cookie = support::session_cookie(&reply).expect("signed in");
         for page in ["/", "/units", "/age-groups"] {
             let reply = app.get(page, &cookie).await;
-            assert!(reply.body.contains("data-testid=\"first-run\""), "{page}: {}", reply.body);
+            assert!(
+                reply.body.contains("data-testid=\"first-run\""),
+                "{page}: {}",
+                reply.body
+            );
             assert!(reply.body.contains("Load the org tree"), "{page}");
-            assert!(!reply.body.contains("role=\"alert\""), "{page}: no error shown");
+            assert!(
+                !reply.body.contains("role=\"alert\""),
+                "{page}: no error shown"
+            );
         }
         // The API says the same in words.
         let reply = app.get("/api/overview", &cookie).await;
         assert_eq!(reply.status, StatusCode::NOT_FOUND);
-        assert!(reply.body.contains("there is no unit tree yet"), "{}", reply.body);
+        assert!(
+            reply.body.contains("there is no unit tree yet"),
+            "{}",
+            reply.body
+        );
     }
 }

@@ -147,9 +147,33 @@ pub struct AgeGroups {
     /// The force's row, for comparison; `None` on the force's own page.
     pub force: Option<BandRow>,
     pub usage: crate::usage::UsageTable,
+    /// The unit's go-live for the subject's product (its own wave's, or the
+    /// one above it); `None` for the force, whose units went live on
+    /// different days, and for a unit in no wave.
+    #[serde(default)]
+    pub go_live: Option<NaiveDate>,
 }
 
 impl AgeGroups {
+    /// The unit's adoption per band by days since its go-live, so that
+    /// units that went live on different days compare fairly.
+    pub fn since_go_live(&self) -> Option<Chart> {
+        let go_live = self.go_live?;
+        let mut chart = self.bands.trend.rate.since(go_live);
+        chart.title = format!(
+            "{}: adoption rate by age band since go-live",
+            self.unit_name
+        );
+        chart.caption = format!(
+            "Adoption rate per age band (age reached this calendar year) at the end of each \
+             week, counted from {}'s go-live on {}. A gap is a point hidden by disclosure \
+             control.",
+            self.unit_name,
+            crate::display::date(go_live)
+        );
+        Some(chart)
+    }
+
     /// The unit's adoption by band beside the force's.
     pub fn versus_force(&self) -> Option<Chart> {
         let force = self.force.as_ref()?;

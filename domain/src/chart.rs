@@ -245,6 +245,47 @@ impl Chart {
         PALETTE[index % PALETTE.len()].to_owned()
     }
 
+    /// The same lines over days since `go_live` instead of calendar days,
+    /// from go-live on (lines over other x values, and bars, are left as
+    /// they are).
+    pub fn since(&self, go_live: NaiveDate) -> Chart {
+        let kind = match &self.kind {
+            ChartKind::Lines(series) => ChartKind::Lines(
+                series
+                    .iter()
+                    .map(|s| match &s.x {
+                        XValues::Dates(days) => {
+                            let (x, y): (Vec<i32>, Vec<Option<f64>>) = days
+                                .iter()
+                                .zip(&s.y)
+                                .filter(|(d, _)| **d >= go_live)
+                                .map(|(d, y)| {
+                                    let t = (*d - go_live).num_days();
+                                    (i32::try_from(t).unwrap_or(i32::MAX), *y)
+                                })
+                                .unzip();
+                            Series {
+                                x: XValues::DaysSinceGoLive(x),
+                                y,
+                                ..s.clone()
+                            }
+                        }
+                        XValues::DaysSinceGoLive(_) => s.clone(),
+                    })
+                    .collect(),
+            ),
+            bars => bars.clone(),
+        };
+        Chart {
+            kind,
+            x_title: format!("Days since go-live ({})", crate::display::date(go_live)),
+            markers: Vec::new(),
+            targets: Vec::new(),
+            ranges: Vec::new(),
+            ..self.clone()
+        }
+    }
+
     /// The lines of a line chart (none for other kinds).
     pub fn lines(&self) -> &[Series] {
         match &self.kind {
@@ -301,6 +342,42 @@ impl Chart {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_chart_over_days_is_re_based_on_a_go_live() {
+        let day = |s: &str| s.parse::<NaiveDate>().expect("date");
+        let chart = Chart {
+            title: "t".into(),
+            x_title: "Day".into(),
+            y_title: "%".into(),
+            y_format: AxisFormat::Percent,
+            kind: ChartKind::Lines(vec![Series {
+                name: "55 and over".into(),
+                colour: Chart::colour(0),
+                x: XValues::Dates(vec![
+                    day("2026-02-28"),
+                    day("2026-03-01"),
+                    day("2026-03-08"),
+                ]),
+                y: vec![Some(0.1), None, Some(0.3)],
+            }]),
+            markers: vec![Marker {
+                day: day("2026-03-01"),
+                label: "live".into(),
+            }],
+            targets: Vec::new(),
+            ranges: Vec::new(),
+            caption: "c".into(),
+        };
+        let since = chart.since(day("2026-03-01"));
+        let line = &since.lines()[0];
+        // The day before go-live is left out; go-live is day 0.
+        assert_eq!(line.x, XValues::DaysSinceGoLive(vec![0, 7]));
+        assert_eq!(line.y, [None, Some(0.3)]);
+        assert_eq!(since.x_title, "Days since go-live (1 Mar 2026)");
+        assert!(since.markers.is_empty(), "calendar marks do not carry over");
+        assert_eq!(since.caption, "c");
+    }
 
     #[test]
     fn the_table_beside_a_chart_gives_each_lines_latest_figure_and_every_bar() {

@@ -449,6 +449,17 @@ impl Wave {
     }
 }
 
+/// A unit's go-live for a product: the earliest go-live of the product's
+/// waves that list the unit or a unit above it (`chain`: the unit and its
+/// ancestors, in any order), as [`GoLiveTable`] gives it for a snapshot.
+pub fn unit_go_live(waves: &[Wave], product: ProductId, chain: &[UnitId]) -> Option<NaiveDate> {
+    waves
+        .iter()
+        .filter(|w| w.product == product && w.units.iter().any(|u| chain.contains(u)))
+        .map(|w| w.go_live)
+        .min()
+}
+
 /// Go-live day per unit and product for one tree snapshot: the earliest
 /// go-live of any wave for the product that lists the unit or an ancestor.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -858,5 +869,40 @@ mod tests {
             ..unit
         };
         assert!(unit_go_live_chart(&wave, &plain, &[]).ranges.is_empty());
+    }
+
+    #[test]
+    fn a_unit_s_go_live_is_the_earliest_of_its_own_waves_and_those_above_it() {
+        let wave = |product: i32, units: &[i32], go_live: &str| Wave {
+            id: 0,
+            name: String::new(),
+            product: ProductId(product),
+            go_live: go_live.parse().expect("date"),
+            target_metric: TargetMetric::AdoptionRate,
+            target_value: 0.8,
+            target_date: "2026-12-31".parse().expect("date"),
+            units: units.iter().map(|&u| UnitId(u)).collect(),
+        };
+        // Force 1, commands 2 and 3, team 4 under command 2.
+        let waves = [
+            wave(1, &[2], "2026-03-01"),
+            wave(1, &[4], "2026-02-01"),
+            wave(2, &[1], "2026-01-05"),
+        ];
+        let chain = |ids: &[i32]| ids.iter().map(|&u| UnitId(u)).collect::<Vec<_>>();
+        let day = |s: &str| s.parse::<NaiveDate>().ok();
+        assert_eq!(
+            unit_go_live(&waves, ProductId(1), &chain(&[4, 2, 1])),
+            day("2026-02-01")
+        );
+        assert_eq!(
+            unit_go_live(&waves, ProductId(1), &chain(&[2, 1])),
+            day("2026-03-01")
+        );
+        assert_eq!(unit_go_live(&waves, ProductId(1), &chain(&[3, 1])), None);
+        assert_eq!(
+            unit_go_live(&waves, ProductId(2), &chain(&[3, 1])),
+            day("2026-01-05")
+        );
     }
 }

@@ -22,6 +22,14 @@ test('age groups show a unit by band beside the force, its units, and how its pe
   await expect(page.locator('#versus-force.js-plotly-plot')).toBeVisible();
   await expect.poll(() => page.evaluate(() =>
     (document.querySelector('#versus-force.js-plotly-plot') as any)?.data?.length)).toBe(2);
+  // By days since its go-live (M365 North, 1 Jun 2026): 30 Sep is day 121,
+  // and all ages stand at 69.2% there, as in the table.
+  const since = page.locator('#bands-since-go-live').locator('xpath=..');
+  await expect(since.locator('details summary')).toContainText('North Command: adoption rate by age band since go-live');
+  await expect(since.locator('details table tr').filter({ hasText: 'All ages' })).toContainText(['day 121']);
+  await expect(since.locator('details table tr').filter({ hasText: 'All ages' })).toContainText('69.2%');
+  // A line per band and one for all ages.
+  await expect(page.locator('#bands-since-go-live .scatterlayer .trace')).toHaveCount(6);
   // Speed, depth and retention by band, for the same product.
   await expect(page.getByRole('heading', { name: 'Speed, depth and retention: Microsoft 365' })).toBeVisible();
 

@@ -177,6 +177,42 @@ impl Store {
         Ok(())
     }
 
+    /// A unit's go-live for the product a subject belongs to (a tool's
+    /// product, or the product itself; none for all tools): the earliest of
+    /// its own waves' and those of the units above it.
+    pub async fn go_live_of(
+        &self,
+        code: &str,
+        subject: domain::catalog::Subject,
+    ) -> Result<Option<NaiveDate>> {
+        use domain::catalog::Subject;
+        let meta = self.meta().await?;
+        let product = match subject {
+            Subject::Product(p) => Some(p),
+            Subject::Tool(t) => meta
+                .catalog
+                .products()
+                .iter()
+                .find(|p| p.tools.contains(&t))
+                .map(|p| p.id),
+            Subject::All => None,
+        };
+        let Some(product) = product else {
+            return Ok(None);
+        };
+        let mut chain = Vec::new();
+        let mut at = meta.units.iter().find(|u| u.code == code).map(|u| u.id);
+        while let Some(id) = at {
+            chain.push(id);
+            at = meta.unit(id).and_then(|u| u.parent);
+        }
+        Ok(domain::wave::unit_go_live(
+            &self.waves().await?,
+            product,
+            &chain,
+        ))
+    }
+
     pub async fn waves(&self) -> Result<Vec<Wave>> {
         type Row = (i32, String, i32, NaiveDate, String, f64, NaiveDate);
         let (waves, members): (Vec<Row>, Vec<(i32, i32)>) = on_db!(&self.db, pool => (

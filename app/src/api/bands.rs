@@ -71,7 +71,17 @@ pub async fn get_age_groups(
         .first()
         .map(|r| r.name.clone())
         .unwrap_or_default();
+    // The force's units went live on different days: days since go-live
+    // are a unit's.
+    let go_live = match unit {
+        Some(_) => store
+            .go_live_of(&bands.unit_code, subject)
+            .await
+            .map_err(failed)?,
+        None => None,
+    };
     Ok(domain::bands::AgeGroups {
+        go_live,
         unit_code: bands.unit_code.clone(),
         unit_name,
         subjects: catalog.subject_choices(),

@@ -92,6 +92,15 @@ fn AgeGroupsBody(groups: AgeGroups) -> impl IntoView {
         </section>
     }
     .into_any();
+    let since = match groups.since_go_live() {
+        Some(chart) => view! { <ChartView chart id="bands-since-go-live"/> }.into_any(),
+        None => view! {
+            <p class="note" data-testid="no-go-live">
+                "By days since go-live: choose a unit in a rollout wave of this product (the force's units went live on different days)."
+            </p>
+        }
+        .into_any(),
+    };
     let subjects = groups.subjects.clone();
     let bands =
         view! { <BandSection table=groups.bands subjects=subjects.clone() as_of choose=false/> }
@@ -100,6 +109,10 @@ fn AgeGroupsBody(groups: AgeGroups) -> impl IntoView {
     view! {
         {head}
         {bands}
+        <section class="since-go-live" aria-labelledby="since-go-live-head">
+            <h2 id="since-go-live-head">"By days since go-live"</h2>
+            {since}
+        </section>
         {usage}
     }
 }

@@ -150,29 +150,27 @@ impl Store {
         let sight = Sight::published_only();
         let mut curves = Vec::new();
         for wave in self.waves().await? {
-            if Subject::Product(wave.product).key() != of.subject
-                || wave.target_metric != of.target_metric
-            {
+            let subject = Subject::Product(wave.product);
+            if subject.key() != of.subject || wave.target_metric != of.target_metric {
                 continue;
             }
-            let members: Vec<&UnitInfo> = meta
-                .units
-                .iter()
-                .filter(|u| wave.units.contains(&u.id))
-                .collect();
+            let members = meta.units.iter().filter(|u| wave.units.contains(&u.id));
             let points = wave.points(of.as_of);
             let days = self.published_days(&points, false).await?;
-            let series = Series {
-                points: &points,
-                days: &days,
-                as_of: of.as_of,
-                sight: &sight,
-            };
-            for unit in &members {
-                let progress = self
-                    .unit_progress(&meta, &wave, Some(unit), &members, &series)
-                    .await?;
-                curves.push(progress.since_go_live);
+            // The metric alone, read from the published cells: no forecast
+            // is wanted here.
+            for unit in members {
+                let cells: Vec<(NaiveDate, Option<Counts>)> = points
+                    .iter()
+                    .zip(&days)
+                    .map(|(&d, p)| {
+                        let cell = p
+                            .as_deref()
+                            .and_then(|p| p.cell(&sight, unit.id, subject, ALL_BANDS));
+                        (d, cell)
+                    })
+                    .collect();
+                curves.push(wave.since_go_live(&cells));
             }
         }
         let curves: Vec<&[(i32, Option<f64>)]> = curves.iter().map(Vec::as_slice).collect();

@@ -47,6 +47,15 @@ pub fn leptos_options(site_root: &str, addr: std::net::SocketAddr) -> LeptosOpti
         .ok()
         .and_then(|exe| Some(exe.parent()?.join("hash.txt")))
         .is_some_and(|file| file.exists());
+    let plain = std::path::Path::new(site_root).join("pkg/uptake.js");
+    if !hashed && !plain.exists() {
+        tracing::warn!(
+            site_root,
+            "no hash.txt beside the binary and no {}: pages will not find the app's script; \
+             copy target/release/hash.txt beside the binary",
+            plain.display()
+        );
+    }
     LeptosOptions::builder()
         .output_name("uptake")
         .site_root(site_root)

@@ -14,7 +14,11 @@ pub fn hrefs(options: &LeptosOptions) -> &'static (String, String) {
     HREFS.get_or_init(|| {
         let pkg = &options.site_pkg_dir;
         let name = &options.output_name;
-        let styles = match options.hash_files.then(|| hash_of("css")).flatten() {
+        let styles = match options
+            .hash_files
+            .then(|| hash_of(&options.hash_file, "css"))
+            .flatten()
+        {
             Some(hash) => format!("/{pkg}/{name}.{hash}.css"),
             None => format!("/{pkg}/{name}.css"),
         };
@@ -27,10 +31,11 @@ pub fn hrefs(options: &LeptosOptions) -> &'static (String, String) {
     })
 }
 
-/// A file's hash as cargo-leptos wrote it in `hash.txt` beside the binary
-/// (lines such as `css: 3Yq…`).
-fn hash_of(kind: &str) -> Option<String> {
-    let file = std::env::current_exe().ok()?.parent()?.join("hash.txt");
+/// A file's hash as cargo-leptos wrote it in the hash file beside the
+/// binary (`hash.txt`: lines such as `css: 3Yq…`), where `HydrationScripts`
+/// reads the script's and the wasm's.
+fn hash_of(hash_file: &str, kind: &str) -> Option<String> {
+    let file = std::env::current_exe().ok()?.parent()?.join(hash_file);
     let text = std::fs::read_to_string(file).ok()?;
     text.lines().find_map(|line| {
         let (k, hash) = line.split_once(':')?;

@@ -200,12 +200,10 @@ impl Store {
         let Some(product) = product else {
             return Ok(None);
         };
-        let mut chain = Vec::new();
-        let mut at = meta.units.iter().find(|u| u.code == code).map(|u| u.id);
-        while let Some(id) = at {
-            chain.push(id);
-            at = meta.unit(id).and_then(|u| u.parent);
-        }
+        let chain: Vec<UnitId> = meta
+            .unit_path(code)
+            .map(|path| path.chain.iter().map(|&(id, _)| id).collect())
+            .unwrap_or_default();
         Ok(domain::wave::unit_go_live(
             &self.waves().await?,
             product,

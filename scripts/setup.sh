@@ -19,6 +19,8 @@ command -v chromium >/dev/null || need_apt+=(chromium chromium-driver)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need_apt+=(postgresql)
 command -v runuser >/dev/null || need_apt+=(util-linux)
 [ -d /usr/share/fonts/truetype/liberation ] || need_apt+=(fonts-liberation)
+# pdftotext and pdftoppm read the board pack back in the export tests.
+command -v pdftotext >/dev/null || need_apt+=(poppler-utils)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing Debian packages: ${need_apt[*]}"
   as_root apt-get update -qq

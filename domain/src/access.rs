@@ -129,6 +129,8 @@ pub enum AuditAction {
     PasswordChangeRefused,
     PersonListViewed,
     AuditLogExported,
+    Exported,
+    PersonListExported,
     GroupMapped,
     SettingChanged,
     TokenCreated,
@@ -142,7 +144,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 23] = [
+    pub const ALL: [AuditAction; 25] = [
         AuditAction::SignIn,
         AuditAction::SignOut,
         AuditAction::SignInFailed,
@@ -156,6 +158,8 @@ impl AuditAction {
         AuditAction::PasswordChangeRefused,
         AuditAction::PersonListViewed,
         AuditAction::AuditLogExported,
+        AuditAction::Exported,
+        AuditAction::PersonListExported,
         AuditAction::GroupMapped,
         AuditAction::SettingChanged,
         AuditAction::TokenCreated,
@@ -183,6 +187,8 @@ impl AuditAction {
             AuditAction::PasswordChangeRefused => "password_change_refused",
             AuditAction::PersonListViewed => "person_list_viewed",
             AuditAction::AuditLogExported => "audit_log_exported",
+            AuditAction::Exported => "exported",
+            AuditAction::PersonListExported => "person_list_exported",
             AuditAction::GroupMapped => "group_mapped",
             AuditAction::SettingChanged => "setting_changed",
             AuditAction::TokenCreated => "token_created",
@@ -287,6 +293,15 @@ pub enum Denied {
 }
 
 impl Viewer {
+    /// The unit a view shows when none is asked for: the force (`None`)
+    /// for those who see every unit, else the first unit of their scope.
+    pub fn home(&self) -> Option<&str> {
+        match self.role.sees_every_unit() {
+            true => None,
+            false => self.scope.first().map(|s| s.code.as_str()),
+        }
+    }
+
     fn scoped_on(&self, unit: UnitId) -> bool {
         self.scope.iter().any(|s| s.id == unit)
     }

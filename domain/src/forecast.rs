@@ -252,6 +252,42 @@ impl Outlook {
         }
     }
 
+    /// What happened (met, missed) where it has, else the forecast day and
+    /// its 80% band, in words: the waves page, the unit pages and the
+    /// exports all say it this way.
+    pub fn in_words(&self, target_date: NaiveDate) -> String {
+        use crate::display::{date, percent};
+        let when = |d: Option<NaiveDate>| d.map_or_else(|| "not reached".to_owned(), date);
+        let forecast = match (self.median, self.ceiling) {
+            (_, None) => String::new(),
+            (None, Some(c)) => format!("Forecast levels off near {}.", percent(Some(c))),
+            (Some(m), Some(_)) => {
+                format!("{} ({} – {})", date(m), when(self.early), when(self.late))
+            }
+        };
+        match self.status {
+            Status::Met => self.met_on.map_or_else(String::new, |on| {
+                let late = (on - target_date).num_days();
+                if late > 0 {
+                    format!("Met on {}, {late} days after the target date", date(on))
+                } else {
+                    format!("Met on {}", date(on))
+                }
+            }),
+            Status::Missed => {
+                let short = self.missed_by.map_or_else(
+                    || format!("Short of the target on {}", date(target_date)),
+                    |by| format!("{:.0} points short on {}", by * 100.0, date(target_date)),
+                );
+                match self.median {
+                    Some(_) => format!("{short}; forecast: {forecast}"),
+                    None => short,
+                }
+            }
+            _ => forecast,
+        }
+    }
+
     /// Says what happened where it has, instead of a forecast: met, on the
     /// first published point at or over the target (the forecast is
     /// dropped); or, once the target date has passed short of it, missed,

@@ -10,6 +10,7 @@ pub mod bench_ingest;
 pub mod cli;
 pub mod connectors;
 pub mod demo;
+pub mod exports;
 pub mod http;
 pub mod import;
 pub mod ingest;

@@ -33,7 +33,7 @@ use tower_http::{compression::CompressionLayer, services::ServeDir, trace::Trace
 use crate::{
     admin,
     auth::{self, CspNonce},
-    push,
+    exports, push,
     state::{AuthConfig, ServerState},
     upload,
 };
@@ -48,6 +48,20 @@ pub const REST_ROUTES: &[(&str, &str)] = &[
     ("GET", "/auth/oidc/start"),
     ("GET", "/auth/oidc/callback"),
     ("GET", "/admin/audit.csv"),
+    ("GET", "/exports/headline.csv"),
+    ("GET", "/exports/units.csv"),
+    ("GET", "/exports/trend.csv"),
+    ("GET", "/exports/unit-tree.csv"),
+    ("GET", "/exports/bands.csv"),
+    ("GET", "/exports/band-trend.csv"),
+    ("GET", "/exports/usage.csv"),
+    ("GET", "/exports/cohorts.csv"),
+    ("GET", "/exports/waves.csv"),
+    ("GET", "/exports/wave-units.csv"),
+    ("GET", "/exports/people.csv"),
+    ("GET", "/exports/workbook.xlsx"),
+    ("GET", "/exports/board-pack.pdf"),
+    ("GET", "/exports/board-packs/1.pdf"),
     ("POST", "/api/v1/activity"),
     ("POST", "/data/upload"),
 ];
@@ -67,6 +81,10 @@ pub fn router(app: AppState, auth_config: AuthConfig) -> Router {
         .route("/auth/oidc/start", get(auth::entra::start))
         .route("/auth/oidc/callback", get(auth::entra::callback))
         .route("/admin/audit.csv", get(admin::audit_csv))
+        .route("/exports/workbook.xlsx", get(exports::workbook))
+        .route("/exports/board-pack.pdf", get(exports::board_pack))
+        .route("/exports/board-packs/{file}", get(exports::stored_pack))
+        .route("/exports/{file}", get(exports::csv))
         .route(
             "/data/upload",
             post(upload::upload).layer(DefaultBodyLimit::max(upload::MAX_UPLOAD_BYTES)),

@@ -30,6 +30,7 @@ mod access;
 mod activity;
 #[cfg(feature = "bench")]
 mod baseline;
+mod board_pack;
 mod catalog;
 mod db;
 mod error;
@@ -51,6 +52,7 @@ mod wave;
 
 pub use access::{AuditEntry, Credentials, NewAccount};
 pub use activity::{DayEvent, EventSummary, IngestSummary};
+pub use board_pack::{NewPack, PackInfo};
 pub use catalog::StandardCatalog;
 pub use db::Backend;
 pub use error::StoreError;

@@ -177,11 +177,7 @@ pub fn within_scope() -> Result<(AppState, Caller), ServerFnError> {
 /// those who see every unit, else the caller's first scope unit. It grants
 /// nothing; the page's [`unit`] check follows.
 pub fn own_root() -> Result<Option<String>, ServerFnError> {
-    let viewer = caller()?.viewer;
-    Ok(match viewer.role.sees_every_unit() {
-        true => None,
-        false => viewer.scope.first().map(|s| s.code.clone()),
-    })
+    Ok(caller()?.viewer.home().map(str::to_owned))
 }
 
 /// A grant on one unit (by code; `None` is the whole force), or 403 (404
@@ -257,9 +253,9 @@ pub fn internal(err: impl std::fmt::Display) -> ServerFnError {
 pub async fn subject_or_first_product(
     store: &Store,
     key: Option<&str>,
-) -> Result<Subject, ServerFnError> {
+) -> Result<Subject, AppError> {
     match key {
-        Some(key) => Subject::parse(key).map_err(refused),
-        None => Ok(store.catalog().await.map_err(failed)?.default_subject()),
+        Some(key) => Subject::parse(key).map_err(|e| AppError::BadRequest(e.to_string())),
+        None => Ok(store.catalog().await?.default_subject()),
     }
 }

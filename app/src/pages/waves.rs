@@ -1,7 +1,7 @@
 use chrono::NaiveDate;
 use domain::{
     display::{count, date as display_date, gap, percent},
-    forecast::{Outlook, Status},
+    forecast::Outlook,
     wave::{Progress, WaveProgress, since_go_live_chart},
 };
 use leptos::prelude::*;
@@ -293,46 +293,5 @@ pub(crate) fn StatusBadge(outlook: Outlook) -> impl IntoView {
 /// its band.
 #[component]
 pub(crate) fn Forecast(outlook: Outlook, target_date: NaiveDate) -> impl IntoView {
-    let when = |d: Option<NaiveDate>| d.map_or_else(|| "not reached".to_owned(), display_date);
-    let forecast = match (outlook.median, outlook.ceiling) {
-        (_, None) => String::new(),
-        (None, Some(c)) => format!("Forecast levels off near {}.", percent(Some(c))),
-        (Some(m), Some(_)) => format!(
-            "{} ({} – {})",
-            display_date(m),
-            when(outlook.early),
-            when(outlook.late)
-        ),
-    };
-    let text = match outlook.status {
-        Status::Met => outlook.met_on.map_or_else(String::new, |on| {
-            let late = (on - target_date).num_days();
-            if late > 0 {
-                format!(
-                    "Met on {}, {late} days after the target date",
-                    display_date(on)
-                )
-            } else {
-                format!("Met on {}", display_date(on))
-            }
-        }),
-        Status::Missed => {
-            let short = outlook.missed_by.map_or_else(
-                || format!("Short of the target on {}", display_date(target_date)),
-                |by| {
-                    format!(
-                        "{:.0} points short on {}",
-                        by * 100.0,
-                        display_date(target_date)
-                    )
-                },
-            );
-            match outlook.median {
-                Some(_) => format!("{short}; forecast: {forecast}"),
-                None => short,
-            }
-        }
-        _ => forecast,
-    };
-    view! { <span class="forecast">{text}</span> }
+    view! { <span class="forecast">{outlook.in_words(target_date)}</span> }
 }

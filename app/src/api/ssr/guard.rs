@@ -5,6 +5,8 @@
 use std::sync::{Arc, Mutex};
 
 use axum::{extract::FromRequestParts, http::request::Parts};
+use domain::access::{Grant, PersonListGrant};
+use store::Store;
 
 use super::{AppError, Caller};
 
@@ -51,5 +53,57 @@ impl<S: Send + Sync> FromRequestParts<S> for AdminCaller {
         caller.viewer.require_admin()?;
         note_access(&parts.extensions, "admin");
         Ok(AdminCaller(caller))
+    }
+}
+
+/// A signed-in caller, for a route that names its unit in its query:
+/// [`SignedIn::unit`] then grants it by the one check every server
+/// function passes ([`Store::grant`]), or refuses with 403 (404 for those
+/// who see every unit).
+pub struct SignedIn {
+    pub caller: Caller,
+    note: Option<AccessNote>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        Ok(SignedIn {
+            caller: signed_in(parts)?,
+            note: parts.extensions.get::<AccessNote>().cloned(),
+        })
+    }
+}
+
+impl SignedIn {
+    fn noted(&self, access: &str) {
+        if let Some(note) = &self.note {
+            note.note(access);
+        }
+    }
+
+    /// A grant on one unit (`None` is the whole force) and its code.
+    pub async fn unit(
+        &self,
+        store: &Store,
+        code: Option<&str>,
+    ) -> Result<(Grant, String), AppError> {
+        let (grant, code) = store.grant(&self.caller.viewer, code).await?;
+        self.noted(&format!("unit:{code}"));
+        Ok((grant, code))
+    }
+
+    /// A grant to list a unit's people: the unit grant plus the separate
+    /// permission. The route audits the export.
+    pub async fn person_list(
+        &self,
+        store: &Store,
+        code: &str,
+    ) -> Result<PersonListGrant, AppError> {
+        let (grant, code) = self.unit(store, Some(code)).await?;
+        let list = grant.person_lists()?;
+        self.noted(&format!("people:{code}"));
+        Ok(list)
     }
 }

@@ -1,0 +1,514 @@
+//! The board pack: its figures read from the published views of one scope
+//! (a unit, or the force) on one day, its eight kinds of page laid out with
+//! [`super::pdf`], and publishing it: stored once, read-only, with its
+//! figures, so that the next pack of the scope says what changed since.
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use domain::{
+    access::{Grant, Viewer},
+    catalog::Subject,
+    chart::{TargetPoint, XPoint},
+    display,
+    export::{
+        Cell, Table,
+        methods::{DEFINITIONS, DISCLOSURE},
+        pack::{self, Baseline, Figures, Kpi, Source},
+        tables,
+    },
+    forecast::Status,
+    wave::TargetMetric,
+};
+use sha2::{Digest, Sha256};
+use store::{AuditEntry, NewPack, Store, StoreError};
+
+use super::pdf::{Layout, Weight};
+
+/// Who makes a pack, as the pack and the audit log name them.
+pub struct Maker<'a> {
+    pub viewer: &'a Viewer,
+    /// The account, where a signed-in person makes it (not the command
+    /// line or the scheduler).
+    pub account: Option<i64>,
+    pub audit: AuditEntry<'a>,
+}
+
+/// A made (or found again) pack.
+pub struct Made {
+    pub id: i32,
+    pub pdf: Vec<u8>,
+    pub scope: String,
+    pub as_of: NaiveDate,
+    /// Whether it was found already stored (the same figures).
+    pub again: bool,
+}
+
+/// Reads the figures of a pack for the scope `grant` covers (`code`) on
+/// `as_of`.
+pub async fn figures(
+    store: &Store,
+    viewer: &Viewer,
+    grant: &Grant,
+    code: &str,
+    as_of: NaiveDate,
+    today: NaiveDate,
+) -> Result<Figures, StoreError> {
+    let overview = store.overview(viewer, grant, Some(as_of)).await?;
+    let kpis = kpis(&overview);
+    let root = store.root_code().await?;
+    let force_kpis = if code == root {
+        Vec::new()
+    } else {
+        let (force, _) = store.grant(viewer, None).await?;
+        kpis_of(store, viewer, &force, as_of).await?
+    };
+    let own_cells = grant.person_lists().is_ok();
+    let baseline = match store.previous_pack(code, as_of, own_cells).await? {
+        Some(json) => serde_json::from_str::<Figures>(&json)
+            .ok()
+            .map(|before| Baseline {
+                as_of: before.as_of,
+                pack: true,
+                kpis: before.kpis,
+            }),
+        None => match as_of.checked_sub_days(Days::new(28)) {
+            Some(day) => kpis_of(store, viewer, grant, day)
+                .await
+                .ok()
+                .map(|kpis| Baseline {
+                    as_of: day,
+                    pack: false,
+                    kpis,
+                }),
+            None => None,
+        },
+    };
+    let sources = store
+        .source_health(today)
+        .await?
+        .into_iter()
+        .map(|s| Source {
+            name: s.label().to_owned(),
+            data_start: s.data_start,
+            complete_through: s.complete_through,
+            freshness: s.freshness(),
+        })
+        .collect();
+    let waves = store.wave_progress(viewer, Some(as_of), None).await?;
+    let mut trend = overview.trend.rate.clone();
+    trend.title = format!("Adoption over time by tool: {}", overview.scope_name);
+    trend.targets = waves
+        .iter()
+        .filter(|w| w.target_metric == TargetMetric::AdoptionRate)
+        .map(|w| TargetPoint {
+            at: XPoint::Date(w.target_date),
+            value: w.target_value,
+            label: format!("{} target", w.name),
+        })
+        .collect();
+    // The wave units under the scope.
+    let scope_id = grant.unit();
+    let mut under = Vec::new();
+    for w in &waves {
+        for u in &w.units {
+            let inside = store
+                .unit_path(&u.code)
+                .await?
+                .is_some_and(|p| p.chain.iter().any(|&(id, _)| id == scope_id));
+            if inside {
+                under.push((w, u));
+            }
+        }
+    }
+    under.sort_by(|a, b| {
+        let gap = |(w, u): &(&domain::wave::WaveProgress, &domain::wave::Progress)| {
+            u.gap(w.target_value).unwrap_or(f64::NEG_INFINITY)
+        };
+        gap(b)
+            .total_cmp(&gap(a))
+            .then_with(|| a.1.code.cmp(&b.1.code))
+    });
+    let mut league = Table::new(
+        "league",
+        "Units by gap to their wave's target",
+        [
+            "Code",
+            "Unit",
+            "Wave",
+            "Now (%)",
+            "Target (%)",
+            "Target date",
+            "Gap (points)",
+            "Status",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+    );
+    league.rows = under
+        .iter()
+        .map(|(w, u)| {
+            vec![
+                Cell::text(&u.code),
+                Cell::text(&u.name),
+                Cell::text(&w.name),
+                Cell::rate_or_hidden(u.current),
+                Cell::Rate(w.target_value),
+                Cell::Day(w.target_date),
+                u.gap(w.target_value).map_or(Cell::Hidden, Cell::Points),
+                Cell::text(u.outlook.status.label()),
+            ]
+        })
+        .collect();
+    league.note = format!(
+        "Largest gap first. Gap: the target less the unit's figure now, in points (0 once met). {}",
+        tables::HIDDEN_NOTE
+    );
+    let at_risk = under
+        .iter()
+        .filter(|(_, u)| matches!(u.outlook.status, Status::AtRisk | Status::Behind))
+        .map(|(w, u)| {
+            format!(
+                "{} ({}), {}, {}: {}",
+                u.name,
+                u.code,
+                w.name,
+                u.outlook.status.label().to_lowercase(),
+                tables::at_risk_reason(u, w)
+            )
+        })
+        .collect();
+    let mut bands = Vec::new();
+    let mut band_charts = Vec::new();
+    for product in store.catalog().await?.products() {
+        let subject = Subject::Product(product.id);
+        let b = store.band_table(viewer, grant, subject, as_of).await?;
+        let u = store.usage_table(viewer, grant, subject, as_of).await?;
+        bands.push(band_summary(&product.name, &b, &u));
+        band_charts.push(b.by_band);
+    }
+    Ok(Figures {
+        scope_code: code.to_owned(),
+        scope_name: overview.scope_name,
+        as_of,
+        sources,
+        kpis,
+        force_kpis,
+        baseline,
+        trend,
+        waves: tables::waves(&waves),
+        league,
+        bands,
+        band_charts,
+        at_risk,
+    })
+}
+
+fn kpis(o: &domain::overview::Overview) -> Vec<Kpi> {
+    o.kpis
+        .iter()
+        .map(|k| Kpi {
+            label: k.label.clone(),
+            counts: k.counts,
+        })
+        .collect()
+}
+
+async fn kpis_of(
+    store: &Store,
+    viewer: &Viewer,
+    grant: &Grant,
+    as_of: NaiveDate,
+) -> Result<Vec<Kpi>, StoreError> {
+    Ok(kpis(&store.overview(viewer, grant, Some(as_of)).await?))
+}
+
+/// One product's age bands for the scope itself: eligible and adoption
+/// (the band table's first row), and speed to first use (the usage
+/// table's rows of the same band).
+fn band_summary(
+    product: &str,
+    b: &domain::bands::BandTable,
+    u: &domain::usage::UsageTable,
+) -> Table {
+    let usage = tables::usage(u);
+    let mut t = Table::new(
+        "age-bands",
+        format!("{product}: by age band"),
+        [
+            "Age band",
+            "Eligible",
+            "Adoption rate (%)",
+            "Median days to first use",
+            "Used within 30 days (%)",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+    );
+    let own = b.rows.first();
+    t.rows = b
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, band)| {
+            let cell = own.and_then(|r| r.cells.get(i).copied().flatten());
+            let (eligible, rate) = match cell {
+                Some(c) => (
+                    Cell::Count(c.eligible),
+                    Cell::share_in(c.active28, c.eligible),
+                ),
+                None => (Cell::Hidden, Cell::Hidden),
+            };
+            let speed = usage
+                .rows
+                .iter()
+                .find(|r| matches!(r.first(), Some(Cell::Text(l)) if l == band));
+            let pick = |j: usize| {
+                speed
+                    .and_then(|r| r.get(j).cloned())
+                    .unwrap_or(Cell::Blank("–".into()))
+            };
+            vec![Cell::text(band), eligible, rate, pick(1), pick(2)]
+        })
+        .collect();
+    t.note = format!(
+        "As of {}. Age as reached this calendar year; days to first use count from the first eligible day. {}",
+        display::date(b.as_of),
+        tables::HIDDEN_NOTE
+    );
+    t
+}
+
+/// The pack's pages.
+pub fn render(
+    f: &Figures,
+    made_at: &str,
+    made_by: &str,
+    made: DateTime<Utc>,
+) -> Result<Vec<u8>, String> {
+    let day = display::date(f.as_of);
+    let mut l = Layout::new(format!(
+        "Uptake board pack · {} · as of {day} · made {made_at} · [c]: hidden to protect individuals",
+        f.scope_name
+    ));
+    let ink = super::pdf::Colour(0x1a, 0x1a, 0x1a);
+    let muted = super::pdf::Colour(0x55, 0x55, 0x55);
+
+    // 1. Cover.
+    l.page("");
+    l.y = 150.0;
+    l.paragraph("Uptake board pack", 30.0, Weight::Bold, ink);
+    l.paragraph(&f.scope_name, 22.0, Weight::Regular, ink);
+    l.y += 10.0;
+    l.paragraph(&format!("As of {day}"), 14.0, Weight::Bold, ink);
+    l.paragraph(
+        &format!("Made {made_at} by {made_by}"),
+        11.0,
+        Weight::Regular,
+        muted,
+    );
+    l.paragraph(
+        &format!(
+            "Scope: {} ({}). Figures are as published after disclosure control; [c] marks a figure hidden to protect individuals.",
+            f.scope_name, f.scope_code
+        ),
+        10.0,
+        Weight::Regular,
+        muted,
+    );
+    l.heading("Data freshness");
+    let mut sources = Table::new(
+        "sources",
+        "Sources",
+        ["Source", "Data from", "Complete through", "Freshness"]
+            .map(str::to_owned)
+            .to_vec(),
+    );
+    sources.rows = f
+        .sources
+        .iter()
+        .map(|s| {
+            let day = |d: Option<NaiveDate>| d.map_or(Cell::Blank("–".into()), Cell::Day);
+            vec![
+                Cell::text(&s.name),
+                day(s.data_start),
+                day(s.complete_through),
+                Cell::text(&s.freshness),
+            ]
+        })
+        .collect();
+    l.table(&sources);
+
+    // 2. Headline.
+    l.page("Headline");
+    for k in &f.kpis {
+        l.paragraph(
+            &pack::in_words(k, f.baseline.as_ref()),
+            10.5,
+            Weight::Regular,
+            ink,
+        );
+    }
+    l.y += 6.0;
+    l.table(&pack::headline(
+        &f.kpis,
+        f.baseline.as_ref(),
+        "headline",
+        &f.scope_name,
+    ));
+    if !f.force_kpis.is_empty() {
+        l.heading("The force, for comparison");
+        l.table(&pack::headline(&f.force_kpis, None, "force", "The force"));
+    }
+
+    // 3. Adoption over time.
+    l.page("Adoption over time");
+    l.chart(&f.trend, 330.0);
+
+    // 4. Waves.
+    l.page("Waves against their targets");
+    l.table(&f.waves);
+
+    // 5. League table.
+    l.page("Unit league table");
+    if f.league.rows.is_empty() {
+        l.paragraph(
+            "No unit under this scope is in a wave yet.",
+            11.0,
+            Weight::Regular,
+            ink,
+        );
+    } else {
+        l.table(&f.league);
+    }
+
+    // 6. Age bands.
+    l.page("Age bands");
+    for (table, chart) in f.bands.iter().zip(&f.band_charts) {
+        l.heading(&table.title);
+        l.table(table);
+        l.chart(chart, 170.0);
+    }
+
+    // 7. At-risk units.
+    l.page("At-risk units");
+    if f.at_risk.is_empty() {
+        l.paragraph(
+            "No unit under this scope is at risk or behind its wave's target.",
+            11.0,
+            Weight::Regular,
+            ink,
+        );
+    }
+    for line in &f.at_risk {
+        l.paragraph(&format!("• {line}"), 10.5, Weight::Regular, ink);
+    }
+
+    // 8. Methods.
+    l.page("Methods and definitions");
+    for (term, text) in DEFINITIONS {
+        l.paragraph(term, 10.0, Weight::Bold, ink);
+        l.y -= 4.0;
+        l.paragraph(text, 9.5, Weight::Regular, ink);
+    }
+    l.heading("Disclosure control");
+    for line in DISCLOSURE {
+        l.paragraph(line, 9.5, Weight::Regular, ink);
+    }
+    l.heading("Data sources and coverage");
+    for s in &f.sources {
+        let when = |d: Option<NaiveDate>| d.map_or_else(|| "–".to_owned(), display::date);
+        l.paragraph(
+            &format!(
+                "{}: data from {} to {} ({}).",
+                s.name,
+                when(s.data_start),
+                when(s.complete_through),
+                s.freshness
+            ),
+            9.5,
+            Weight::Regular,
+            ink,
+        );
+    }
+    l.paragraph(
+        "“Change since” compares with the previous published pack of the same scope (or, for the first, the figures 28 days before), not with history computed again.",
+        9.5,
+        Weight::Regular,
+        ink,
+    );
+    l.finish(
+        &format!("Uptake board pack: {} as of {day}", f.scope_name),
+        made,
+    )
+}
+
+/// Makes the pack of a scope on a day, or finds it again: where a stored
+/// pack has the same scope, day and figures, its stored bytes come back;
+/// otherwise the new one is published (stored read-only, audited).
+pub async fn make(
+    store: &Store,
+    maker: &Maker<'_>,
+    grant: &Grant,
+    code: &str,
+    as_of: NaiveDate,
+    today: NaiveDate,
+    zone: chrono_tz::Tz,
+) -> Result<Made, String> {
+    let fail = |e: StoreError| e.to_string();
+    let figures = figures(store, maker.viewer, grant, code, as_of, today)
+        .await
+        .map_err(fail)?;
+    let json = serde_json::to_string(&figures).map_err(|e| e.to_string())?;
+    let digest = format!("{:x}", Sha256::digest(json.as_bytes()));
+    let own_cells = grant.person_lists().is_ok();
+    if let Some(id) = store
+        .same_pack(code, as_of, own_cells, &digest)
+        .await
+        .map_err(fail)?
+        && let Some((_, pdf)) = store.pack(id).await.map_err(fail)?
+    {
+        store.audit(&maker.audit).await.map_err(fail)?;
+        return Ok(Made {
+            id,
+            pdf,
+            scope: code.to_owned(),
+            as_of,
+            again: true,
+        });
+    }
+    let made = Utc::now();
+    let made_at = made
+        .with_timezone(&zone)
+        .format("%-d %b %Y %H:%M %Z")
+        .to_string();
+    let pdf = render(&figures, &made_at, maker.audit.actor, made)?;
+    let title = format!(
+        "Board pack: {} as of {}",
+        figures.scope_name,
+        display::date(as_of)
+    );
+    let id = store
+        .publish_pack(
+            &NewPack {
+                title: &title,
+                scope: code,
+                as_of,
+                created_by: maker.account,
+                made_by: maker.audit.actor,
+                made_at: made,
+                own_cells,
+                figures: &json,
+                digest: &digest,
+                pdf: &pdf,
+            },
+            &maker.audit,
+        )
+        .await
+        .map_err(fail)?;
+    Ok(Made {
+        id,
+        pdf,
+        scope: code.to_owned(),
+        as_of,
+        again: false,
+    })
+}

@@ -1,0 +1,1044 @@
+//! A small page layout over krilla for the board pack: A4 landscape pages
+//! of wrapped text, tables that run on over pages with their header
+//! repeated, and vector charts drawn from `domain::chart::Chart`, the
+//! value plotly draws on screen. Text is Liberation Sans (SIL Open Font
+//! Licence 1.1, `server/fonts`), embedded and subset.
+//!
+//! Layout records what to draw ([`Op`]) page by page; [`Layout::finish`]
+//! renders it, so every page knows the page count for its footer.
+
+use std::sync::OnceLock;
+
+use chrono::{Datelike, NaiveDate};
+use domain::{
+    chart::{AxisFormat, Chart, ChartKind, XPoint},
+    display,
+    export::{Cell, Table},
+};
+use krilla::{
+    Document,
+    color::rgb,
+    geom::{PathBuilder, Point, Rect},
+    metadata::{DateTime, Metadata},
+    num::NormalizedF32,
+    page::PageSettings,
+    paint::{Fill, Stroke, StrokeDash},
+    surface::Surface,
+    text::{Font, TextDirection},
+};
+use skrifa::{FontRef, MetadataProvider, instance::LocationRef, instance::Size};
+
+static REGULAR: &[u8] = include_bytes!("../../fonts/LiberationSans-Regular.ttf");
+static BOLD: &[u8] = include_bytes!("../../fonts/LiberationSans-Bold.ttf");
+
+/// A4 landscape, in points.
+pub const PAGE_W: f32 = 842.0;
+pub const PAGE_H: f32 = 595.0;
+const MARGIN: f32 = 40.0;
+const TOP: f32 = 78.0;
+const BOTTOM: f32 = PAGE_H - 44.0;
+const BODY_W: f32 = PAGE_W - 2.0 * MARGIN;
+
+/// Greys for rules and fills: they print the same in black and white.
+const INK: Colour = Colour(0x1a, 0x1a, 0x1a);
+const MUTED: Colour = Colour(0x55, 0x55, 0x55);
+const RULE: Colour = Colour(0xbb, 0xbb, 0xbb);
+const STRIPE: Colour = Colour(0xf0, 0xf0, 0xf0);
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Colour(pub u8, pub u8, pub u8);
+
+impl Colour {
+    /// From `#RRGGBB`, as the chart palette writes them; ink if unreadable.
+    pub fn hex(s: &str) -> Colour {
+        let byte = |i: usize| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (byte(1), byte(3), byte(5)) {
+            (Some(r), Some(g), Some(b)) => Colour(r, g, b),
+            _ => INK,
+        }
+    }
+
+    fn paint(self) -> krilla::paint::Paint {
+        rgb::Color::new(self.0, self.1, self.2).into()
+    }
+}
+
+/// Which face of the one family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Weight {
+    Regular,
+    Bold,
+}
+
+struct Faces {
+    regular: Font,
+    bold: Font,
+}
+
+fn faces() -> &'static Faces {
+    static FACES: OnceLock<Faces> = OnceLock::new();
+    FACES.get_or_init(|| Faces {
+        regular: Font::new(REGULAR.into(), 0).expect("the bundled regular font parses"),
+        bold: Font::new(BOLD.into(), 0).expect("the bundled bold font parses"),
+    })
+}
+
+/// The width of `text` set at `size` points: the sum of its glyphs'
+/// advances (kerning aside, which moves a line by a fraction of a point).
+pub fn width(text: &str, size: f32, weight: Weight) -> f32 {
+    let bytes = match weight {
+        Weight::Regular => REGULAR,
+        Weight::Bold => BOLD,
+    };
+    let Ok(font) = FontRef::new(bytes) else {
+        return 0.0;
+    };
+    let charmap = font.charmap();
+    let metrics = font.glyph_metrics(Size::new(size), LocationRef::default());
+    text.chars()
+        .map(|c| {
+            charmap
+                .map(c)
+                .and_then(|g| metrics.advance_width(g))
+                .unwrap_or(size * 0.5)
+        })
+        .sum()
+}
+
+/// One thing to draw on a page.
+#[derive(Debug, Clone)]
+enum Op {
+    Text {
+        x: f32,
+        y: f32,
+        size: f32,
+        weight: Weight,
+        colour: Colour,
+        text: String,
+    },
+    Line {
+        points: Vec<(f32, f32)>,
+        width: f32,
+        colour: Colour,
+        dash: Option<Vec<f32>>,
+    },
+    Rect {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        colour: Colour,
+    },
+    Shape {
+        points: Vec<(f32, f32)>,
+        fill: Colour,
+        outline: Colour,
+    },
+}
+
+/// How a text line sits: its left end, or its right end (numbers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    Left,
+    Right,
+    Centre,
+}
+
+/// Pages being laid out.
+pub struct Layout {
+    pages: Vec<(String, Vec<Op>)>,
+    /// Where the next block starts on the current page.
+    pub y: f32,
+    footer: String,
+}
+
+impl Layout {
+    /// A document whose every page carries `footer` (scope and day).
+    pub fn new(footer: String) -> Self {
+        Self {
+            pages: Vec::new(),
+            y: TOP,
+            footer,
+        }
+    }
+
+    fn ops(&mut self) -> &mut Vec<Op> {
+        if self.pages.is_empty() {
+            self.page("");
+        }
+        &mut self.pages.last_mut().expect("a page was just started").1
+    }
+
+    /// Starts a page with its heading.
+    pub fn page(&mut self, heading: &str) {
+        self.pages.push((heading.to_owned(), Vec::new()));
+        self.y = TOP;
+        if !heading.is_empty() {
+            self.text(MARGIN, 52.0, 20.0, Weight::Bold, INK, heading, Align::Left);
+            self.line(
+                vec![(MARGIN, 62.0), (PAGE_W - MARGIN, 62.0)],
+                0.8,
+                INK,
+                None,
+            );
+        }
+    }
+
+    /// Room left on the page below the cursor.
+    pub fn room(&self) -> f32 {
+        BOTTOM - self.y
+    }
+
+    /// Starts a new page (with the same heading, continued) when fewer
+    /// than `needed` points are left.
+    pub fn keep(&mut self, needed: f32) {
+        if self.room() < needed {
+            let heading = self
+                .pages
+                .last()
+                .map(|(h, _)| h.trim_end_matches(" (continued)").to_owned())
+                .unwrap_or_default();
+            self.page(&format!("{heading} (continued)"));
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn text(
+        &mut self,
+        x: f32,
+        y: f32,
+        size: f32,
+        weight: Weight,
+        colour: Colour,
+        text: &str,
+        align: Align,
+    ) {
+        let w = width(text, size, weight);
+        let x = match align {
+            Align::Left => x,
+            Align::Right => x - w,
+            Align::Centre => x - w / 2.0,
+        };
+        self.ops().push(Op::Text {
+            x,
+            y,
+            size,
+            weight,
+            colour,
+            text: text.to_owned(),
+        });
+    }
+
+    pub fn line(
+        &mut self,
+        points: Vec<(f32, f32)>,
+        width: f32,
+        colour: Colour,
+        dash: Option<Vec<f32>>,
+    ) {
+        self.ops().push(Op::Line {
+            points,
+            width,
+            colour,
+            dash,
+        });
+    }
+
+    pub fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, colour: Colour) {
+        self.ops().push(Op::Rect { x, y, w, h, colour });
+    }
+
+    fn shape(&mut self, points: Vec<(f32, f32)>, fill: Colour, outline: Colour) {
+        self.ops().push(Op::Shape {
+            points,
+            fill,
+            outline,
+        });
+    }
+
+    /// A paragraph wrapped to the body's width (or `w`), from the cursor.
+    pub fn paragraph(&mut self, text: &str, size: f32, weight: Weight, colour: Colour) {
+        self.paragraph_at(MARGIN, BODY_W, text, size, weight, colour);
+    }
+
+    /// A paragraph wrapped to `w` points from `x`, from the cursor.
+    pub fn paragraph_at(
+        &mut self,
+        x: f32,
+        w: f32,
+        text: &str,
+        size: f32,
+        weight: Weight,
+        colour: Colour,
+    ) {
+        let leading = size * 1.35;
+        for line in wrap(text, size, weight, w) {
+            self.keep(leading);
+            self.y += leading;
+            self.text(
+                x,
+                self.y - size * 0.25,
+                size,
+                weight,
+                colour,
+                &line,
+                Align::Left,
+            );
+        }
+        self.y += size * 0.5;
+    }
+
+    /// A section heading within a page.
+    pub fn heading(&mut self, text: &str) {
+        self.keep(60.0);
+        self.y += 8.0;
+        self.paragraph(text, 13.0, Weight::Bold, INK);
+    }
+
+    /// Muted small print: a table's note.
+    pub fn note(&mut self, text: &str) {
+        self.paragraph(text, 7.5, Weight::Regular, MUTED);
+    }
+
+    /// A table across the body's width, running on over pages with its
+    /// header repeated. Columns take their widest cell (text columns
+    /// within a cap), shrunk together if the whole is too wide; a cell too
+    /// wide for its column is cut with an ellipsis; headers wrap.
+    pub fn table(&mut self, table: &Table) {
+        const SIZE: f32 = 8.0;
+        const ROW: f32 = 13.0;
+        const PAD: f32 = 4.0;
+        let n = table.columns.len();
+        if n == 0 {
+            return;
+        }
+        let mut widths: Vec<f32> = (0..n)
+            .map(|c| {
+                let head_word = table.columns[c]
+                    .split_whitespace()
+                    .map(|w| width(w, SIZE, Weight::Bold))
+                    .fold(0.0, f32::max);
+                let cells = table
+                    .rows
+                    .iter()
+                    .filter_map(|r| r.get(c))
+                    .map(|cell| width(&cell.shown(), SIZE, Weight::Regular))
+                    .fold(0.0, f32::max);
+                head_word.max(cells.min(200.0)).max(24.0) + 2.0 * PAD
+            })
+            .collect();
+        let total: f32 = widths.iter().sum();
+        if total > BODY_W {
+            let scale = BODY_W / total;
+            widths.iter_mut().for_each(|w| *w *= scale);
+        }
+        let numeric: Vec<bool> = (0..n)
+            .map(|c| {
+                table
+                    .rows
+                    .iter()
+                    .filter_map(|r| r.get(c))
+                    .all(Cell::numeric)
+                    && !table.rows.is_empty()
+            })
+            .collect();
+        let header_lines: Vec<Vec<String>> = table
+            .columns
+            .iter()
+            .zip(&widths)
+            .map(|(h, w)| wrap(h, SIZE, Weight::Bold, w - 2.0 * PAD))
+            .collect();
+        let header_h =
+            header_lines.iter().map(Vec::len).max().unwrap_or(1) as f32 * (SIZE + 2.0) + 6.0;
+        let header = |layout: &mut Layout| {
+            let top = layout.y;
+            let mut x = MARGIN;
+            for (c, lines) in header_lines.iter().enumerate() {
+                for (i, line) in lines.iter().enumerate() {
+                    let y = top + (i as f32 + 1.0) * (SIZE + 2.0);
+                    let (tx, align) = if numeric[c] {
+                        (x + widths[c] - PAD, Align::Right)
+                    } else {
+                        (x + PAD, Align::Left)
+                    };
+                    layout.text(tx, y, SIZE, Weight::Bold, INK, line, align);
+                }
+                x += widths[c];
+            }
+            layout.y += header_h;
+            let y = layout.y - 2.0;
+            layout.line(
+                vec![(MARGIN, y), (MARGIN + widths.iter().sum::<f32>(), y)],
+                0.8,
+                INK,
+                None,
+            );
+        };
+        self.keep(header_h + ROW * 2.0);
+        header(self);
+        for (r, row) in table.rows.iter().enumerate() {
+            if self.room() < ROW {
+                self.keep(BOTTOM);
+                header(self);
+            }
+            if r % 2 == 1 {
+                self.rect(MARGIN, self.y - 1.0, widths.iter().sum(), ROW, STRIPE);
+            }
+            let mut x = MARGIN;
+            for (c, cell) in row.iter().enumerate().take(n) {
+                let text = fit(&cell.shown(), SIZE, widths[c] - 2.0 * PAD);
+                let y = self.y + ROW - 4.0;
+                let colour = if matches!(cell, Cell::Hidden | Cell::Blank(_)) {
+                    MUTED
+                } else {
+                    INK
+                };
+                if numeric[c] {
+                    self.text(
+                        x + widths[c] - PAD,
+                        y,
+                        SIZE,
+                        Weight::Regular,
+                        colour,
+                        &text,
+                        Align::Right,
+                    );
+                } else {
+                    self.text(
+                        x + PAD,
+                        y,
+                        SIZE,
+                        Weight::Regular,
+                        colour,
+                        &text,
+                        Align::Left,
+                    );
+                }
+                x += widths[c];
+            }
+            self.y += ROW;
+        }
+        self.line(
+            vec![
+                (MARGIN, self.y + 1.0),
+                (MARGIN + widths.iter().sum::<f32>(), self.y + 1.0),
+            ],
+            0.5,
+            RULE,
+            None,
+        );
+        self.y += 6.0;
+        if !table.note.is_empty() {
+            self.note(&table.note);
+        }
+    }
+
+    /// A chart `h` points high across the body's width, from the cursor,
+    /// with its legend below and its caption under that.
+    pub fn chart(&mut self, chart: &Chart, h: f32) {
+        self.keep(h + 60.0);
+        self.paragraph(&chart.title, 11.0, Weight::Bold, INK);
+        let top = self.y;
+        let plot = Plot::new(chart, MARGIN + 46.0, top + 6.0, BODY_W - 56.0, h - 36.0);
+        plot.draw(self, chart);
+        self.y = top + h;
+        self.legend(chart);
+        if !chart.caption.is_empty() {
+            self.note(&chart.caption);
+        }
+    }
+
+    fn legend(&mut self, chart: &Chart) {
+        let names: Vec<(String, Colour)> = match &chart.kind {
+            ChartKind::Lines(series) => series
+                .iter()
+                .map(|s| (s.name.clone(), Colour::hex(&s.colour)))
+                .collect(),
+            ChartKind::Bars { series, .. } => series
+                .iter()
+                .map(|s| (s.name.clone(), Colour::hex(&s.colour)))
+                .collect(),
+        };
+        let bars = matches!(chart.kind, ChartKind::Bars { .. });
+        let mut x = MARGIN + 46.0;
+        self.y += 4.0;
+        for (i, (name, colour)) in names.iter().enumerate() {
+            let w = width(name, 8.0, Weight::Regular) + 34.0;
+            if x + w > PAGE_W - MARGIN {
+                x = MARGIN + 46.0;
+                self.y += 12.0;
+            }
+            let y = self.y + 6.0;
+            if bars {
+                self.rect(x, y - 4.0, 18.0, 7.0, *colour);
+            } else {
+                self.line(
+                    vec![(x, y - 1.0), (x + 22.0, y - 1.0)],
+                    2.0,
+                    *colour,
+                    dash(i),
+                );
+            }
+            self.text(
+                x + 26.0,
+                y + 2.0,
+                8.0,
+                Weight::Regular,
+                INK,
+                name,
+                Align::Left,
+            );
+            x += w + 10.0;
+        }
+        let mut extras = Vec::new();
+        if !chart.targets.is_empty() {
+            extras.push("diamond: target");
+        }
+        if !chart.ranges.is_empty() {
+            extras.push("grey bar: forecast 80% band");
+        }
+        if !chart.markers.is_empty() {
+            extras.push("dotted line: go-live");
+        }
+        if !extras.is_empty() {
+            self.text(
+                x,
+                self.y + 8.0,
+                8.0,
+                Weight::Regular,
+                MUTED,
+                &extras.join("   "),
+                Align::Left,
+            );
+        }
+        self.y += 20.0;
+    }
+
+    /// The PDF's bytes: every page drawn, with its footer and "page N of M".
+    pub fn finish(
+        self,
+        title: &str,
+        made: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<u8>, String> {
+        let faces = faces();
+        let mut document = Document::new();
+        use chrono::Timelike;
+        document.set_metadata(
+            Metadata::new()
+                .title(title.to_owned())
+                .creator("Uptake".to_owned())
+                .creation_date(
+                    DateTime::new(u16::try_from(made.year()).unwrap_or(2026))
+                        .month(made.month() as u8)
+                        .day(made.day() as u8)
+                        .hour(made.hour() as u8)
+                        .minute(made.minute() as u8)
+                        .second(made.second() as u8)
+                        .utc_offset_hour(0),
+                ),
+        );
+        let count = self.pages.len();
+        for (i, (_, ops)) in self.pages.into_iter().enumerate() {
+            let settings = PageSettings::from_wh(PAGE_W, PAGE_H).ok_or("page size")?;
+            let mut page = document.start_page_with(settings);
+            let mut surface = page.surface();
+            for op in &ops {
+                draw(&mut surface, faces, op);
+            }
+            let footer = [
+                Op::Line {
+                    points: vec![(MARGIN, PAGE_H - 30.0), (PAGE_W - MARGIN, PAGE_H - 30.0)],
+                    width: 0.5,
+                    colour: RULE,
+                    dash: None,
+                },
+                Op::Text {
+                    x: MARGIN,
+                    y: PAGE_H - 18.0,
+                    size: 7.5,
+                    weight: Weight::Regular,
+                    colour: MUTED,
+                    text: self.footer.clone(),
+                },
+            ];
+            for op in &footer {
+                draw(&mut surface, faces, op);
+            }
+            let number = format!("Page {} of {count}", i + 1);
+            let x = PAGE_W - MARGIN - width(&number, 7.5, Weight::Regular);
+            draw(
+                &mut surface,
+                faces,
+                &Op::Text {
+                    x,
+                    y: PAGE_H - 18.0,
+                    size: 7.5,
+                    weight: Weight::Regular,
+                    colour: MUTED,
+                    text: number,
+                },
+            );
+            surface.finish();
+            page.finish();
+        }
+        document.finish().map_err(|e| format!("{e:?}"))
+    }
+}
+
+fn path(points: &[(f32, f32)], close: bool) -> Option<krilla::geom::Path> {
+    let mut builder = PathBuilder::new();
+    let (first, rest) = points.split_first()?;
+    builder.move_to(first.0, first.1);
+    for p in rest {
+        builder.line_to(p.0, p.1);
+    }
+    if close {
+        builder.close();
+    }
+    builder.finish()
+}
+
+fn fill(colour: Colour) -> Fill {
+    Fill {
+        paint: colour.paint(),
+        opacity: NormalizedF32::ONE,
+        rule: Default::default(),
+    }
+}
+
+fn draw(surface: &mut Surface, faces: &Faces, op: &Op) {
+    match op {
+        Op::Text {
+            x,
+            y,
+            size,
+            weight,
+            colour,
+            text,
+        } => {
+            let font = match weight {
+                Weight::Regular => faces.regular.clone(),
+                Weight::Bold => faces.bold.clone(),
+            };
+            surface.set_stroke(None);
+            surface.set_fill(Some(fill(*colour)));
+            surface.draw_text(
+                Point::from_xy(*x, *y),
+                font,
+                *size,
+                text,
+                false,
+                TextDirection::Auto,
+            );
+        }
+        Op::Line {
+            points,
+            width,
+            colour,
+            dash,
+        } => {
+            if let Some(p) = path(points, false) {
+                surface.set_fill(None);
+                surface.set_stroke(Some(Stroke {
+                    paint: colour.paint(),
+                    width: *width,
+                    dash: dash.clone().map(|array| StrokeDash { array, offset: 0.0 }),
+                    ..Default::default()
+                }));
+                surface.draw_path(&p);
+            }
+        }
+        Op::Rect { x, y, w, h, colour } => {
+            if let Some(rect) = Rect::from_xywh(*x, *y, *w, *h) {
+                let mut builder = PathBuilder::new();
+                builder.push_rect(rect);
+                if let Some(p) = builder.finish() {
+                    surface.set_stroke(None);
+                    surface.set_fill(Some(fill(*colour)));
+                    surface.draw_path(&p);
+                }
+            }
+        }
+        Op::Shape {
+            points,
+            fill: inside,
+            outline,
+        } => {
+            if let Some(p) = path(points, true) {
+                surface.set_fill(Some(fill(*inside)));
+                surface.set_stroke(Some(Stroke {
+                    paint: outline.paint(),
+                    width: 1.0,
+                    ..Default::default()
+                }));
+                surface.draw_path(&p);
+            }
+        }
+    }
+}
+
+/// Lines of at most `w` points, broken between words (a word longer than
+/// the line is cut).
+pub fn wrap(text: &str, size: f32, weight: Weight, w: f32) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let candidate = if line.is_empty() {
+            word.to_owned()
+        } else {
+            format!("{line} {word}")
+        };
+        if width(&candidate, size, weight) <= w || line.is_empty() {
+            line = candidate;
+        } else {
+            lines.push(std::mem::take(&mut line));
+            line = word.to_owned();
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines.into_iter().map(|l| fit(&l, size, w)).collect()
+}
+
+/// `text` cut with an ellipsis to fit `w` points.
+pub fn fit(text: &str, size: f32, w: f32) -> String {
+    if width(text, size, Weight::Regular) <= w {
+        return text.to_owned();
+    }
+    let mut out: String = text.to_owned();
+    while !out.is_empty() && width(&format!("{out}…"), size, Weight::Regular) > w {
+        out.pop();
+    }
+    format!("{out}…")
+}
+
+/// Dash patterns by series, so that lines part in black and white too.
+fn dash(i: usize) -> Option<Vec<f32>> {
+    match i % 5 {
+        0 => None,
+        1 => Some(vec![6.0, 3.0]),
+        2 => Some(vec![1.5, 2.5]),
+        3 => Some(vec![8.0, 3.0, 1.5, 3.0]),
+        _ => Some(vec![3.0, 3.0]),
+    }
+}
+
+/// Where a chart's values fall on the page.
+struct Plot {
+    left: f32,
+    top: f32,
+    w: f32,
+    h: f32,
+    /// The x axis' ends, in days (calendar days as day numbers, or days
+    /// since go-live).
+    x0: f64,
+    x1: f64,
+    y1: f64,
+    format: AxisFormat,
+}
+
+fn x_of(p: XPoint) -> f64 {
+    match p {
+        XPoint::Date(d) => f64::from(d.num_days_from_ce()),
+        XPoint::SinceGoLive(t) => f64::from(t),
+    }
+}
+
+impl Plot {
+    fn new(chart: &Chart, left: f32, top: f32, w: f32, h: f32) -> Self {
+        let mut xs: Vec<f64> = Vec::new();
+        let mut ys: Vec<f64> = Vec::new();
+        match &chart.kind {
+            ChartKind::Lines(series) => {
+                for s in series {
+                    for (i, y) in s.y.iter().enumerate() {
+                        xs.push(x_of(s.x.at(i)));
+                        ys.extend(y);
+                    }
+                }
+            }
+            ChartKind::Bars { series, .. } => {
+                ys.extend(series.iter().flat_map(|s| s.values.iter().flatten()));
+            }
+        }
+        xs.extend(chart.targets.iter().map(|t| x_of(t.at)));
+        ys.extend(chart.targets.iter().map(|t| t.value));
+        for r in &chart.ranges {
+            xs.extend([x_of(r.from), x_of(r.to)]);
+        }
+        let x0 = xs.iter().copied().fold(f64::INFINITY, f64::min);
+        let x1 = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let top_value = ys.iter().copied().fold(0.0, f64::max);
+        let y1 = match chart.y_format {
+            AxisFormat::Percent => 1.0_f64.min((top_value * 10.0).ceil() / 10.0).max(0.1),
+            AxisFormat::Count => nice_ceiling(top_value.max(1.0)),
+        };
+        let (x0, x1) = if x0.is_finite() && x1 > x0 {
+            (x0, x1)
+        } else {
+            (0.0, 1.0)
+        };
+        Self {
+            left,
+            top,
+            w,
+            h,
+            x0,
+            x1,
+            y1,
+            format: chart.y_format,
+        }
+    }
+
+    fn px(&self, x: f64) -> f32 {
+        self.left + ((x - self.x0) / (self.x1 - self.x0)) as f32 * self.w
+    }
+
+    fn py(&self, y: f64) -> f32 {
+        self.top + self.h - (y / self.y1).clamp(0.0, 1.05) as f32 * self.h
+    }
+
+    fn draw(&self, l: &mut Layout, chart: &Chart) {
+        // Grid and y labels.
+        for i in 0..=4 {
+            let v = self.y1 * f64::from(i) / 4.0;
+            let y = self.py(v);
+            l.line(
+                vec![(self.left, y), (self.left + self.w, y)],
+                0.4,
+                RULE,
+                None,
+            );
+            let label = match self.format {
+                AxisFormat::Percent => format!("{:.0}%", v * 100.0),
+                AxisFormat::Count => display::count(v.round() as u32),
+            };
+            l.text(
+                self.left - 4.0,
+                y + 3.0,
+                7.5,
+                Weight::Regular,
+                MUTED,
+                &label,
+                Align::Right,
+            );
+        }
+        let base = self.top + self.h;
+        l.line(
+            vec![(self.left, base), (self.left + self.w, base)],
+            0.8,
+            INK,
+            None,
+        );
+        l.text(
+            self.left - 40.0,
+            self.top - 4.0,
+            7.5,
+            Weight::Regular,
+            MUTED,
+            &chart.y_title,
+            Align::Left,
+        );
+        match &chart.kind {
+            ChartKind::Lines(series) => self.lines(l, chart, series),
+            ChartKind::Bars { categories, series } => self.bars(l, categories, series),
+        }
+    }
+
+    fn lines(&self, l: &mut Layout, chart: &Chart, series: &[domain::chart::Series]) {
+        // X labels: about six, at even steps.
+        let dates = series
+            .first()
+            .is_some_and(|s| matches!(s.x, domain::chart::XValues::Dates(_)));
+        for i in 0..=5 {
+            let x = self.x0 + (self.x1 - self.x0) * f64::from(i) / 5.0;
+            let label = if dates {
+                NaiveDate::from_num_days_from_ce_opt(x.round() as i32)
+                    .map(|d| d.format("%-d %b %Y").to_string())
+                    .unwrap_or_default()
+            } else {
+                format!("day {:.0}", x)
+            };
+            let px = self.px(x);
+            let base = self.top + self.h;
+            l.line(vec![(px, base), (px, base + 3.0)], 0.6, INK, None);
+            l.text(
+                px,
+                base + 12.0,
+                7.5,
+                Weight::Regular,
+                MUTED,
+                &label,
+                Align::Centre,
+            );
+        }
+        for m in &chart.markers {
+            let x = self.px(f64::from(m.day.num_days_from_ce()));
+            l.line(
+                vec![(x, self.top), (x, self.top + self.h)],
+                0.6,
+                MUTED,
+                Some(vec![2.0, 2.0]),
+            );
+            l.text(
+                x + 2.0,
+                self.top + 7.0,
+                6.5,
+                Weight::Regular,
+                MUTED,
+                &fit(&m.label, 6.5, 90.0),
+                Align::Left,
+            );
+        }
+        for r in &chart.ranges {
+            let y = self.py(r.value);
+            l.line(
+                vec![(self.px(x_of(r.from)), y), (self.px(x_of(r.to)), y)],
+                5.0,
+                Colour(0x99, 0x99, 0x99),
+                None,
+            );
+        }
+        for (i, s) in series.iter().enumerate() {
+            let colour = Colour::hex(&s.colour);
+            // Runs of published points; a hidden point breaks the line.
+            let mut run: Vec<(f32, f32)> = Vec::new();
+            for (j, y) in s.y.iter().enumerate() {
+                match y {
+                    Some(v) => run.push((self.px(x_of(s.x.at(j))), self.py(*v))),
+                    None => {
+                        self.run(l, &mut run, colour, i);
+                    }
+                }
+            }
+            self.run(l, &mut run, colour, i);
+        }
+        for t in &chart.targets {
+            let (x, y) = (self.px(x_of(t.at)), self.py(t.value));
+            l.shape(
+                vec![(x, y - 5.0), (x + 5.0, y), (x, y + 5.0), (x - 5.0, y)],
+                Colour(0xff, 0xff, 0xff),
+                INK,
+            );
+            l.text(
+                x - 7.0,
+                y - 7.0,
+                7.0,
+                Weight::Regular,
+                INK,
+                &fit(&t.label, 7.0, 160.0),
+                Align::Right,
+            );
+        }
+    }
+
+    fn run(&self, l: &mut Layout, run: &mut Vec<(f32, f32)>, colour: Colour, i: usize) {
+        match run.len() {
+            0 => {}
+            1 => {
+                let (x, y) = run[0];
+                l.rect(x - 1.5, y - 1.5, 3.0, 3.0, colour);
+            }
+            _ => l.line(run.clone(), 1.8, colour, dash(i)),
+        }
+        run.clear();
+    }
+
+    fn bars(&self, l: &mut Layout, categories: &[String], series: &[domain::chart::BarSeries]) {
+        let n = categories.len().max(1) as f32;
+        let slot = self.w / n;
+        let k = series.len().max(1) as f32;
+        let bar = (slot * 0.7) / k;
+        let base = self.top + self.h;
+        for (c, name) in categories.iter().enumerate() {
+            let x0 = self.left + slot * c as f32 + slot * 0.15;
+            for (i, s) in series.iter().enumerate() {
+                let x = x0 + bar * i as f32;
+                match s.values.get(c).copied().flatten() {
+                    Some(v) => {
+                        let y = self.py(v);
+                        l.rect(x, y, bar - 1.0, base - y, Colour::hex(&s.colour));
+                        let label = match self.format {
+                            AxisFormat::Percent => format!("{:.0}%", v * 100.0),
+                            AxisFormat::Count => display::count(v.round() as u32),
+                        };
+                        l.text(
+                            x + bar / 2.0,
+                            y - 2.0,
+                            6.5,
+                            Weight::Regular,
+                            INK,
+                            &label,
+                            Align::Centre,
+                        );
+                    }
+                    None => l.text(
+                        x + bar / 2.0,
+                        base - 3.0,
+                        6.5,
+                        Weight::Regular,
+                        MUTED,
+                        "[c]",
+                        Align::Centre,
+                    ),
+                }
+            }
+            l.text(
+                self.left + slot * (c as f32 + 0.5),
+                base + 12.0,
+                7.5,
+                Weight::Regular,
+                MUTED,
+                &fit(name, 7.5, slot),
+                Align::Centre,
+            );
+        }
+    }
+}
+
+/// A round number at or above `v` for a count axis: 1, 2 or 5 times a
+/// power of ten.
+fn nice_ceiling(v: f64) -> f64 {
+    let p = 10f64.powf(v.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * p)
+        .find(|c| *c >= v)
+        .unwrap_or(10.0 * p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_measured_from_the_font_and_wrapped_between_words() {
+        let one = width("Uptake", 10.0, Weight::Regular);
+        assert!(one > 25.0 && one < 45.0, "{one}");
+        assert!(width("Uptake", 10.0, Weight::Bold) > one);
+        let lines = wrap(
+            "the quick brown fox jumps over the lazy dog",
+            10.0,
+            Weight::Regular,
+            80.0,
+        );
+        assert!(lines.len() >= 3, "{lines:?}");
+        assert!(
+            lines
+                .iter()
+                .all(|l| width(l, 10.0, Weight::Regular) <= 80.0)
+        );
+        assert_eq!(
+            lines.join(" "),
+            "the quick brown fox jumps over the lazy dog"
+        );
+    }
+
+    #[test]
+    fn count_axes_end_on_round_numbers() {
+        assert_eq!(nice_ceiling(7.0), 10.0);
+        assert_eq!(nice_ceiling(46_567.0), 50_000.0);
+        assert_eq!(nice_ceiling(120.0), 200.0);
+    }
+}

@@ -1,0 +1,207 @@
+//! The workbook: one sheet per table, typed cells (numbers as numbers,
+//! rates as percentages, days as dates), a frozen header row with
+//! filters, native line charts for the trends, and the definitions.
+
+use chrono::{Datelike, NaiveDate};
+use domain::export::{
+    Cell, Table,
+    methods::{DEFINITIONS, DISCLOSURE},
+    neutralise,
+};
+use rust_xlsxwriter::{
+    Chart, ChartType, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet,
+    XlsxError,
+};
+
+/// One sheet: a table, drawn as a line chart beside it when its first
+/// column is days and the rest are series.
+pub struct Sheet {
+    pub name: String,
+    pub table: Table,
+    pub line_chart: bool,
+}
+
+/// What the definitions sheet says the workbook covers.
+pub struct Stamp<'a> {
+    pub scope: &'a str,
+    pub as_of: NaiveDate,
+    pub made: &'a str,
+    pub by: &'a str,
+}
+
+struct Formats {
+    head: Format,
+    count: Format,
+    rate: Format,
+    points: Format,
+    days: Format,
+    date: Format,
+    right: Format,
+    wrap: Format,
+    bold: Format,
+}
+
+impl Formats {
+    fn new() -> Self {
+        Self {
+            head: Format::new()
+                .set_bold()
+                .set_text_wrap()
+                .set_border_bottom(FormatBorder::Thin)
+                .set_align(FormatAlign::Top),
+            count: Format::new().set_num_format("#,##0"),
+            rate: Format::new().set_num_format("0.0%"),
+            points: Format::new().set_num_format("+0.0;-0.0;0.0"),
+            days: Format::new().set_num_format("0.#"),
+            date: Format::new().set_num_format("d mmm yyyy"),
+            right: Format::new().set_align(FormatAlign::Right),
+            wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
+            bold: Format::new().set_bold().set_align(FormatAlign::Top),
+        }
+    }
+}
+
+/// A sheet name Excel takes: at most 31 characters, none of `[]:*?/\`.
+pub fn sheet_name(name: &str) -> String {
+    name.chars()
+        .map(|c| if "[]:*?/\\".contains(c) { '-' } else { c })
+        .take(31)
+        .collect()
+}
+
+fn excel_day(d: NaiveDate) -> Result<ExcelDateTime, XlsxError> {
+    ExcelDateTime::from_ymd(
+        u16::try_from(d.year()).map_err(|_| XlsxError::DateTimeRangeError(d.to_string()))?,
+        d.month() as u8,
+        d.day() as u8,
+    )
+}
+
+fn write_cell(
+    ws: &mut Worksheet,
+    f: &Formats,
+    row: u32,
+    col: u16,
+    cell: &Cell,
+) -> Result<(), XlsxError> {
+    match cell {
+        Cell::Text(s) => ws.write_string(row, col, neutralise(s))?,
+        Cell::Count(n) => ws.write_number_with_format(row, col, f64::from(*n), &f.count)?,
+        Cell::Rate(r) => ws.write_number_with_format(row, col, *r, &f.rate)?,
+        Cell::Points(p) => ws.write_number_with_format(row, col, p * 100.0, &f.points)?,
+        Cell::Days(d) => ws.write_number_with_format(row, col, *d, &f.days)?,
+        Cell::Day(d) => ws.write_date_with_format(row, col, excel_day(*d)?, &f.date)?,
+        Cell::Band(s) | Cell::Blank(s) => {
+            ws.write_string_with_format(row, col, neutralise(s), &f.right)?
+        }
+        Cell::Hidden => ws.write_string_with_format(row, col, cell.plain(), &f.right)?,
+    };
+    Ok(())
+}
+
+fn write_sheet(wb: &mut Workbook, f: &Formats, sheet: &Sheet) -> Result<(), XlsxError> {
+    let t = &sheet.table;
+    let ws = wb.add_worksheet();
+    ws.set_name(&sheet.name)?;
+    for (c, head) in t.columns.iter().enumerate() {
+        ws.write_string_with_format(0, col(c)?, neutralise(head), &f.head)?;
+    }
+    for (r, row) in t.rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            write_cell(ws, f, row_num(r + 1)?, col(c)?, cell)?;
+        }
+    }
+    let last_row = row_num(t.rows.len())?;
+    let last_col = col(t.columns.len().saturating_sub(1))?;
+    ws.set_freeze_panes(1, 0)?;
+    ws.autofilter(0, 0, last_row, last_col)?;
+    ws.set_autofit_max_width(260);
+    ws.autofit();
+    ws.set_row_height(0, 45)?;
+    let note_row = last_row + 2;
+    ws.write_string(note_row, 0, neutralise(&t.note))?;
+    if sheet.line_chart && !t.rows.is_empty() && t.columns.len() > 1 {
+        let mut chart = Chart::new(ChartType::Line);
+        chart.title().set_name(neutralise(&t.title).as_ref());
+        for c in 1..t.columns.len() {
+            let c = col(c)?;
+            chart
+                .add_series()
+                .set_name((sheet.name.as_str(), 0, c))
+                .set_categories((sheet.name.as_str(), 1, 0, last_row, 0))
+                .set_values((sheet.name.as_str(), 1, c, last_row, c));
+        }
+        chart.x_axis().set_name(neutralise(&t.columns[0]).as_ref());
+        let rates = t.rows.iter().flatten().any(|c| matches!(c, Cell::Rate(_)));
+        if rates {
+            chart.y_axis().set_num_format("0%");
+        }
+        chart.set_width(720).set_height(360);
+        ws.insert_chart(1, last_col + 2, &chart)?;
+    }
+    Ok(())
+}
+
+fn definitions(wb: &mut Workbook, f: &Formats, stamp: &Stamp) -> Result<(), XlsxError> {
+    let ws = wb.add_worksheet();
+    ws.set_name("Definitions")?;
+    ws.set_column_width(0, 28)?;
+    ws.set_column_width(1, 110)?;
+    let mut row = 0;
+    for (term, text) in [
+        ("Scope", stamp.scope.to_owned()),
+        ("As of", domain::display::date(stamp.as_of)),
+        ("Made", stamp.made.to_owned()),
+        ("By", stamp.by.to_owned()),
+    ] {
+        ws.write_string_with_format(row, 0, term, &f.bold)?;
+        ws.write_string_with_format(row, 1, neutralise(&text), &f.wrap)?;
+        row += 1;
+    }
+    row += 1;
+    ws.write_string_with_format(row, 0, "Term", &f.head)?;
+    ws.write_string_with_format(row, 1, "Definition", &f.head)?;
+    row += 1;
+    for (term, text) in DEFINITIONS {
+        ws.write_string_with_format(row, 0, *term, &f.bold)?;
+        ws.write_string_with_format(row, 1, *text, &f.wrap)?;
+        row += 1;
+    }
+    row += 1;
+    ws.write_string_with_format(row, 0, "Disclosure control", &f.bold)?;
+    for line in DISCLOSURE {
+        ws.write_string_with_format(row, 1, *line, &f.wrap)?;
+        row += 1;
+    }
+    Ok(())
+}
+
+fn col(c: usize) -> Result<u16, XlsxError> {
+    u16::try_from(c).map_err(|_| XlsxError::RowColumnLimitError)
+}
+
+fn row_num(r: usize) -> Result<u32, XlsxError> {
+    u32::try_from(r).map_err(|_| XlsxError::RowColumnLimitError)
+}
+
+/// The workbook's bytes: each sheet, then the definitions.
+pub fn build(sheets: &[Sheet], stamp: &Stamp) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let f = Formats::new();
+    for sheet in sheets {
+        write_sheet(&mut wb, &f, sheet)?;
+    }
+    definitions(&mut wb, &f, stamp)?;
+    wb.save_to_buffer()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sheet_names_drop_what_excel_refuses_and_keep_to_31() {
+        assert_eq!(sheet_name("Age bands: Box/M365"), "Age bands- Box-M365");
+        assert_eq!(sheet_name(&"x".repeat(40)).len(), 31);
+    }
+}

@@ -193,8 +193,9 @@ pub async fn table(
     })
 }
 
-/// `GET /exports/workbook.xlsx`: every table of a scope (the force, or
-/// `unit`) on its day, a sheet each, with the definitions.
+/// `GET /exports/workbook.xlsx`: every table of a scope (`unit`; by
+/// default the force for those who see every unit, else the caller's
+/// first scope unit) on its day, a sheet each, with the definitions.
 pub async fn workbook(
     State(state): State<ServerState>,
     signed: SignedIn,
@@ -242,7 +243,8 @@ pub async fn workbook_sheets(
 ) -> Result<(Vec<Sheet>, Export), AppError> {
     let store = &state.store;
     let viewer = &signed.caller.viewer;
-    let (grant, scope) = signed.unit(store, q.unit.as_deref()).await?;
+    let unit = q.unit.as_deref().or_else(|| viewer.home());
+    let (grant, scope) = signed.unit(store, unit).await?;
     let as_of = store.resolve_as_of(q.as_of).await?;
     let o = store.overview(viewer, &grant, Some(as_of)).await?;
     let sheet = |name: &str, table: Table, line_chart: bool| Sheet {

@@ -144,128 +144,19 @@ async fn static_files_are_compressed_and_revalidated_not_downloaded_again() {
     assert_eq!(health.headers()["cache-control"], "private, no-store");
 }
 
-/// The overview endpoint against a force worked by hand: commands A and B
-/// of 20 people each (all born in 1980, so one age band), Microsoft 365
-/// live for both on 5 Jan 2026, and Teams use on known days. On 30 Mar
-/// (the last day with data, so the last the rollups cover):
-/// - A: 12 used it in the last 7 days (30 Mar), 3 more in the last 28
-///   (10 Mar), 2 more earlier (20 Jan), 3 never: 20, 12, 15, 17.
-/// - B: 5 on 29 Mar, 5 on 15 Mar, 4 on 1 Feb, 6 never: 20, 5, 10, 14.
-/// - The force: 40, 17, 25, 31, an adoption rate of 25/40.
-///
-/// And its change on the tile against 23 Mar and 2 Mar.
+/// The overview endpoint against the force worked by hand
+/// (`support::hand_worked`): on 30 Mar, A is 20, 12, 15, 17; B 20, 5, 10,
+/// 14; the force 40, 17, 25, 31, an adoption rate of 25/40. And its change
+/// on the tile against 23 Mar and 2 Mar.
 #[tokio::test]
 async fn the_overview_endpoint_matches_a_force_worked_by_hand() {
-    use app::api::ssr::{
-        Actor,
-        accounts::{self, AddAccount, Credential},
-    };
-    use domain::{
-        access::Role,
-        activity::{ActivityRecord, WriteMode, resolve_batch},
-        catalog::Source,
-        metrics::Counts,
-        wave::TargetMetric,
-    };
-    use store::NewWave;
+    use domain::metrics::Counts;
+    use support::hand_worked::{ADMIN, hand_worked};
 
     for db in testing::both().await.expect("databases") {
-        let app = TestApp::empty(db, AuthConfig::default());
-        let store = &app.store;
-        let teams = store
-            .register_tool("Teams", Source::M365)
-            .await
-            .expect("tool");
-        let m365 = store
-            .define_product("Microsoft 365", &[teams])
-            .await
-            .expect("product");
-        store
-            .apply_units(
-                &[unit("F", None), unit("A", Some("F")), unit("B", Some("F"))],
-                day("2025-01-01"),
-            )
-            .await
-            .expect("units");
-        let roster: Vec<_> = (1..=40)
-            .map(|n| person(n, &format!("person.{n}"), if n <= 20 { "A" } else { "B" }))
-            .collect();
-        store
-            .apply_roster(&roster, day("2025-01-01"))
-            .await
-            .expect("roster");
-        let units = store.units().await.expect("units");
-        store
-            .create_wave(
-                &NewWave {
-                    name: "Microsoft 365".into(),
-                    product: m365,
-                    go_live: day("2026-01-05"),
-                    target_metric: TargetMetric::AdoptionRate,
-                    target_value: 0.8,
-                    target_date: day("2026-12-31"),
-                    units: units
-                        .iter()
-                        .filter(|u| u.parent.is_some())
-                        .map(|u| u.id)
-                        .collect(),
-                },
-                &store::testing::AUDIT,
-            )
-            .await
-            .expect("wave");
-        // (first person, last person, the day they used Teams)
-        let uses = [
-            (1, 12, "2026-03-30"),
-            (13, 15, "2026-03-10"),
-            (16, 17, "2026-01-20"),
-            (21, 25, "2026-03-29"),
-            (26, 30, "2026-03-15"),
-            (31, 34, "2026-02-01"),
-        ];
-        let names: Vec<(String, chrono::NaiveDate)> = uses
-            .iter()
-            .flat_map(|&(first, last, on)| {
-                (first..=last).map(move |n| (format!("person.{n}@force.police.uk"), day(on)))
-            })
-            .collect();
-        let records: Vec<ActivityRecord> = names
-            .iter()
-            .map(|(user, on)| ActivityRecord {
-                tool: teams,
-                user,
-                day: *on,
-                actions: 1,
-            })
-            .collect();
-        let resolver = store.identity_resolver().await.expect("resolver");
-        let batch = resolve_batch(&resolver, &records, WriteMode::Replace);
-        store
-            .ingest(Source::M365, WriteMode::Replace, &batch)
-            .await
-            .expect("ingest");
-        store.rebuild_rollups().await.expect("rollups");
-
-        let password = "a long enough password for the test";
-        accounts::add(
-            store,
-            &Actor::local("test"),
-            AddAccount {
-                username: "admin@force.police.uk",
-                display_name: None,
-                role: Role::Admin,
-                scope: &[],
-                person_lists: false,
-                credential: Credential::Chosen(password.into()),
-                is_demo: false,
-            },
-        )
-        .await
-        .expect("account");
-        let reply = app
-            .sign_in_with("admin@force.police.uk", password, None)
-            .await;
-        let cookie = support::session_cookie(&reply).expect("signed in");
+        let fixture = hand_worked(db, &[]).await;
+        let (app, store, m365) = (&fixture.app, &fixture.app.store, fixture.m365);
+        let cookie = fixture.sign_in(ADMIN).await;
 
         // After the last day with data there are no figures, not zeros.
         let reply = app.get("/api/overview?as_of=2026-03-31", &cookie).await;

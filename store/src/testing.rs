@@ -192,13 +192,16 @@ fn spawn_watchdog(dir: &Path, data: &str) {
         .spawn();
 }
 
-/// Tries to rewrite and to delete the audit log, as an attacker with a
-/// database connection but no schema rights would: both must fail.
-pub async fn edit_audit_log(store: &Store) -> (Result<()>, Result<()>) {
+/// Tries to rewrite (`SET set`) and to delete a table kept read-only (the
+/// audit log, published board packs), as an attacker with a database
+/// connection but no schema rights would: both must fail.
+pub async fn edit_read_only(store: &Store, table: &str, set: &str) -> (Result<()>, Result<()>) {
     use crate::db::on_db;
+    let update = format!("UPDATE {table} SET {set}");
+    let delete = format!("DELETE FROM {table}");
     on_db!(&store.db, pool => (
-        sqlx::query("UPDATE audit_log SET detail = 'edited'").execute(pool).await.map(|_| ()).map_err(Into::into),
-        sqlx::query("DELETE FROM audit_log").execute(pool).await.map(|_| ()).map_err(Into::into),
+        sqlx::query(&update).execute(pool).await.map(|_| ()).map_err(Into::into),
+        sqlx::query(&delete).execute(pool).await.map(|_| ()).map_err(Into::into),
     ))
 }
 

@@ -22,6 +22,7 @@ use store::{Store, testing::TestDb};
 use tower::ServiceExt;
 
 pub mod attacker;
+pub mod hand_worked;
 pub mod small_force;
 
 pub const HOST: &str = "uptake.test";
@@ -36,7 +37,10 @@ pub struct TestApp {
 pub struct Reply {
     pub status: StatusCode,
     pub headers: HeaderMap,
+    /// The body as text (lossy where it is not UTF-8).
     pub body: String,
+    /// The body as it came (a PDF or a workbook).
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -174,6 +178,7 @@ impl TestApp {
             status,
             headers,
             body: String::from_utf8_lossy(&body).into_owned(),
+            bytes: body.to_vec(),
         }
     }
 

@@ -1,0 +1,386 @@
+//! The exports against the force worked by hand (`support::hand_worked`),
+//! read back with independent readers: the csv crate for CSV, calamine and
+//! the zip container for the workbook, and poppler's `pdftotext` for the
+//! board pack. Scope, refusals and the audit log, on both backends.
+
+mod support;
+
+use std::{io::Cursor, process::Command};
+
+use axum::http::StatusCode;
+use calamine::{Data, Reader, Xlsx};
+use server::exports::CSV_TABLES;
+use store::testing;
+use support::{
+    Reply,
+    hand_worked::{ADMIN, COMMANDER, FORMULA, HandWorked, hand_worked},
+};
+
+/// Uses that make 28 Feb a day with every figure published: A's people
+/// 1–5 on 27 Feb, B's 21–26 on 26 Feb. On 28 Feb: A is 20 eligible, 5
+/// active in 7 and 28 days, 7 reached (1–5, and 16–17 on 20 Jan); B 20, 6,
+/// 10 (with 31–34 on 1 Feb), 10; the force 40, 11, 15, 17. The 30 Mar
+/// figures stay as `BASE_USES` says: the force 40, 17, 25, 31.
+const FEBRUARY: &[(usize, usize, &str)] = &[(1, 5, "2026-02-27"), (21, 26, "2026-02-26")];
+
+fn csv_rows(reply: &Reply) -> Vec<Vec<String>> {
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(
+        reply.header("content-type"),
+        Some("text/csv; charset=utf-8")
+    );
+    csv::Reader::from_reader(reply.body.as_bytes())
+        .records()
+        .map(|r| r.expect("a CSV record").iter().map(str::to_owned).collect())
+        .collect()
+}
+
+fn row<'a>(rows: &'a [Vec<String>], first: &str) -> &'a [String] {
+    rows.iter()
+        .find(|r| r.first().is_some_and(|c| c == first))
+        .unwrap_or_else(|| panic!("no row {first} in {rows:?}"))
+}
+
+/// The text of a PDF as poppler reads it (one line per line of the page).
+fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("pack.pdf");
+    std::fs::write(&path, pdf).expect("write the pack");
+    let out = Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils, installed by scripts/setup.sh)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // One space between words, whatever the layout put there.
+    String::from_utf8(out.stdout)
+        .expect("text")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[tokio::test]
+async fn csvs_carry_the_figures_worked_by_hand_with_formulas_inert() {
+    let fixture = hand_worked(testing::sqlite().await.expect("database"), &[]).await;
+    let admin = fixture.sign_in(ADMIN).await;
+    let app = &fixture.app;
+
+    let reply = app
+        .get("/exports/headline.csv?as_of=2026-03-30", &admin)
+        .await;
+    assert_eq!(
+        reply.header("content-disposition"),
+        Some("attachment; filename=\"uptake-headline-F-2026-03-30.csv\"")
+    );
+    let rows = csv_rows(&reply);
+    // Eligible, active 7, active 28, reached, rate (%), change, complete.
+    assert_eq!(
+        row(&rows, "Microsoft 365")[1..6],
+        ["40", "17", "25", "31", "62.5"]
+    );
+
+    let rows = csv_rows(&app.get("/exports/units.csv?as_of=2026-03-30", &admin).await);
+    let a = row(&rows, "A");
+    // The formula comes out as text, its first character an apostrophe.
+    assert_eq!(a[1], format!("'{FORMULA}"));
+    assert_eq!(a[2..], ["20", "15", "75.0"]);
+    assert_eq!(row(&rows, "B")[2..], ["20", "10", "50.0"]);
+
+    // Every table answers, named by what, scope and day.
+    for table in CSV_TABLES.iter().filter(|t| **t != "people") {
+        let reply = app
+            .get(&format!("/exports/{table}.csv?as_of=2026-03-30"), &admin)
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{table}: {}", reply.body);
+        assert_eq!(
+            reply.header("content-disposition"),
+            Some(format!("attachment; filename=\"uptake-{table}-F-2026-03-30.csv\"").as_str()),
+        );
+        assert!(!reply.body.contains("\n="), "{table}: {}", reply.body);
+    }
+    let reply = app.get("/exports/nothing.csv", &admin).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_workbook_holds_typed_cells_native_charts_and_inert_text() {
+    let fixture = hand_worked(testing::sqlite().await.expect("database"), &[]).await;
+    let admin = fixture.sign_in(ADMIN).await;
+    let reply = fixture
+        .app
+        .get("/exports/workbook.xlsx?as_of=2026-03-30", &admin)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(
+        reply.header("content-disposition"),
+        Some("attachment; filename=\"uptake-workbook-F-2026-03-30.xlsx\"")
+    );
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(reply.bytes.clone())).expect("an xlsx");
+    let names = book.sheet_names();
+    for sheet in ["Headline", "Units", "Trend (rate)", "Waves", "Definitions"] {
+        assert!(names.iter().any(|n| n == sheet), "{sheet} in {names:?}");
+    }
+    let headline = book.worksheet_range("Headline").expect("headline");
+    let m365 = headline
+        .rows()
+        .find(|r| r[0] == Data::String("Microsoft 365".into()))
+        .expect("a Microsoft 365 row");
+    // Numbers as numbers, the rate as a share (formatted as a percentage).
+    assert_eq!(
+        m365[1..6],
+        [
+            Data::Float(40.0),
+            Data::Float(17.0),
+            Data::Float(25.0),
+            Data::Float(31.0),
+            Data::Float(0.625)
+        ]
+    );
+    let units = book.worksheet_range("Units").expect("units");
+    let a = units
+        .rows()
+        .find(|r| r[0] == Data::String("A".into()))
+        .expect("A");
+    assert_eq!(a[1], Data::String(format!("'{FORMULA}")));
+    assert_eq!(
+        a[2..5],
+        [Data::Float(20.0), Data::Float(15.0), Data::Float(0.75)]
+    );
+    // No cell anywhere is a formula.
+    for name in &names {
+        let formulas = book.worksheet_formula(name).expect("formulas");
+        assert!(
+            formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+            "{name} holds a formula"
+        );
+    }
+    // Native charts for the trends, frozen header rows.
+    let mut zip = zip::ZipArchive::new(Cursor::new(reply.bytes)).expect("a zip");
+    let charts = (0..zip.len())
+        .filter(|&i| {
+            zip.by_index(i)
+                .expect("entry")
+                .name()
+                .is_ok_and(|n| n.starts_with("xl/charts/chart"))
+        })
+        .count();
+    assert_eq!(charts, 2, "a line chart per trend sheet");
+    let mut sheet1 = String::new();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("xl/worksheets/sheet1.xml").expect("sheet 1"),
+        &mut sheet1,
+    )
+    .expect("xml");
+    assert!(sheet1.contains("state=\"frozen\""), "{sheet1}");
+    assert!(sheet1.contains("<autoFilter"), "{sheet1}");
+}
+
+/// Two packs a month apart on each backend: the second says what changed
+/// since the first, as the fixture's differences; both are stored, and the
+/// first comes again byte for byte.
+#[tokio::test]
+async fn packs_a_month_apart_say_what_changed_and_come_again_unchanged() {
+    for db in testing::both().await.expect("databases") {
+        let fixture: HandWorked = hand_worked(db, FEBRUARY).await;
+        let admin = fixture.sign_in(ADMIN).await;
+        let app = &fixture.app;
+
+        let first = app
+            .get("/exports/board-pack.pdf?as_of=2026-02-28", &admin)
+            .await;
+        assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+        assert_eq!(first.header("content-type"), Some("application/pdf"));
+        assert_eq!(
+            first.header("content-disposition"),
+            Some("attachment; filename=\"uptake-board-pack-F-2026-02-28.pdf\"")
+        );
+        let text = pdf_text(&first.bytes);
+        assert!(
+            text.contains(
+                "Microsoft 365: 37.5% of the 40 eligible were active in the last 28 days"
+            ),
+            "{text}"
+        );
+        // No earlier pack: against 28 days before (31 Jan), when so few
+        // were active that the counts are banded and the change reads –.
+        assert!(text.contains("there is no earlier pack"), "{text}");
+
+        let second = app
+            .get("/exports/board-pack.pdf?as_of=2026-03-30", &admin)
+            .await;
+        assert_eq!(second.status, StatusCode::OK, "{}", second.body);
+        let text = pdf_text(&second.bytes);
+        // 15 → 25 of 40 active: 37.5% → 62.5%, up 25.0 points; reached
+        // 17 → 31.
+        assert!(
+            text.contains(
+                "Microsoft 365: 62.5% of the 40 eligible were active in the last 28 days, up 25.0 points since the pack of 28 Feb 2026; 31 reached (+14)."
+            ),
+            "{text}"
+        );
+        // The headline table: eligible no change, active +10, reached +14.
+        assert!(
+            text.contains("Microsoft 365 40 no change 25 +10 62.5% +25.0 pts 31 +14"),
+            "{text}"
+        );
+        // The cover, the methods, and the unit named as a formula in
+        // plain text, with no link in the file.
+        for words in [
+            "Uptake board pack",
+            "As of 30 Mar 2026",
+            "Data freshness",
+            "Methods and definitions",
+            "Adoption rate Active in the last 28 days ÷ eligible.",
+            "[c] marks a hidden figure.",
+            FORMULA,
+        ] {
+            assert!(text.contains(words), "{words} in {text}");
+        }
+        assert!(!String::from_utf8_lossy(&second.bytes).contains("/URI"));
+
+        // Both are stored; the first again is the same bytes.
+        let packs = fixture.app.store.packs().await.expect("packs");
+        assert_eq!(packs.len(), 2, "{packs:?}");
+        let again = app
+            .get("/exports/board-pack.pdf?as_of=2026-02-28", &admin)
+            .await;
+        assert_eq!(again.bytes, first.bytes);
+        let stored = packs
+            .iter()
+            .find(|p| p.as_of.to_string() == "2026-02-28")
+            .expect("first");
+        let reply = app
+            .get(&format!("/exports/board-packs/{}.pdf", stored.id), &admin)
+            .await;
+        assert_eq!(reply.bytes, first.bytes);
+        assert_eq!(fixture.app.store.packs().await.expect("packs").len(), 2);
+        // A stored pack cannot be changed.
+        let (update, delete) =
+            testing::edit_read_only(&fixture.app.store, "board_pack", "figures = '{}'").await;
+        assert!(update.is_err() && delete.is_err(), "{update:?} {delete:?}");
+    }
+}
+
+/// A commander's exports hold their command (and the force for
+/// comparison) and nothing else; other units, person lists and the
+/// force's packs are refused; every export is in the audit log.
+#[tokio::test]
+async fn a_commanders_exports_hold_only_their_scope() {
+    let fixture = hand_worked(testing::sqlite().await.expect("database"), &[]).await;
+    let admin = fixture.sign_in(ADMIN).await;
+    let commander = fixture.sign_in(COMMANDER).await;
+    let app = &fixture.app;
+
+    for table in CSV_TABLES {
+        let own = app
+            .get(
+                &format!("/exports/{table}.csv?unit=A&as_of=2026-03-30"),
+                &commander,
+            )
+            .await;
+        let other = app
+            .get(
+                &format!("/exports/{table}.csv?unit=B&as_of=2026-03-30"),
+                &commander,
+            )
+            .await;
+        if *table == "people" {
+            // No person-level list permission.
+            assert_eq!(own.status, StatusCode::FORBIDDEN, "{}", own.body);
+            assert!(own.body.contains("person-level lists"), "{}", own.body);
+        } else {
+            assert_eq!(own.status, StatusCode::OK, "{table}: {}", own.body);
+            assert_eq!(own.header("x-uptake-access"), Some("unit:A"), "{table}");
+            assert!(!own.body.contains("Unit B"), "{table}: {}", own.body);
+        }
+        assert_eq!(
+            other.status,
+            StatusCode::FORBIDDEN,
+            "{table}: {}",
+            other.body
+        );
+    }
+    for path in [
+        "/exports/workbook.xlsx?unit=B",
+        "/exports/board-pack.pdf?unit=B",
+    ] {
+        let reply = app.get(path, &commander).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::FORBIDDEN,
+            "{path}: {}",
+            reply.body
+        );
+    }
+
+    // The commander's pack is of A by default, with the force beside it.
+    let pack = app
+        .get("/exports/board-pack.pdf?as_of=2026-03-30", &commander)
+        .await;
+    assert_eq!(pack.status, StatusCode::OK, "{}", pack.body);
+    assert_eq!(
+        pack.header("content-disposition"),
+        Some("attachment; filename=\"uptake-board-pack-A-2026-03-30.pdf\"")
+    );
+    let text = pdf_text(&pack.bytes);
+    assert!(text.contains("The force, for comparison"), "{text}");
+    assert!(!text.contains("Unit B"), "{text}");
+    let workbook = app.get("/exports/workbook.xlsx", &commander).await;
+    assert_eq!(workbook.status, StatusCode::OK);
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(workbook.bytes)).expect("an xlsx");
+    for name in book.sheet_names() {
+        let range = book.worksheet_range(&name).expect("sheet");
+        assert!(
+            range
+                .used_cells()
+                .all(|(_, _, c)| c != &Data::String("Unit B".into())),
+            "{name}"
+        );
+    }
+
+    // The force's pack, made by the admin, is not there for the commander.
+    let force = app
+        .get("/exports/board-pack.pdf?as_of=2026-03-30", &admin)
+        .await;
+    assert_eq!(force.status, StatusCode::OK);
+    let packs = app.store.packs().await.expect("packs");
+    let force_pack = packs
+        .iter()
+        .find(|p| p.scope == "F")
+        .expect("the force's pack");
+    let reply = app
+        .get(
+            &format!("/exports/board-packs/{}.pdf", force_pack.id),
+            &commander,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+
+    // Every export, refused or not, named in the audit log by what, scope
+    // and day.
+    let log = app.store.audit_log(1000).await.expect("audit log");
+    let exported: Vec<&str> = log
+        .iter()
+        .filter(|e| e.action == "exported" && e.actor == COMMANDER)
+        .map(|e| e.detail.as_str())
+        .collect();
+    assert!(
+        exported.contains(&"CSV uptake-units-A-2026-03-30.csv"),
+        "{exported:?}"
+    );
+    assert!(
+        exported.contains(&"PDF uptake-board-pack-A-2026-03-30.pdf"),
+        "{exported:?}"
+    );
+    assert!(
+        exported
+            .iter()
+            .any(|d| d.starts_with("XLSX uptake-workbook-A-")),
+        "{exported:?}"
+    );
+}

@@ -6,7 +6,7 @@ mod support;
 use axum::http::StatusCode;
 use server::auth::AuthConfig;
 use store::testing;
-use support::{TestApp, day, person, unit};
+use support::TestApp;
 
 #[tokio::test]
 async fn healthz_reports_the_database_on_both_backends_without_sign_in() {

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod bands;
 pub mod data;
+pub mod exports;
 pub mod overview;
 pub mod people;
 pub mod series;

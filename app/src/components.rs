@@ -1,6 +1,8 @@
 mod band_table;
+mod board_exports;
 mod chart_view;
 mod error_note;
+mod export_link;
 mod kpi;
 mod subject_choices;
 mod unit_table;
@@ -8,8 +10,10 @@ mod usage_table;
 mod user_menu;
 
 pub use band_table::BandSection;
+pub use board_exports::BoardExports;
 pub use chart_view::{ChartView, TrendView};
 pub use error_note::ErrorNote;
+pub use export_link::{CsvLink, export_query};
 pub use kpi::{KpiTile, RateChange};
 pub use subject_choices::SubjectChoices;
 pub use unit_table::{SUPPRESSED, UnitTable};

@@ -9,6 +9,14 @@ pub fn date(date: NaiveDate) -> String {
     date.format("%-d %b %Y").to_string()
 }
 
+/// A moment in its zone, to the minute: "6 Dec 2026 09:24 GMT".
+pub fn moment<Tz: chrono::TimeZone>(at: &chrono::DateTime<Tz>) -> String
+where
+    Tz::Offset: std::fmt::Display,
+{
+    at.format("%-d %b %Y %H:%M %Z").to_string()
+}
+
 /// A rate as a percentage with one decimal, or "–" when there is none.
 pub fn percent(rate: Option<f64>) -> String {
     rate.map_or_else(|| "–".to_owned(), |r| format!("{:.1}%", r * 100.0))

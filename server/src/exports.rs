@@ -225,12 +225,9 @@ pub async fn workbook(
     ))
 }
 
-/// When an export was made, in the configured zone: "25 Nov 2026 14:03".
+/// Now, in the configured zone, as an export's stamp says when it was made.
 pub fn made_at(state: &AppState) -> String {
-    chrono::Utc::now()
-        .with_timezone(&state.zone)
-        .format("%-d %b %Y %H:%M %Z")
-        .to_string()
+    domain::display::moment(&chrono::Utc::now().with_timezone(&state.zone))
 }
 
 /// The workbook's sheets: the headline, the units under the scope, the
@@ -244,7 +241,7 @@ pub async fn workbook_sheets(
     let store = &state.store;
     let viewer = &signed.caller.viewer;
     let unit = q.unit.as_deref().or_else(|| viewer.home());
-    let (grant, scope) = signed.unit(store, unit).await?;
+    let (grant, scope) = signed.whole_unit(store, unit).await?;
     let as_of = store.resolve_as_of(q.as_of).await?;
     let o = store.overview(viewer, &grant, Some(as_of)).await?;
     let sheet = |name: &str, table: Table, line_chart: bool| Sheet {
@@ -303,7 +300,7 @@ pub async fn board_pack(
     let store = &app.store;
     let viewer = &signed.caller.viewer;
     let unit = query.unit.as_deref().or_else(|| viewer.home());
-    let (grant, code) = signed.unit(store, unit).await?;
+    let (grant, code) = signed.whole_unit(store, unit).await?;
     let as_of = store.resolve_as_of(query.as_of).await?;
     let name = file_name("board-pack", &code, as_of, "pdf");
     let detail = format!("PDF {name}");
@@ -339,7 +336,7 @@ pub async fn stored_pack(
         Err(AppError::Forbidden(_) | AppError::NotFound(_)) => return Err(missing()),
         Err(e) => return Err(e),
     };
-    if !may_read(&grant, &info) {
+    if !domain::export::pack::may_read(&grant, info.own_cells) {
         return Err(missing());
     }
     let name = file_name("board-pack", &info.scope, info.as_of, "pdf");
@@ -351,12 +348,4 @@ pub async fn stored_pack(
     )
     .await?;
     Ok(attachment(pdf, "application/pdf", &name))
-}
-
-/// Whether a grant on a pack's scope lets its holder read the pack: the
-/// unit in full (a commander's grant on the force does not), and the
-/// person-list permission for a pack that holds a unit's own cells.
-pub fn may_read(grant: &domain::access::Grant, info: &store::PackInfo) -> bool {
-    grant.reach() == domain::access::Reach::Full
-        && (!info.own_cells || grant.person_lists().is_ok())
 }

@@ -308,6 +308,9 @@ async fn a_commanders_exports_hold_only_their_scope() {
     for path in [
         "/exports/workbook.xlsx?unit=B",
         "/exports/board-pack.pdf?unit=B",
+        // The force, which they see for comparison only.
+        "/exports/workbook.xlsx?unit=F",
+        "/exports/board-pack.pdf?unit=F",
     ] {
         let reply = app.get(path, &commander).await;
         assert_eq!(

@@ -5,7 +5,7 @@ use domain::{
 };
 use leptos::prelude::*;
 
-use super::{ChartView, SUPPRESSED, SubjectChoices, TrendView};
+use super::{ChartView, CsvLink, SUPPRESSED, SubjectChoices, TrendView, export_query};
 
 /// One subject by age band: a link per subject to switch, the table of the
 /// unit and the units under it, the unit's bands side by side, and its
@@ -78,9 +78,11 @@ pub fn BandSection(
         .collect_view();
     // Type-erased, so the section's view type stays within the compiler's
     // depth limit in release builds.
+    let query = export_query(Some(&table.unit_code), Some(&table.subject), table.as_of);
+    let trend_csv = ("band-trend", query.clone());
     let charts = view! {
         <ChartView chart=table.by_band id="band-bars"/>
-        <TrendView trend=table.trend id="band-trend" param="band_trend"/>
+        <TrendView trend=table.trend id="band-trend" param="band_trend" csv=trend_csv/>
     }
     .into_any();
     view! {
@@ -95,6 +97,7 @@ pub fn BandSection(
                 "Adoption rate (active in the last 28 days ÷ eligible), by age reached this year. "
                 "[c]: hidden to protect individuals (disclosure control)."
             </p>
+            <p class="exports"><CsvLink table="bands" query/></p>
             <HeatLegend/>
             {charts}
         </section>

@@ -2,6 +2,8 @@ use domain::chart::{Chart, Measure, Trend};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+use super::CsvLink;
+
 /// Mounts a chart of any kind with plotly.js once hydrated, with its
 /// figures as a table beside it for keyboard and screen-reader users.
 #[component]
@@ -68,7 +70,15 @@ pub fn ChartView(chart: Chart, #[prop(into)] id: String) -> impl IntoView {
 /// gives the same view. Days marked on it (go-lives) show on both; targets,
 /// which are rates, on the rate only.
 #[component]
-pub fn TrendView(trend: Trend, #[prop(into)] id: String, param: &'static str) -> impl IntoView {
+pub fn TrendView(
+    trend: Trend,
+    #[prop(into)] id: String,
+    param: &'static str,
+    /// Its figures as CSV: the export table and the view's query; the
+    /// measure shown is added.
+    #[prop(optional)]
+    csv: Option<(&'static str, String)>,
+) -> impl IntoView {
     let query = use_query_map();
     let measure = Memo::new(move |_| Measure::parse(query.read().get_str(param)));
     let anchor = format!("{id}-switch");
@@ -91,6 +101,10 @@ pub fn TrendView(trend: Trend, #[prop(into)] id: String, param: &'static str) ->
             "Show as: " {switch}
         </p>
         {move || view! { <ChartView chart=trend.get(measure.get()).clone() id=chart_id.clone()/> }}
+        {move || csv.clone().map(|(table, query)| {
+            let query = format!("{query}&measure={}", measure.get().key());
+            view! { <p class="exports"><CsvLink table query/></p> }
+        })}
     }
     .into_any()
 }

@@ -5,13 +5,21 @@ use domain::{
 };
 use leptos::prelude::*;
 
+use super::CsvLink;
+
 /// Why a figure reads `[c]`.
 pub const SUPPRESSED: &str = "Hidden to protect individuals: fewer than 10 eligible, fewer than 3 active or 3 inactive, or it would let a hidden figure be worked out from the others.";
 
 /// The units under the one shown, one column of adoption per product.
 /// Suppressed cells read `[c]`, with the reason in their title.
 #[component]
-pub fn UnitTable(columns: Vec<String>, rows: Vec<UnitRow>, as_of: NaiveDate) -> impl IntoView {
+pub fn UnitTable(
+    columns: Vec<String>,
+    rows: Vec<UnitRow>,
+    as_of: NaiveDate,
+    /// The shown unit's export query.
+    query: String,
+) -> impl IntoView {
     let heads = columns
         .iter()
         .map(|c| view! { <th scope="col" class="num">{format!("{c}: adoption (eligible)")}</th> })
@@ -54,6 +62,7 @@ pub fn UnitTable(columns: Vec<String>, rows: Vec<UnitRow>, as_of: NaiveDate) -> 
                 <tbody>{body}</tbody>
             </table>
             <p class="note">"[c]: hidden to protect individuals (disclosure control)."</p>
+            <p class="exports"><CsvLink table="units" query/></p>
         </section>
     }
 }

@@ -6,7 +6,7 @@ use domain::{
 };
 use leptos::prelude::*;
 
-use super::{SUPPRESSED, SubjectChoices};
+use super::{CsvLink, SUPPRESSED, SubjectChoices, export_query};
 
 /// How a unit's people use one subject: a link per subject to switch, time
 /// to first use, depth and retention by age band, and retention per weekly
@@ -34,6 +34,7 @@ pub fn UsageSection(
             display_date(last)
         )
     });
+    let query = export_query(Some(&table.unit_code), Some(&table.subject), table.as_of);
     let rows = table
         .rows
         .into_iter()
@@ -98,6 +99,7 @@ pub fn UsageSection(
                 "age is taken at first use."
             </p>
             {before}
+            <p class="exports"><CsvLink table="usage" query=query.clone()/></p>
             <h3>"Retention by week of first use (all ages)"</h3>
             <table class="bands cohorts" data-testid="cohort-table">
                 <thead>
@@ -109,6 +111,7 @@ pub fn UsageSection(
                 </thead>
                 <tbody>{cohorts}</tbody>
             </table>
+            <p class="exports"><CsvLink table="cohorts" query/></p>
         </section>
     }
 }

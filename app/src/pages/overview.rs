@@ -24,8 +24,8 @@ use crate::{
         waves::{get_go_live_curves, get_waves},
     },
     components::{
-        BandSection, ChartView, ErrorNote, KpiTile, RateChange, SUPPRESSED, TrendView, UnitTable,
-        UsageSection,
+        BandSection, BoardExports, ChartView, ErrorNote, KpiTile, RateChange, SUPPRESSED,
+        TrendView, UnitTable, UsageSection, export_query,
     },
     pages::waves::{Forecast, StatusBadge},
 };
@@ -106,13 +106,14 @@ fn OverviewBody(
     let trend = {
         let trend = overview.trend.clone();
         let unit = (!at_force).then(|| unit_code.clone());
+        let csv = export_query(Some(&unit_code), None, overview.as_of);
         move || {
             let mut trend = trend.clone();
             if let Some(Ok(list)) = waves.get() {
                 trend.mark(go_live_markers(&list, unit.as_deref()));
                 trend.rate.targets = wave_targets(&list, unit.as_deref());
             }
-            view! { <TrendView trend id="adoption-trend" param="trend"/> }
+            view! { <TrendView trend id="adoption-trend" param="trend" csv=("trend", csv.clone())/> }
         }
     };
     let since_go_live = move || {
@@ -202,8 +203,14 @@ fn OverviewBody(
             .collect_view();
         view! { <p class="note">"Who has not started: " {links}</p> }
     });
+    // A scope's whole exports, where the viewer sees it in full (not the
+    // force a commander sees for comparison).
+    let exports = (overview.reach == Reach::Full).then(|| {
+        view! { <BoardExports unit=overview.unit_code.clone() as_of=overview.as_of/> }
+    });
     let drill = (!overview.children.is_empty()).then(|| {
-        view! { <UnitTable columns=overview.columns rows=overview.children as_of=overview.as_of/> }
+        let query = export_query(Some(&overview.unit_code), None, overview.as_of);
+        view! { <UnitTable columns=overview.columns rows=overview.children as_of=overview.as_of query/> }
     });
     view! {
         <div class="page" data-hydrated=move || hydrated.get().to_string() data-unit=overview.unit_code>
@@ -235,6 +242,7 @@ fn OverviewBody(
             {drill}
             <Suspense fallback=|| view! { <p class="loading">"Loading age bands…"</p> }>{by_age}</Suspense>
             <Suspense fallback=|| view! { <p class="loading">"Loading speed, depth and retention…"</p> }>{how_used}</Suspense>
+            {exports}
         </div>
     }
 }

@@ -3,7 +3,10 @@ use domain::{display::date as display_date, people::PersonList};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::{api::people::get_not_started, components::ErrorNote};
+use crate::{
+    api::people::get_not_started,
+    components::{CsvLink, ErrorNote, export_query},
+};
 
 /// "Who has not started": the people in a unit who have not used a
 /// product yet, for commanders who hold the permission.
@@ -77,6 +80,11 @@ fn PeopleBody(list: PersonList) -> impl IntoView {
         })
         .collect_view();
     let back = format!("/units/{}", list.unit_code);
+    let csv = format!(
+        "{}&product={}",
+        export_query(Some(&list.unit_code), None, list.as_of),
+        list.product
+    );
     view! {
         <div class="page" data-hydrated=move || hydrated.get().to_string()>
             <header class="page-head">
@@ -100,6 +108,8 @@ fn PeopleBody(list: PersonList) -> impl IntoView {
                     </tr></thead>
                     <tbody>{rows}</tbody>
                 </table>
+                <p class="exports"><CsvLink table="people" query=csv/></p>
+                <p class="note">"The download is a person-level list too, and recorded in the audit log."</p>
             </section>
         </div>
     }

@@ -9,7 +9,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     api::units::get_units,
-    components::{BandSection, ErrorNote, SUPPRESSED},
+    components::{BandSection, CsvLink, ErrorNote, SUPPRESSED, export_query},
     pages::waves::StatusBadge,
 };
 
@@ -121,6 +121,10 @@ fn UnitsBody(tree: UnitTree, heat: BandTable, state: Query) -> impl IntoView {
         view! { <BandSection table=heat subjects=tree.subjects.clone() as_of choose=false/> }
             .into_any();
     let targets = tree.targets;
+    let mut csv = export_query(None, Some(&tree.subject), as_of);
+    if !state.open.is_empty() {
+        csv.push_str(&format!("&open={}", state.open.join(",")));
+    }
     let rows = arrange(tree.rows, state.sort, state.descending);
     // Type-erased parts, so the page's view type stays within the
     // compiler's depth limit in release builds.
@@ -146,6 +150,7 @@ fn UnitsBody(tree: UnitTree, heat: BandTable, state: Query) -> impl IntoView {
                 "The line shows the rate over the last 90 days, at the end of each week. "
                 "[c]: hidden to protect individuals (disclosure control)."
             </p>
+            <p class="exports"><CsvLink table="unit-tree" query=csv/></p>
         </section>
     }
     .into_any();

@@ -12,7 +12,7 @@ use crate::{
         session::get_me,
         waves::{CreateWave, EditWave, SetWaveTarget, get_products, get_waves},
     },
-    components::{ChartView, ErrorNote},
+    components::{ChartView, CsvLink, ErrorNote, export_query},
 };
 
 /// Rollout waves against their targets: where each stands, when it is
@@ -84,8 +84,13 @@ pub fn WavesPage() -> impl IntoView {
                     Ok(list) if list.is_empty() => view! { <p class="empty" data-testid="no-waves">"No wave includes a unit in your scope yet."</p> }.into_any(),
                     Ok(list) => {
                         let chart = since_go_live_chart(&list);
+                        let csv = list.first().map(|w| export_query(None, None, w.as_of)).unwrap_or_default();
                         view! {
                             <ChartView chart id="waves-since-go-live"/>
+                            <p class="exports">
+                                "Every wave: " <CsvLink table="waves" query=csv.clone()/>
+                                " Every wave unit: " <CsvLink table="wave-units" query=csv/>
+                            </p>
                             {move || edit.value().get().and_then(Result::err).map(|e| view! { <ErrorNote error=e/> })}
                             {move || (saved.get() > 0).then(|| view! {
                                 <p class="note" role="status" data-testid="wave-changed">

@@ -6,12 +6,32 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    access::{Grant, Reach},
     chart::Chart,
     display,
     export::{Cell, Table, tables::HIDDEN_NOTE},
     metrics::Counts,
     publication::band,
 };
+
+/// A published pack as the overview lists it for downloading again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Published {
+    pub id: i32,
+    pub title: String,
+    pub as_of: NaiveDate,
+    pub made_by: String,
+    /// When, in words ("6 Dec 2026 09:24 GMT").
+    pub made_at: String,
+}
+
+/// Whether a grant on a pack's scope lets its holder read the pack: the
+/// unit in full (a commander's grant on the force, for comparison, does
+/// not), and the person-list permission for a pack that holds a unit's
+/// own cells.
+pub fn may_read(grant: &Grant, own_cells: bool) -> bool {
+    grant.reach() == Reach::Full && (!own_cells || grant.person_lists().is_ok())
+}
 
 /// One product's or tool's published KPI cell.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -476,10 +476,7 @@ pub async fn make(
         });
     }
     let made = Utc::now();
-    let made_at = made
-        .with_timezone(&zone)
-        .format("%-d %b %Y %H:%M %Z")
-        .to_string();
+    let made_at = display::moment(&made.with_timezone(&zone));
     let pdf = render(&figures, &made_at, maker.audit.actor, made)?;
     let title = format!(
         "Board pack: {} as of {}",

@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 
 use axum::{extract::FromRequestParts, http::request::Parts};
-use domain::access::{Grant, PersonListGrant};
+use domain::access::{Grant, PersonListGrant, Reach};
 use store::Store;
 
 use super::{AppError, Caller};
@@ -92,6 +92,23 @@ impl SignedIn {
         let (grant, code) = store.grant(&self.caller.viewer, code).await?;
         self.noted(&format!("unit:{code}"));
         Ok((grant, code))
+    }
+
+    /// A grant on a unit in full, for a scope's whole exports (the
+    /// workbook, the board pack): a commander's grant on the force, for
+    /// comparison, is refused.
+    pub async fn whole_unit(
+        &self,
+        store: &Store,
+        code: Option<&str>,
+    ) -> Result<(Grant, String), AppError> {
+        let (grant, code) = self.unit(store, code).await?;
+        match grant.reach() {
+            Reach::Full => Ok((grant, code)),
+            Reach::ForceComparison => Err(AppError::Forbidden(
+                "a board export covers units you see in full: ask for your own command".into(),
+            )),
+        }
     }
 
     /// A grant to list a unit's people: the unit grant plus the separate

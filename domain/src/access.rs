@@ -293,6 +293,21 @@ pub enum Denied {
 }
 
 impl Viewer {
+    /// A trusted local process (the command line, the scheduler) reading
+    /// as a rollout manager does: every unit but restricted ones, no
+    /// person-level lists.
+    pub fn service(name: &str) -> Self {
+        Self {
+            account: 0,
+            username: name.to_owned(),
+            display_name: name.to_owned(),
+            role: Role::RolloutManager,
+            scope: Vec::new(),
+            person_lists: false,
+            must_change_password: false,
+        }
+    }
+
     /// The unit a view shows when none is asked for: the force (`None`)
     /// for those who see every unit, else the first unit of their scope.
     pub fn home(&self) -> Option<&str> {

@@ -3,10 +3,12 @@
 //! connectors' arguments live beside their connectors.
 
 mod admin;
+mod export;
 mod serve;
 mod sync;
 
 pub use admin::{Allowed, GroupCommand, TokenCommand, ToolCommand, UserCommand};
+pub use export::ExportCommand;
 pub use serve::ServeArgs;
 pub use sync::SyncSource;
 
@@ -154,6 +156,12 @@ pub enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Exports for the board: the board pack, the workbook, or a table as
+    /// CSV, for the force or a unit.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
     },
     /// Rebuild every rollup cell from activity.
     Rebuild,
@@ -333,6 +341,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             print!("{}", bench_ingest::run(&store, &options).await?);
             Ok(())
         }
+        Command::Export { command } => export::run(&store, cli.time_zone, command).await,
         Command::Rebuild => {
             let stats = store.rebuild_rollups().await?;
             println!(

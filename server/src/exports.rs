@@ -17,12 +17,15 @@ use axum::{
 };
 use chrono::NaiveDate;
 use domain::{
-    access::AuditAction,
+    access::{AuditAction, Grant, Viewer},
     catalog::Subject,
     chart::Measure,
     export::{Table, file_name, tables},
+    wave::WaveProgress,
 };
 use serde::Deserialize;
+
+use store::Store;
 
 use crate::state::ServerState;
 use workbook::{Sheet, Stamp, sheet_name};
@@ -58,12 +61,137 @@ pub struct ExportQuery {
     pub measure: Option<String>,
 }
 
-/// One export's content with what it covers, for its file name and the
-/// audit log.
-pub struct Export {
-    pub tables: Vec<Table>,
-    pub scope: String,
+/// What an export covers: a unit (the root for the force) in the
+/// reader's grant, on a day. The routes make one through the access check;
+/// the command line and the scheduler as a service reader.
+pub struct Scope<'a> {
+    pub store: &'a Store,
+    pub viewer: &'a Viewer,
+    pub grant: Grant,
+    pub code: String,
     pub as_of: NaiveDate,
+}
+
+impl Scope<'_> {
+    /// The waves, each with only its member units under the scope (the
+    /// wave's whole as the reader may see it).
+    pub async fn waves(&self) -> Result<Vec<WaveProgress>, AppError> {
+        let mut waves = self
+            .store
+            .wave_progress(self.viewer, Some(self.as_of), None)
+            .await?;
+        for w in &mut waves {
+            let mut under = Vec::with_capacity(w.units.len());
+            for u in w.units.drain(..) {
+                let path = self.store.unit_path(&u.code).await?;
+                if path.is_some_and(|p| p.chain.iter().any(|&(id, _)| id == self.grant.unit())) {
+                    under.push(u);
+                }
+            }
+            w.units = under;
+        }
+        Ok(waves)
+    }
+
+    /// One table by its name (not a person-level list), read as its page
+    /// reads it.
+    pub async fn table(&self, key: &str, q: &ExportQuery) -> Result<Table, AppError> {
+        let (store, viewer, grant, as_of) = (self.store, self.viewer, &self.grant, self.as_of);
+        let measure = Measure::parse(q.measure.as_deref());
+        let subject = || subject_or_first_product(store, q.subject.as_deref());
+        Ok(match key {
+            "headline" | "units" | "trend" => {
+                let o = store.overview(viewer, grant, Some(as_of)).await?;
+                match key {
+                    "headline" => tables::headline(&o),
+                    "units" => tables::units_under(&o),
+                    _ => tables::chart("trend", o.trend.get(measure)),
+                }
+            }
+            "unit-tree" => {
+                let open = domain::org::unit_codes(q.open.as_deref());
+                tables::unit_tree(
+                    &store
+                        .unit_tree(viewer, subject().await?, as_of, &open)
+                        .await?,
+                )
+            }
+            "bands" | "band-trend" => {
+                let b = store
+                    .band_table(viewer, grant, subject().await?, as_of)
+                    .await?;
+                match key {
+                    "bands" => tables::bands(&b),
+                    _ => tables::chart("band-trend", b.trend.get(measure)),
+                }
+            }
+            "usage" | "cohorts" => {
+                let u = store
+                    .usage_table(viewer, grant, subject().await?, as_of)
+                    .await?;
+                match key {
+                    "usage" => tables::usage(&u),
+                    _ => tables::cohorts(&u),
+                }
+            }
+            "waves" | "wave-units" => {
+                let waves = store
+                    .wave_progress(viewer, Some(as_of), q.unit.as_deref())
+                    .await?;
+                match key {
+                    "waves" => tables::waves(&waves),
+                    _ => tables::wave_units(&waves),
+                }
+            }
+            other => return Err(AppError::NotFound(format!("there is no table '{other}'"))),
+        })
+    }
+
+    /// The workbook: the headline, the units under the scope, the trend
+    /// (as rates and as people), per product the age bands and speed,
+    /// depth and retention, the waves, and the definitions.
+    pub async fn workbook(&self, made: &str, by: &str) -> Result<Vec<u8>, AppError> {
+        let (store, viewer, grant, as_of) = (self.store, self.viewer, &self.grant, self.as_of);
+        let o = store.overview(viewer, grant, Some(as_of)).await?;
+        let sheet = |name: &str, table: Table, line_chart: bool| Sheet {
+            name: sheet_name(name),
+            table,
+            line_chart,
+        };
+        let mut sheets = vec![
+            sheet("Headline", tables::headline(&o), false),
+            sheet("Units", tables::units_under(&o), false),
+            sheet("Trend (rate)", tables::chart("trend", &o.trend.rate), true),
+            sheet(
+                "Trend (people)",
+                tables::chart("trend", &o.trend.active),
+                true,
+            ),
+        ];
+        for product in store.catalog().await?.products() {
+            let subject = Subject::Product(product.id);
+            let bands = store.band_table(viewer, grant, subject, as_of).await?;
+            let usage = store.usage_table(viewer, grant, subject, as_of).await?;
+            let name = &product.name;
+            sheets.extend([
+                sheet(&format!("Age bands - {name}"), tables::bands(&bands), false),
+                sheet(&format!("Usage - {name}"), tables::usage(&usage), false),
+                sheet(&format!("Cohorts - {name}"), tables::cohorts(&usage), false),
+            ]);
+        }
+        let waves = self.waves().await?;
+        sheets.extend([
+            sheet("Waves", tables::waves(&waves), false),
+            sheet("Wave units", tables::wave_units(&waves), false),
+        ]);
+        let stamp = Stamp {
+            scope: &format!("{} ({})", o.scope_name, self.code),
+            as_of,
+            made,
+            by,
+        };
+        workbook::build(&sheets, &stamp).map_err(AppError::internal)
+    }
 }
 
 /// `GET /exports/<table>.csv`: one table of a page, as the page shows it.
@@ -77,11 +205,34 @@ pub async fn csv(
         .strip_suffix(".csv")
         .filter(|k| CSV_TABLES.contains(k))
         .ok_or_else(|| AppError::NotFound(format!("there is no export '{file}'")))?;
-    let export = table(&state.app, &signed, &query, key).await?;
-    let [table] = <[Table; 1]>::try_from(export.tables)
-        .map_err(|_| AppError::internal("a CSV export made other than one table"))?;
+    let (table, scope, as_of) = match key {
+        "people" => {
+            let store = &state.app.store;
+            let code = query
+                .unit
+                .as_deref()
+                .ok_or_else(|| AppError::BadRequest("a person-level list needs a unit".into()))?;
+            let grant = signed.person_list(store, code).await?;
+            let as_of = store.resolve_as_of(query.as_of).await?;
+            let list = store
+                .not_started(&grant, query.product.as_deref(), as_of)
+                .await?;
+            (tables::people(&list), list.unit_code, as_of)
+        }
+        _ => {
+            let scope = scope(
+                &state.app,
+                &signed,
+                query.unit.as_deref(),
+                query.as_of,
+                false,
+            )
+            .await?;
+            (scope.table(key, &query).await?, scope.code, scope.as_of)
+        }
+    };
     let body = table.csv().map_err(AppError::internal)?;
-    let name = file_name(key, &export.scope, export.as_of, "csv");
+    let name = file_name(key, &scope, as_of, "csv");
     let action = if key == "people" {
         AuditAction::PersonListExported
     } else {
@@ -117,79 +268,31 @@ pub fn attachment(body: Vec<u8>, content_type: &'static str, name: &str) -> Resp
     response
 }
 
-/// One table by its name, read as its page reads it.
-pub async fn table(
-    state: &AppState,
-    signed: &SignedIn,
-    q: &ExportQuery,
-    key: &str,
-) -> Result<Export, AppError> {
+/// A scope through the access check: a unit (`None`: the force), or for
+/// a whole-scope export by default the caller's own (`home`), in full.
+async fn scope<'a>(
+    state: &'a AppState,
+    signed: &'a SignedIn,
+    unit: Option<&str>,
+    as_of: Option<NaiveDate>,
+    whole: bool,
+) -> Result<Scope<'a>, AppError> {
     let store = &state.store;
     let viewer = &signed.caller.viewer;
-    if key == "people" {
-        let code = q
-            .unit
-            .as_deref()
-            .ok_or_else(|| AppError::BadRequest("a person-level list needs a unit".into()))?;
-        let grant = signed.person_list(store, code).await?;
-        let as_of = store.resolve_as_of(q.as_of).await?;
-        let list = store
-            .not_started(&grant, q.product.as_deref(), as_of)
-            .await?;
-        return Ok(Export {
-            tables: vec![tables::people(&list)],
-            scope: list.unit_code,
-            as_of,
-        });
-    }
-    let (grant, scope) = signed.unit(store, q.unit.as_deref()).await?;
-    let as_of = store.resolve_as_of(q.as_of).await?;
-    let measure = Measure::parse(q.measure.as_deref());
-    let table = match key {
-        "headline" | "units" | "trend" => {
-            let o = store.overview(viewer, &grant, Some(as_of)).await?;
-            match key {
-                "headline" => tables::headline(&o),
-                "units" => tables::units_under(&o),
-                _ => tables::chart("trend", o.trend.get(measure)),
-            }
+    let (grant, code) = match whole {
+        true => {
+            signed
+                .whole_unit(store, unit.or_else(|| viewer.home()))
+                .await?
         }
-        "unit-tree" => {
-            let subject = subject_or_first_product(store, q.subject.as_deref()).await?;
-            let open = domain::org::unit_codes(q.open.as_deref());
-            tables::unit_tree(&store.unit_tree(viewer, subject, as_of, &open).await?)
-        }
-        "bands" | "band-trend" => {
-            let subject = subject_or_first_product(store, q.subject.as_deref()).await?;
-            let b = store.band_table(viewer, &grant, subject, as_of).await?;
-            match key {
-                "bands" => tables::bands(&b),
-                _ => tables::chart("band-trend", b.trend.get(measure)),
-            }
-        }
-        "usage" | "cohorts" => {
-            let subject = subject_or_first_product(store, q.subject.as_deref()).await?;
-            let u = store.usage_table(viewer, &grant, subject, as_of).await?;
-            match key {
-                "usage" => tables::usage(&u),
-                _ => tables::cohorts(&u),
-            }
-        }
-        "waves" | "wave-units" => {
-            let waves = store
-                .wave_progress(viewer, Some(as_of), q.unit.as_deref())
-                .await?;
-            match key {
-                "waves" => tables::waves(&waves),
-                _ => tables::wave_units(&waves),
-            }
-        }
-        other => return Err(AppError::NotFound(format!("there is no table '{other}'"))),
+        false => signed.unit(store, unit).await?,
     };
-    Ok(Export {
-        tables: vec![table],
-        scope,
-        as_of,
+    Ok(Scope {
+        store,
+        viewer,
+        grant,
+        code,
+        as_of: store.resolve_as_of(as_of).await?,
     })
 }
 
@@ -201,16 +304,18 @@ pub async fn workbook(
     signed: SignedIn,
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, AppError> {
-    let (sheets, export) = workbook_sheets(&state.app, &signed, &query).await?;
-    let made = made_at(&state.app);
-    let stamp = Stamp {
-        scope: &export.scope,
-        as_of: export.as_of,
-        made: &made,
-        by: &signed.caller.viewer.username,
-    };
-    let body = workbook::build(&sheets, &stamp).map_err(AppError::internal)?;
-    let name = file_name("workbook", &export.scope, export.as_of, "xlsx");
+    let scope = scope(
+        &state.app,
+        &signed,
+        query.unit.as_deref(),
+        query.as_of,
+        true,
+    )
+    .await?;
+    let body = scope
+        .workbook(&made_at(&state.app), &signed.caller.viewer.username)
+        .await?;
+    let name = file_name("workbook", &scope.code, scope.as_of, "xlsx");
     audit(
         &state.app,
         &signed,
@@ -230,63 +335,6 @@ pub fn made_at(state: &AppState) -> String {
     domain::display::moment(&chrono::Utc::now().with_timezone(&state.zone))
 }
 
-/// The workbook's sheets: the headline, the units under the scope, the
-/// trend (as rates and as people), per product the age bands and speed,
-/// depth and retention, and the waves.
-pub async fn workbook_sheets(
-    state: &AppState,
-    signed: &SignedIn,
-    q: &ExportQuery,
-) -> Result<(Vec<Sheet>, Export), AppError> {
-    let store = &state.store;
-    let viewer = &signed.caller.viewer;
-    let unit = q.unit.as_deref().or_else(|| viewer.home());
-    let (grant, scope) = signed.whole_unit(store, unit).await?;
-    let as_of = store.resolve_as_of(q.as_of).await?;
-    let o = store.overview(viewer, &grant, Some(as_of)).await?;
-    let sheet = |name: &str, table: Table, line_chart: bool| Sheet {
-        name: sheet_name(name),
-        table,
-        line_chart,
-    };
-    let mut sheets = vec![
-        sheet("Headline", tables::headline(&o), false),
-        sheet("Units", tables::units_under(&o), false),
-        sheet("Trend (rate)", tables::chart("trend", &o.trend.rate), true),
-        sheet(
-            "Trend (people)",
-            tables::chart("trend", &o.trend.active),
-            true,
-        ),
-    ];
-    for product in store.catalog().await?.products() {
-        let subject = Subject::Product(product.id);
-        let bands = store.band_table(viewer, &grant, subject, as_of).await?;
-        let usage = store.usage_table(viewer, &grant, subject, as_of).await?;
-        let name = &product.name;
-        sheets.extend([
-            sheet(&format!("Age bands - {name}"), tables::bands(&bands), false),
-            sheet(&format!("Usage - {name}"), tables::usage(&usage), false),
-            sheet(&format!("Cohorts - {name}"), tables::cohorts(&usage), false),
-        ]);
-    }
-    let waves = store
-        .wave_progress(viewer, Some(as_of), q.unit.as_deref())
-        .await?;
-    sheets.extend([
-        sheet("Waves", tables::waves(&waves), false),
-        sheet("Wave units", tables::wave_units(&waves), false),
-    ]);
-    Ok((
-        sheets,
-        Export {
-            tables: Vec::new(),
-            scope,
-            as_of,
-        },
-    ))
-}
-
 /// `GET /exports/board-pack.pdf`: the board pack of a scope (`unit`; by
 /// default the force for those who see every unit, else the caller's
 /// first scope unit) on a day, published, or found again where the same
@@ -297,22 +345,15 @@ pub async fn board_pack(
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, AppError> {
     let app = &state.app;
-    let store = &app.store;
-    let viewer = &signed.caller.viewer;
-    let unit = query.unit.as_deref().or_else(|| viewer.home());
-    let (grant, code) = signed.whole_unit(store, unit).await?;
-    let as_of = store.resolve_as_of(query.as_of).await?;
-    let name = file_name("board-pack", &code, as_of, "pdf");
+    let scope = scope(app, &signed, query.unit.as_deref(), query.as_of, true).await?;
+    let name = file_name("board-pack", &scope.code, scope.as_of, "pdf");
     let detail = format!("PDF {name}");
     let actor = signed.caller.actor();
     let maker = pack::Maker {
-        viewer,
-        account: Some(viewer.account),
+        account: Some(signed.caller.viewer.account),
         audit: actor.entry(AuditAction::Exported, &detail),
     };
-    let made = pack::make(store, &maker, &grant, &code, as_of, app.today(), app.zone)
-        .await
-        .map_err(AppError::internal)?;
+    let made = pack::make(&scope, &maker, app.today(), app.zone, true).await?;
     Ok(attachment(made.pdf, "application/pdf", &name))
 }
 

@@ -16,10 +16,16 @@ use crate::connectors::{
     box_sync::{self, BoxConfig, BoxRange},
     graph_sync::{self, GraphConfig},
 };
+use crate::exports::pack::Monthly;
 
 pub const GRAPH_JOB: &str = "sync.m365";
 pub const BOX_JOB: &str = "sync.box";
 pub const PUBLICATION_JOB: &str = "publication";
+pub const BOARD_PACK_JOB: &str = "board-pack";
+
+/// How often `serve` looks whether the month's board packs are due, where
+/// no connector's sync says when the day's data is in.
+const BOARD_PACK_EVERY: Duration = Duration::from_secs(3600);
 
 /// How often `serve` looks for days whose publication is to be decided:
 /// until they are, a trend leaves their points out (after an import, a new
@@ -33,6 +39,8 @@ pub struct Schedule {
     pub every: Duration,
     pub graph: Option<GraphConfig>,
     pub box_events: Option<BoxConfig>,
+    /// The monthly board packs, after that day's syncs.
+    pub board_packs: Option<Monthly>,
 }
 
 /// This process, as a job holder: host and process id.
@@ -97,7 +105,10 @@ fn is_dead_here(holder: &str, me: &str) -> bool {
 /// now and then every `schedule.every`.
 pub fn start(store: Store, schedule: Schedule, zone: Tz) {
     if schedule.graph.is_none() && schedule.box_events.is_none() {
-        tracing::info!("no connector is configured; nothing is scheduled");
+        match schedule.board_packs {
+            Some(monthly) => start_board_packs(store, monthly, zone),
+            None => tracing::info!("no sync is scheduled"),
+        }
         return;
     }
     tokio::spawn(async move {
@@ -123,8 +134,44 @@ pub fn start(store: Store, schedule: Schedule, zone: Tz) {
                 .await;
                 log_run(BOX_JOB, run.map(|r| format!("{} events read", r.events)));
             }
+            if let Some(monthly) = &schedule.board_packs {
+                board_packs(&store, monthly, zone).await;
+            }
         }
     });
+}
+
+/// The monthly board packs on their own clock, where no sync runs.
+fn start_board_packs(store: Store, monthly: Monthly, zone: Tz) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(BOARD_PACK_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            board_packs(&store, &monthly, zone).await;
+        }
+    });
+}
+
+/// Publishes the month's board packs once they are due, one server at a
+/// time (the job lock), each once a month.
+async fn board_packs(store: &Store, monthly: &Monthly, zone: Tz) {
+    let run = exclusive(store, BOARD_PACK_JOB, || async {
+        monthly
+            .run(store, zone)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))
+    })
+    .await;
+    match run {
+        Ok(files) if files.is_empty() => {}
+        Ok(files) => tracing::info!(
+            job = BOARD_PACK_JOB,
+            "published {} board packs: {files:?}",
+            files.len()
+        ),
+        Err(e) => tracing::warn!(job = BOARD_PACK_JOB, "{e:#}"),
+    }
 }
 
 /// Decides publication in the background (`docs/publication.md`): now, and

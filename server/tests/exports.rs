@@ -387,3 +387,52 @@ async fn a_commanders_exports_hold_only_their_scope() {
         "{exported:?}"
     );
 }
+
+/// The monthly packs: due on their day, published once a month per scope
+/// even by two servers at once (the job lock), written to the folder.
+#[tokio::test]
+async fn monthly_packs_are_published_once_by_one_server() {
+    use server::{exports::pack::Monthly, scheduler};
+
+    for db in testing::both().await.expect("databases") {
+        let fixture = hand_worked(db, &[]).await;
+        let store = &fixture.app.store;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let monthly = Monthly {
+            dir: dir.path().to_owned(),
+            day: 1,
+            units: vec!["A".into()],
+        };
+        let zone = chrono_tz::Europe::London;
+        let run = || {
+            scheduler::exclusive(store, scheduler::BOARD_PACK_JOB, || async {
+                monthly
+                    .run(store, zone)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))
+            })
+        };
+        let (one, two) = tokio::join!(run(), run());
+        let written: usize = [one, two].into_iter().flatten().map(|f| f.len()).sum();
+        assert_eq!(written, 2, "the force's pack and A's, once");
+        let mut files: Vec<String> = std::fs::read_dir(dir.path())
+            .expect("folder")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        files.sort();
+        assert_eq!(
+            files,
+            [
+                "uptake-board-pack-A-2026-03-30.pdf",
+                "uptake-board-pack-F-2026-03-30.pdf"
+            ]
+        );
+        // Once this month: a later look publishes nothing.
+        assert!(run().await.expect("a later look").is_empty());
+        let packs = store.packs().await.expect("packs");
+        assert_eq!(packs.len(), 2);
+        assert!(packs.iter().all(|p| p.made_by == "scheduler"), "{packs:?}");
+        let text = pdf_text(&std::fs::read(dir.path().join(&files[1])).expect("pack"));
+        assert!(text.contains("by scheduler"), "{text}");
+    }
+}

@@ -89,6 +89,21 @@ impl Store {
             .fetch_optional(pool).await?))
     }
 
+    /// Whether `made_by` published a pack of a scope since a moment (the
+    /// scheduler's monthly pack, made once).
+    pub async fn pack_made_since(
+        &self,
+        scope: &str,
+        made_by: &str,
+        since: DateTime<Utc>,
+    ) -> Result<bool> {
+        let found: Option<i32> = on_db!(&self.db, pool => sqlx::query_scalar(
+            "SELECT id FROM board_pack WHERE scope = $1 AND made_by = $2 AND created_at >= $3 LIMIT 1")
+            .bind(scope).bind(made_by).bind(since)
+            .fetch_optional(pool).await?);
+        Ok(found.is_some())
+    }
+
     /// Every stored pack, newest first.
     pub async fn packs(&self) -> Result<Vec<PackInfo>> {
         let sql = format!("{INFO} ORDER BY as_of DESC, id DESC");

@@ -14,6 +14,7 @@ use crate::{
     auth::AuthConfig,
     connectors::{box_sync::BoxArgs, graph_sync::GraphArgs},
     demo,
+    exports::pack::Monthly,
     oidc::{Oidc, OidcConfig, Secret},
     routes,
     scheduler::{self, Schedule},
@@ -60,6 +61,19 @@ pub struct ServeArgs {
     pub graph: GraphArgs,
     #[command(flatten)]
     pub box_args: BoxArgs,
+    /// Where `serve` writes the monthly board packs it publishes (none:
+    /// no monthly packs).
+    #[arg(long, env = "UPTAKE_BOARD_PACK_DIR")]
+    pub board_pack_dir: Option<PathBuf>,
+    /// The day of the month the packs are due, 1 to 28; published after
+    /// that day's syncs.
+    #[arg(long, env = "UPTAKE_BOARD_PACK_DAY", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..=28))]
+    pub board_pack_day: u32,
+    /// Commands with a monthly pack of their own beside the force's,
+    /// comma-separated codes.
+    #[arg(long, env = "UPTAKE_BOARD_PACK_UNITS", value_delimiter = ',')]
+    pub board_pack_units: Vec<String>,
 }
 
 /// Starts the schedule (when set) and serves until interrupted.
@@ -76,6 +90,9 @@ pub async fn run(store: Store, args: ServeArgs, zone: Tz) -> Result<()> {
         sync_every_minutes,
         graph,
         box_args,
+        board_pack_dir,
+        board_pack_day,
+        board_pack_units,
     } = args;
     let oidc = match (oidc_issuer, oidc_client_id) {
         (Some(issuer), Some(client_id)) => Some(Arc::new(Oidc::new(OidcConfig {
@@ -96,14 +113,19 @@ pub async fn run(store: Store, args: ServeArgs, zone: Tz) -> Result<()> {
         secure_cookies: secure_cookies || public_url.starts_with("https://"),
         oidc,
     };
+    // No sync schedule leaves the monthly packs on their own clock.
+    let syncs = sync_every_minutes > 0;
     let schedule = Schedule {
         every: std::time::Duration::from_secs(sync_every_minutes * 60),
-        graph: graph.config()?,
-        box_events: box_args.config()?,
+        graph: graph.config()?.filter(|_| syncs),
+        box_events: box_args.config()?.filter(|_| syncs),
+        board_packs: board_pack_dir.map(|dir| Monthly {
+            dir,
+            day: board_pack_day,
+            units: board_pack_units,
+        }),
     };
-    if sync_every_minutes > 0 {
-        scheduler::start(store.clone(), schedule, zone);
-    }
+    scheduler::start(store.clone(), schedule, zone);
     scheduler::start_publication(store.clone());
     serve(store, listen, site_root, auth, zone).await
 }

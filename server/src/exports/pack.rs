@@ -3,6 +3,7 @@
 //! [`super::pdf`], and publishing it: stored once, read-only, with its
 //! figures, so that the next pack of the scope says what changed since.
 
+use app::api::ssr::AppError;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use domain::{
     access::{Grant, Viewer},
@@ -19,13 +20,15 @@ use domain::{
     wave::TargetMetric,
 };
 use sha2::{Digest, Sha256};
-use store::{AuditEntry, NewPack, Store, StoreError};
+use store::{AuditEntry, NewPack, Store};
 
-use super::pdf::{Layout, Weight};
+use super::{
+    Scope,
+    pdf::{Layout, Weight},
+};
 
 /// Who makes a pack, as the pack and the audit log name them.
 pub struct Maker<'a> {
-    pub viewer: &'a Viewer,
     /// The account, where a signed-in person makes it (not the command
     /// line or the scheduler).
     pub account: Option<i64>,
@@ -36,22 +39,19 @@ pub struct Maker<'a> {
 pub struct Made {
     pub id: i32,
     pub pdf: Vec<u8>,
-    pub scope: String,
-    pub as_of: NaiveDate,
     /// Whether it was found already stored (the same figures).
     pub again: bool,
 }
 
-/// Reads the figures of a pack for the scope `grant` covers (`code`) on
-/// `as_of`.
-pub async fn figures(
-    store: &Store,
-    viewer: &Viewer,
-    grant: &Grant,
-    code: &str,
-    as_of: NaiveDate,
-    today: NaiveDate,
-) -> Result<Figures, StoreError> {
+/// Reads the figures of a scope's pack.
+pub async fn figures(scope: &Scope<'_>, today: NaiveDate) -> Result<Figures, AppError> {
+    let (store, viewer, grant, code, as_of) = (
+        scope.store,
+        scope.viewer,
+        &scope.grant,
+        scope.code.as_str(),
+        scope.as_of,
+    );
     let overview = store.overview(viewer, grant, Some(as_of)).await?;
     let kpis = kpis(&overview);
     let root = store.root_code().await?;
@@ -93,7 +93,7 @@ pub async fn figures(
             freshness: s.freshness(),
         })
         .collect();
-    let waves = store.wave_progress(viewer, Some(as_of), None).await?;
+    let waves = scope.waves().await?;
     let mut trend = overview.trend.rate.clone();
     trend.title = format!("Adoption over time by tool: {}", overview.scope_name);
     trend.targets = waves
@@ -105,20 +105,10 @@ pub async fn figures(
             label: format!("{} target", w.name),
         })
         .collect();
-    // The wave units under the scope.
-    let scope_id = grant.unit();
-    let mut under = Vec::new();
-    for w in &waves {
-        for u in &w.units {
-            let inside = store
-                .unit_path(&u.code)
-                .await?
-                .is_some_and(|p| p.chain.iter().any(|&(id, _)| id == scope_id));
-            if inside {
-                under.push((w, u));
-            }
-        }
-    }
+    let mut under: Vec<_> = waves
+        .iter()
+        .flat_map(|w| w.units.iter().map(move |u| (w, u)))
+        .collect();
     under.sort_by(|a, b| {
         let gap = |(w, u): &(&domain::wave::WaveProgress, &domain::wave::Progress)| {
             u.gap(w.target_value).unwrap_or(f64::NEG_INFINITY)
@@ -217,7 +207,7 @@ async fn kpis_of(
     viewer: &Viewer,
     grant: &Grant,
     as_of: NaiveDate,
-) -> Result<Vec<Kpi>, StoreError> {
+) -> Result<Vec<Kpi>, AppError> {
     Ok(kpis(&store.overview(viewer, grant, Some(as_of)).await?))
 }
 
@@ -442,42 +432,35 @@ pub fn render(
 }
 
 /// Makes the pack of a scope on a day, or finds it again: where a stored
-/// pack has the same scope, day and figures, its stored bytes come back;
-/// otherwise the new one is published (stored read-only, audited).
+/// pack has the same scope, day and figures (and `reuse`), its stored
+/// bytes come back; otherwise the new one is published (stored read-only,
+/// audited).
 pub async fn make(
-    store: &Store,
+    scope: &Scope<'_>,
     maker: &Maker<'_>,
-    grant: &Grant,
-    code: &str,
-    as_of: NaiveDate,
     today: NaiveDate,
     zone: chrono_tz::Tz,
-) -> Result<Made, String> {
-    let fail = |e: StoreError| e.to_string();
-    let figures = figures(store, maker.viewer, grant, code, as_of, today)
-        .await
-        .map_err(fail)?;
-    let json = serde_json::to_string(&figures).map_err(|e| e.to_string())?;
+    reuse: bool,
+) -> Result<Made, AppError> {
+    let (store, code, as_of) = (scope.store, scope.code.as_str(), scope.as_of);
+    let figures = figures(scope, today).await?;
+    let json = serde_json::to_string(&figures).map_err(AppError::internal)?;
     let digest = format!("{:x}", Sha256::digest(json.as_bytes()));
-    let own_cells = grant.person_lists().is_ok();
-    if let Some(id) = store
-        .same_pack(code, as_of, own_cells, &digest)
-        .await
-        .map_err(fail)?
-        && let Some((_, pdf)) = store.pack(id).await.map_err(fail)?
+    let own_cells = scope.grant.person_lists().is_ok();
+    if reuse
+        && let Some(id) = store.same_pack(code, as_of, own_cells, &digest).await?
+        && let Some((_, pdf)) = store.pack(id).await?
     {
-        store.audit(&maker.audit).await.map_err(fail)?;
+        store.audit(&maker.audit).await?;
         return Ok(Made {
             id,
             pdf,
-            scope: code.to_owned(),
-            as_of,
             again: true,
         });
     }
     let made = Utc::now();
     let made_at = display::moment(&made.with_timezone(&zone));
-    let pdf = render(&figures, &made_at, maker.audit.actor, made)?;
+    let pdf = render(&figures, &made_at, maker.audit.actor, made).map_err(AppError::internal)?;
     let title = format!(
         "Board pack: {} as of {}",
         figures.scope_name,
@@ -499,13 +482,77 @@ pub async fn make(
             },
             &maker.audit,
         )
-        .await
-        .map_err(fail)?;
+        .await?;
     Ok(Made {
         id,
         pdf,
-        scope: code.to_owned(),
-        as_of,
         again: false,
     })
+}
+
+/// Who the scheduled packs are made by, in the pack and the audit log.
+pub const SCHEDULER: &str = "scheduler";
+
+/// The monthly packs `serve` publishes: where to write them, on which day
+/// of the month, and of which scopes (the force, and any commands listed).
+#[derive(Debug, Clone)]
+pub struct Monthly {
+    pub dir: std::path::PathBuf,
+    /// 1 to 28.
+    pub day: u32,
+    pub units: Vec<String>,
+}
+
+impl Monthly {
+    /// Publishes each scope's pack for this month if it is that day or
+    /// later and the scheduler has not published it this month (the
+    /// scheduler runs this after its syncs); writes each to the folder.
+    /// Returns the files written.
+    pub async fn run(
+        &self,
+        store: &Store,
+        zone: chrono_tz::Tz,
+    ) -> Result<Vec<std::path::PathBuf>, AppError> {
+        use chrono::{Datelike, TimeZone};
+        let now = Utc::now().with_timezone(&zone);
+        let today = now.date_naive();
+        if today.day() < self.day {
+            return Ok(Vec::new());
+        }
+        let month_start = zone
+            .with_ymd_and_hms(today.year(), today.month(), 1, 0, 0, 0)
+            .earliest()
+            .map_or_else(Utc::now, |t| t.with_timezone(&Utc));
+        let viewer = Viewer::service(SCHEDULER);
+        let root = store.root_code().await?;
+        let mut written = Vec::new();
+        for code in std::iter::once(root).chain(self.units.iter().cloned()) {
+            if store.pack_made_since(&code, SCHEDULER, month_start).await? {
+                continue;
+            }
+            let (grant, code) = store.grant(&viewer, Some(&code)).await?;
+            let scope = Scope {
+                store,
+                viewer: &viewer,
+                grant,
+                code,
+                as_of: store.resolve_as_of(None).await?,
+            };
+            let name = domain::export::file_name("board-pack", &scope.code, scope.as_of, "pdf");
+            let detail = format!("PDF {name} (monthly)");
+            let actor = app::api::ssr::Actor::local(SCHEDULER);
+            let maker = Maker {
+                account: None,
+                audit: actor.entry(domain::access::AuditAction::Exported, &detail),
+            };
+            // Its own pack, even where someone published the same figures.
+            let made = make(&scope, &maker, today, zone, false).await?;
+            let path = self.dir.join(&name);
+            std::fs::create_dir_all(&self.dir)
+                .and_then(|()| std::fs::write(&path, &made.pdf))
+                .map_err(|e| AppError::internal(format!("writing {}: {e}", path.display())))?;
+            written.push(path);
+        }
+        Ok(written)
+    }
 }

@@ -355,6 +355,8 @@ async fn measure(
         budget: "p50 ≤ 20 ms",
     });
 
+    lines.extend(exports(store, served, as_of, runs).await?);
+
     // Reads under load before the writes below, whose flushing would
     // otherwise be measured as the reads' tail.
     let load = load(served, options, &format!("/api/overview?as_of={as_of}")).await?;
@@ -386,6 +388,97 @@ async fn measure(
     });
 
     Ok((lines, load))
+}
+
+/// The board's exports of the whole force, beside the raw query of one
+/// force KPI: the pack made afresh (each on a new as-of day, so each is
+/// read, laid out and published), the same pack again (its stored bytes),
+/// the workbook, and the largest CSV (the unit tree with every unit open).
+async fn exports(
+    store: &Store,
+    served: &Served,
+    as_of: NaiveDate,
+    runs: usize,
+) -> Result<Vec<Line>> {
+    let catalog = store.catalog().await?;
+    let tool = catalog.tools().first().context("a tool")?.id;
+    let baseline = time_raw(runs, || store.raw_active28(tool, as_of)).await?;
+    let timed = |what: &str, samples: Vec<Duration>, budget: &'static str| Line {
+        what: what.to_owned(),
+        uptake: Timing::of(samples),
+        baseline: Some(baseline),
+        budget,
+    };
+    let mut pack = Vec::new();
+    for i in 0..runs {
+        let day = as_of - chrono::Days::new(i as u64 + 30);
+        let started = Instant::now();
+        served
+            .get(&format!("/exports/board-pack.pdf?as_of={day}"))
+            .await?;
+        pack.push(started.elapsed());
+    }
+    let mut again = Vec::new();
+    let mut workbook = Vec::new();
+    let open: Vec<String> = store
+        .units()
+        .await?
+        .iter()
+        .filter(|u| u.parent.is_some())
+        .map(|u| u.code.clone())
+        .collect();
+    let tree = format!(
+        "/exports/unit-tree.csv?as_of={as_of}&open={}",
+        open.join(",")
+    );
+    let mut csv = Vec::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        served
+            .get(&format!(
+                "/exports/board-pack.pdf?as_of={}",
+                as_of - chrono::Days::new(30)
+            ))
+            .await?;
+        again.push(started.elapsed());
+        let started = Instant::now();
+        served
+            .get(&format!("/exports/workbook.xlsx?as_of={as_of}"))
+            .await?;
+        workbook.push(started.elapsed());
+        let started = Instant::now();
+        let body = served.get(&tree).await?;
+        csv.push(started.elapsed());
+        if body.lines().count() < open.len() {
+            bail!(
+                "the unit tree CSV lists {} lines for {} units",
+                body.lines().count(),
+                open.len()
+            );
+        }
+    }
+    Ok(vec![
+        timed(
+            "Board pack, the force, made and published afresh",
+            pack,
+            "≤ 3 s",
+        ),
+        timed(
+            "Board pack, the force, the same again (stored)",
+            again,
+            "≤ 3 s",
+        ),
+        timed(
+            "Workbook, the force (13 sheets, 2 native charts)",
+            workbook,
+            "≤ 2 s",
+        ),
+        timed(
+            &format!("Largest CSV: the unit tree, all {} units open", open.len()),
+            csv,
+            "≤ 0.5 s",
+        ),
+    ])
 }
 
 /// Many connections asking for the overview at once, for a while.

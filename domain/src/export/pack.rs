@@ -88,8 +88,10 @@ pub struct Figures {
     /// force's own pack).
     pub force_kpis: Vec<Kpi>,
     pub baseline: Option<Baseline>,
-    /// Adoption over time per tool, with the wave targets drawn on.
-    pub trend: Chart,
+    /// Adoption over time per product, with the wave targets drawn on.
+    pub products: Chart,
+    /// Adoption over time per tool.
+    pub tools: Chart,
     /// The waves against their targets, and their units.
     pub waves: Table,
     /// The units under the scope by gap to their wave's target.

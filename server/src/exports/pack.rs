@@ -8,7 +8,7 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use domain::{
     access::{Grant, Viewer},
     catalog::Subject,
-    chart::{TargetPoint, XPoint},
+    chart::{ChartKind, TargetPoint, XPoint},
     display,
     export::{
         Cell, Table,
@@ -17,6 +17,7 @@ use domain::{
         tables,
     },
     forecast::Status,
+    overview::{SubjectSeries, adoption_trend},
     wave::TargetMetric,
 };
 use sha2::{Digest, Sha256};
@@ -94,9 +95,24 @@ pub async fn figures(scope: &Scope<'_>, today: NaiveDate) -> Result<Figures, App
         })
         .collect();
     let waves = scope.waves().await?;
-    let mut trend = overview.trend.rate.clone();
-    trend.title = format!("Adoption over time by tool: {}", overview.scope_name);
-    trend.targets = waves
+    let catalog = store.catalog().await?;
+    let mut series = Vec::new();
+    for product in catalog.products() {
+        let subject = Subject::Product(product.id);
+        let daily = store
+            .daily_series(viewer, grant, subject, None, as_of)
+            .await?;
+        series.push(SubjectSeries {
+            label: product.name.clone(),
+            days: daily.days,
+        });
+    }
+    let mut products = adoption_trend(&series).rate;
+    products.title = format!("Adoption rate by product: {}", overview.scope_name);
+    let mut tools = overview.trend.rate.clone();
+    tools.title = format!("Adoption rate by tool: {}", overview.scope_name);
+    // Wave targets are a product's.
+    products.targets = waves
         .iter()
         .filter(|w| w.target_metric == TargetMetric::AdoptionRate)
         .map(|w| TargetPoint {
@@ -168,12 +184,18 @@ pub async fn figures(scope: &Scope<'_>, today: NaiveDate) -> Result<Figures, App
         .collect();
     let mut bands = Vec::new();
     let mut band_charts = Vec::new();
-    for product in store.catalog().await?.products() {
+    for product in catalog.products() {
         let subject = Subject::Product(product.id);
         let b = store.band_table(viewer, grant, subject, as_of).await?;
         let u = store.usage_table(viewer, grant, subject, as_of).await?;
         bands.push(band_summary(&product.name, &b, &u));
-        band_charts.push(b.by_band);
+        // The scope's own bars (the page sets its units beside it).
+        let mut chart = b.by_band.clone();
+        if let ChartKind::Bars { series, .. } = &mut chart.kind {
+            series.truncate(1);
+        }
+        chart.title = format!("{}: adoption rate by age band", product.name);
+        band_charts.push(chart);
     }
     Ok(Figures {
         scope_code: code.to_owned(),
@@ -183,7 +205,8 @@ pub async fn figures(scope: &Scope<'_>, today: NaiveDate) -> Result<Figures, App
         kpis,
         force_kpis,
         baseline,
-        trend,
+        products,
+        tools,
         waves: tables::waves(&waves),
         league,
         bands,
@@ -351,7 +374,8 @@ pub fn render(
 
     // 3. Adoption over time.
     l.page("Adoption over time");
-    l.chart(&f.trend, 330.0);
+    l.chart(&f.products, 165.0);
+    l.chart(&f.tools, 165.0);
 
     // 4. Waves.
     l.page("Waves against their targets");

@@ -24,7 +24,7 @@ use krilla::{
     page::PageSettings,
     paint::{Fill, Stroke, StrokeDash},
     surface::Surface,
-    text::{Font, TextDirection},
+    text::{Font, Glyph, GlyphId, KrillaGlyph},
 };
 use skrifa::{FontRef, MetadataProvider, instance::LocationRef, instance::Size};
 
@@ -83,26 +83,42 @@ fn faces() -> &'static Faces {
     })
 }
 
-/// The width of `text` set at `size` points: the sum of its glyphs'
-/// advances (kerning aside, which moves a line by a fraction of a point).
-pub fn width(text: &str, size: f32, weight: Weight) -> f32 {
-    let bytes = match weight {
+fn bytes(weight: Weight) -> &'static [u8] {
+    match weight {
         Weight::Regular => REGULAR,
         Weight::Bold => BOLD,
-    };
-    let Ok(font) = FontRef::new(bytes) else {
-        return 0.0;
+    }
+}
+
+/// `text` as glyphs of the face, one per character, each with its advance
+/// in ems (our own plain shaping: Latin text, no kerning or ligatures, so
+/// that krilla needs no shaper and what is measured is what is drawn).
+fn glyphs(text: &str, weight: Weight) -> Vec<KrillaGlyph> {
+    let Ok(font) = FontRef::new(bytes(weight)) else {
+        return Vec::new();
     };
     let charmap = font.charmap();
-    let metrics = font.glyph_metrics(Size::new(size), LocationRef::default());
-    text.chars()
-        .map(|c| {
-            charmap
-                .map(c)
-                .and_then(|g| metrics.advance_width(g))
-                .unwrap_or(size * 0.5)
+    let metrics = font.glyph_metrics(Size::new(1.0), LocationRef::default());
+    text.char_indices()
+        .map(|(at, c)| {
+            let id = charmap.map(c).unwrap_or_default();
+            let advance = metrics.advance_width(id).unwrap_or(0.5);
+            KrillaGlyph::new(
+                GlyphId::new(id.to_u32()),
+                advance,
+                0.0,
+                0.0,
+                0.0,
+                at..at + c.len_utf8(),
+                None,
+            )
         })
-        .sum()
+        .collect()
+}
+
+/// The width of `text` set at `size` points.
+pub fn width(text: &str, size: f32, weight: Weight) -> f32 {
+    glyphs(text, weight).iter().map(|g| g.x_advance(size)).sum()
 }
 
 /// One thing to draw on a page.
@@ -512,6 +528,22 @@ impl Layout {
             );
         }
         self.y += 20.0;
+        if !chart.targets.is_empty() {
+            let targets: Vec<String> = chart
+                .targets
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    let value = match chart.y_format {
+                        AxisFormat::Percent => format!("{:.0}%", t.value * 100.0),
+                        AxisFormat::Count => display::count(t.value.round() as u32),
+                    };
+                    format!("{} {}: {value} by {}", i + 1, t.label, t.at.label())
+                })
+                .collect();
+            self.y -= 6.0;
+            self.note(&format!("Targets: {}.", targets.join("; ")));
+        }
     }
 
     /// The PDF's bytes: every page drawn, with its footer and "page N of M".
@@ -622,13 +654,13 @@ fn draw(surface: &mut Surface, faces: &Faces, op: &Op) {
             };
             surface.set_stroke(None);
             surface.set_fill(Some(fill(*colour)));
-            surface.draw_text(
+            surface.draw_glyphs(
                 Point::from_xy(*x, *y),
+                &glyphs(text, *weight),
                 font,
-                *size,
                 text,
+                *size,
                 false,
-                TextDirection::Auto,
             );
         }
         Op::Line {
@@ -914,21 +946,23 @@ impl Plot {
             }
             self.run(l, &mut run, colour, i);
         }
-        for t in &chart.targets {
+        // Each target a numbered diamond; the legend says whose.
+        for (i, t) in chart.targets.iter().enumerate() {
             let (x, y) = (self.px(x_of(t.at)), self.py(t.value));
             l.shape(
                 vec![(x, y - 5.0), (x + 5.0, y), (x, y + 5.0), (x - 5.0, y)],
                 Colour(0xff, 0xff, 0xff),
                 INK,
             );
+            let number = (i + 1).to_string();
             l.text(
-                x - 7.0,
-                y - 7.0,
+                x + 7.0,
+                y + 3.0,
                 7.0,
-                Weight::Regular,
+                Weight::Bold,
                 INK,
-                &fit(&t.label, 7.0, 160.0),
-                Align::Right,
+                &number,
+                Align::Left,
             );
         }
     }

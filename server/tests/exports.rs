@@ -105,6 +105,17 @@ async fn csvs_carry_the_figures_worked_by_hand_with_formulas_inert() {
     }
     let reply = app.get("/exports/nothing.csv", &admin).await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    // A day that does not parse is the caller's to fix, said as every
+    // refusal is.
+    let reply = app.get("/exports/units.csv?as_of=2026-13-45", &admin).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    let said: serde_json::Value = reply.json();
+    assert!(
+        said["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("the export's address does not read")),
+        "{said}"
+    );
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 # The performance benchmark: builds the release binary, generates the
 # 50,000-staff demo force into a throwaway database, and runs `uptake bench`
 # on it; then times ingestion on a second, empty database.
-# Usage: scripts/bench.sh [sqlite|postgres|both|ingest|disclosure|web]
+# Usage: scripts/bench.sh [sqlite|postgres|both|ingest|exports|disclosure|web]
 # (default: both; ingest: only the ingestion measures, on both backends;
 # disclosure: the publication decision alone, a sweep of generated forces
 # against the attacker, UPTAKE_ATTACK_SEEDS of them, and one day of a
@@ -10,7 +10,9 @@
 # served on both backends, attacked through the HTTP endpoints for an
 # account of each role; web: each page's weight and time to a hydrated
 # page in Chromium, first and repeat visits, and its server render time,
-# signed in as a rollout manager, through end2end/web-bench.js)
+# signed in as a rollout manager, through end2end/web-bench.js; exports:
+# the board pack, the workbook and the largest CSV of the force, on
+# SQLite, which the full runs measure too)
 # Set UPTAKE_BENCH_STAFF for a smaller force, UPTAKE_BENCH_KEEP=1 to keep
 # the databases in the work folder it prints.
 set -euo pipefail
@@ -78,10 +80,16 @@ fi
 
 run() {
     local url="$1"
+    shift
     # The demo writes its credentials file relative to the working folder.
     (cd "$work" && "$uptake" --database-url "$url" demo --staff "$staff")
-    (cd "$work" && "$uptake" --database-url "$url" bench)
+    (cd "$work" && "$uptake" --database-url "$url" bench "$@")
 }
+
+if [ "$which" = exports ]; then
+    run "sqlite://$work/uptake.db" --exports-only
+    exit 0
+fi
 
 # Ingestion speed, on a second, empty database.
 run_ingest() {

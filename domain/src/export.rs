@@ -27,8 +27,10 @@ pub enum Cell {
     Count(u32),
     /// A share, 0 to 1.
     Rate(f64),
-    /// A change or gap in percentage points.
+    /// A change in percentage points (0.021 is 2.1 points).
     Points(f64),
+    /// How far short of a target, in percentage points (0 at or over it).
+    Gap(f64),
     /// A number of days.
     Days(f64),
     Day(NaiveDate),
@@ -78,7 +80,7 @@ impl Cell {
             Cell::Text(s) | Cell::Band(s) | Cell::Blank(s) => Cow::Borrowed(s),
             Cell::Count(n) => Cow::Owned(n.to_string()),
             Cell::Rate(r) => Cow::Owned(format!("{:.1}", r * 100.0)),
-            Cell::Points(p) => Cow::Owned(format!("{:.1}", p * 100.0)),
+            Cell::Points(p) | Cell::Gap(p) => Cow::Owned(format!("{:.1}", p * 100.0)),
             Cell::Days(d) if d.fract() == 0.0 => Cow::Owned(format!("{d:.0}")),
             Cell::Days(d) => Cow::Owned(format!("{d:.1}")),
             Cell::Day(d) => Cow::Owned(display::date(*d)),
@@ -93,6 +95,7 @@ impl Cell {
             Cell::Count(n) => Cow::Owned(display::count(*n)),
             Cell::Rate(r) => Cow::Owned(display::percent(Some(*r))),
             Cell::Points(p) => Cow::Owned(display::points(*p)),
+            Cell::Gap(g) => Cow::Owned(display::gap(Some(*g))),
             other => other.plain(),
         }
     }

@@ -96,6 +96,9 @@ pub enum Command {
         /// Seconds the load test runs.
         #[arg(long, default_value_t = 10)]
         load_seconds: u64,
+        /// Only the board's exports: the pack, the workbook, the largest CSV.
+        #[arg(long)]
+        exports_only: bool,
     },
     #[cfg(feature = "bench")]
     /// Measure ingestion speed on an empty database: a 50,000-user Graph
@@ -317,12 +320,14 @@ pub async fn run(cli: Cli) -> Result<()> {
             baseline_runs,
             connections,
             load_seconds,
+            exports_only,
         } => {
             let options = bench::BenchOptions {
                 requests,
                 baseline_runs,
                 connections,
                 load_seconds,
+                exports_only,
             };
             print!("{}", bench::run(&store, &options).await?);
             Ok(())

@@ -62,6 +62,22 @@ pub struct Baseline {
 }
 
 impl Baseline {
+    /// A stored pack's figures as the next pack compares with them: its
+    /// day and KPIs (whatever else a pack of another version holds).
+    pub fn of_pack(figures: &str) -> Option<Baseline> {
+        #[derive(Deserialize)]
+        struct Stored {
+            as_of: NaiveDate,
+            kpis: Vec<Kpi>,
+        }
+        let stored: Stored = serde_json::from_str(figures).ok()?;
+        Some(Baseline {
+            as_of: stored.as_of,
+            pack: true,
+            kpis: stored.kpis,
+        })
+    }
+
     /// "since the pack of 2 Nov 2026" or "since 4 Nov 2026 (28 days
     /// before; no earlier pack)".
     pub fn since(&self) -> String {
@@ -286,6 +302,16 @@ mod tests {
             counts: None,
         };
         assert_eq!(Change::between(&now, Some(&hidden)).eligible, None);
+    }
+
+    #[test]
+    fn a_stored_pack_is_read_for_its_day_and_kpis_whatever_else_it_holds() {
+        let json = r#"{"as_of":"2026-02-28","kpis":[{"label":"M365","counts":null}],"trend":{"an":"older field"}}"#;
+        let b = Baseline::of_pack(json).expect("read");
+        assert_eq!(b.as_of, NaiveDate::from_ymd_opt(2026, 2, 28).expect("day"));
+        assert!(b.pack);
+        assert_eq!(b.kpis[0].counts, None);
+        assert!(Baseline::of_pack("{}").is_none());
     }
 
     #[test]

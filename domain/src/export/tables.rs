@@ -207,7 +207,7 @@ pub fn unit_tree(tree: &UnitTree) -> Table {
                     Cell::text(&w.name),
                     Cell::Rate(w.target_value),
                     Cell::Day(w.target_date),
-                    w.gap.map_or(Cell::Hidden, Cell::Points),
+                    w.gap.map_or(Cell::Hidden, Cell::Gap),
                     Cell::text(w.outlook.status.label()),
                     Cell::text(w.outlook.in_words(w.target_date)),
                 ]),
@@ -339,7 +339,7 @@ fn progress_cells(p: &Progress, w: &WaveProgress) -> [Cell; 5] {
     [
         p.eligible.map_or(Cell::Hidden, Cell::Count),
         Cell::rate_or_hidden(p.current),
-        p.gap(w.target_value).map_or(Cell::Hidden, Cell::Points),
+        p.gap(w.target_value).map_or(Cell::Hidden, Cell::Gap),
         Cell::text(p.outlook.status.label()),
         Cell::text(p.outlook.in_words(w.target_date)),
     ]

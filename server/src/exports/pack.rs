@@ -63,14 +63,12 @@ pub async fn figures(scope: &Scope<'_>, today: NaiveDate) -> Result<Figures, App
         kpis_of(store, viewer, &force, as_of).await?
     };
     let own_cells = grant.person_lists().is_ok();
-    let baseline = match store.previous_pack(code, as_of, own_cells).await? {
-        Some(json) => serde_json::from_str::<Figures>(&json)
-            .ok()
-            .map(|before| Baseline {
-                as_of: before.as_of,
-                pack: true,
-                kpis: before.kpis,
-            }),
+    let previous = store
+        .previous_pack(code, as_of, own_cells)
+        .await?
+        .and_then(|json| Baseline::of_pack(&json));
+    let baseline = match previous {
+        Some(before) => Some(before),
         None => match as_of.checked_sub_days(Days::new(28)) {
             Some(day) => kpis_of(store, viewer, grant, day)
                 .await
@@ -159,7 +157,7 @@ pub async fn figures(scope: &Scope<'_>, today: NaiveDate) -> Result<Figures, App
                 Cell::rate_or_hidden(u.current),
                 Cell::Rate(w.target_value),
                 Cell::Day(w.target_date),
-                u.gap(w.target_value).map_or(Cell::Hidden, Cell::Points),
+                u.gap(w.target_value).map_or(Cell::Hidden, Cell::Gap),
                 Cell::text(u.outlook.status.label()),
             ]
         })

@@ -34,6 +34,7 @@ struct Formats {
     count: Format,
     rate: Format,
     points: Format,
+    gap: Format,
     days: Format,
     date: Format,
     right: Format,
@@ -52,6 +53,7 @@ impl Formats {
             count: Format::new().set_num_format("#,##0"),
             rate: Format::new().set_num_format("0.0%"),
             points: Format::new().set_num_format("+0.0;-0.0;0.0"),
+            gap: Format::new().set_num_format("0.0"),
             days: Format::new().set_num_format("0.#"),
             date: Format::new().set_num_format("d mmm yyyy"),
             right: Format::new().set_align(FormatAlign::Right),
@@ -89,6 +91,7 @@ fn write_cell(
         Cell::Count(n) => ws.write_number_with_format(row, col, f64::from(*n), &f.count)?,
         Cell::Rate(r) => ws.write_number_with_format(row, col, *r, &f.rate)?,
         Cell::Points(p) => ws.write_number_with_format(row, col, p * 100.0, &f.points)?,
+        Cell::Gap(g) => ws.write_number_with_format(row, col, g * 100.0, &f.gap)?,
         Cell::Days(d) => ws.write_number_with_format(row, col, *d, &f.days)?,
         Cell::Day(d) => ws.write_date_with_format(row, col, excel_day(*d)?, &f.date)?,
         Cell::Band(s) | Cell::Blank(s) => {

@@ -431,13 +431,18 @@ async fn exports(
         budget,
     };
     // Days whose publication `serve` decides in the background, each with
-    // its comparison 28 days before: a pack of another day would time the
-    // publication decided on demand, not the pack.
+    // the days its tiles compare with (7 and 28 days before): a pack of
+    // another day would time the publication decided on demand, not the
+    // pack.
     let decided = store.publication_days().await?;
     let days: Vec<NaiveDate> = decided
         .iter()
         .copied()
-        .filter(|d| decided.contains(&(*d - chrono::Days::new(28))))
+        .filter(|d| {
+            [7, 28]
+                .iter()
+                .all(|&back| decided.contains(&(*d - chrono::Days::new(back))))
+        })
         .take(runs)
         .collect();
     let first = *days.first().context("a decided day with its comparison")?;

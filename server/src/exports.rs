@@ -90,7 +90,26 @@ pub struct Scope<'a> {
     pub as_of: NaiveDate,
 }
 
-impl Scope<'_> {
+impl<'a> Scope<'a> {
+    /// A scope for a trusted reader (the command line, the scheduler): a
+    /// unit (`None`: the force) by the one grant, on a day (`None`: the
+    /// last day every source has complete).
+    pub async fn read(
+        store: &'a Store,
+        viewer: &'a Viewer,
+        unit: Option<&str>,
+        as_of: Option<NaiveDate>,
+    ) -> Result<Scope<'a>, AppError> {
+        let (grant, code) = store.grant(viewer, unit).await?;
+        Ok(Scope {
+            store,
+            viewer,
+            grant,
+            code,
+            as_of: store.resolve_as_of(as_of).await?,
+        })
+    }
+
     /// The waves, each with only its member units under the scope (the
     /// wave's whole as the reader may see it).
     pub async fn waves(&self) -> Result<Vec<WaveProgress>, AppError> {
@@ -367,11 +386,8 @@ pub async fn board_pack(
     let name = file_name("board-pack", &scope.code, scope.as_of, "pdf");
     let detail = format!("PDF {name}");
     let actor = signed.caller.actor();
-    let maker = pack::Maker {
-        account: Some(signed.caller.viewer.account),
-        audit: actor.entry(AuditAction::Exported, &detail),
-    };
-    let made = pack::make(&scope, &maker, app.today(), app.zone, true).await?;
+    let audit = actor.entry(AuditAction::Exported, &detail);
+    let made = pack::make(&scope, &audit, app.today(), app.zone, true).await?;
     Ok(attachment(made.pdf, "application/pdf", &name))
 }
 

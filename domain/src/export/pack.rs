@@ -7,11 +7,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     access::{Grant, Reach},
-    chart::Chart,
+    bands::BandTable,
+    chart::{Chart, ChartKind},
     display,
-    export::{Cell, Table, tables::HIDDEN_NOTE},
+    export::{Cell, Table, tables, tables::HIDDEN_NOTE},
+    forecast::Status,
     metrics::Counts,
+    overview::Overview,
     publication::band,
+    usage::UsageTable,
+    wave::{Progress, TargetMetric, WaveProgress},
 };
 
 /// A published pack as the overview lists it for downloading again.
@@ -261,6 +266,176 @@ pub fn in_words(k: &Kpi, baseline: Option<&Baseline>) -> String {
     }
     s.push('.');
     s
+}
+
+/// A unit's or the force's KPIs, as a pack keeps them.
+pub fn kpis(o: &Overview) -> Vec<Kpi> {
+    o.kpis
+        .iter()
+        .map(|k| Kpi {
+            label: k.label.clone(),
+            counts: k.counts,
+        })
+        .collect()
+}
+
+/// The wave units (those of the scope: `waves` as the scope narrows them)
+/// and their wave, largest gap to the target first.
+fn by_gap(waves: &[WaveProgress]) -> Vec<(&WaveProgress, &Progress)> {
+    let mut under: Vec<_> = waves
+        .iter()
+        .flat_map(|w| w.units.iter().map(move |u| (w, u)))
+        .collect();
+    let gap =
+        |(w, u): &(&WaveProgress, &Progress)| u.gap(w.target_value).unwrap_or(f64::NEG_INFINITY);
+    under.sort_by(|a, b| {
+        gap(b)
+            .total_cmp(&gap(a))
+            .then_with(|| a.1.code.cmp(&b.1.code))
+    });
+    under
+}
+
+/// The unit league table: every wave unit by gap to its wave's target.
+pub fn league(waves: &[WaveProgress]) -> Table {
+    let mut league = Table::new(
+        "league",
+        "Units by gap to their wave's target",
+        [
+            "Code",
+            "Unit",
+            "Wave",
+            "Now (%)",
+            "Target (%)",
+            "Target date",
+            "Gap (points)",
+            "Status",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+    );
+    league.rows = by_gap(waves)
+        .into_iter()
+        .map(|(w, u)| {
+            vec![
+                Cell::text(&u.code),
+                Cell::text(&u.name),
+                Cell::text(&w.name),
+                Cell::rate_or_hidden(u.current),
+                Cell::Rate(w.target_value),
+                Cell::Day(w.target_date),
+                u.gap(w.target_value).map_or(Cell::Hidden, Cell::Gap),
+                Cell::text(u.outlook.status.label()),
+            ]
+        })
+        .collect();
+    league.note = format!(
+        "Largest gap first. Gap: the target less the unit's figure now, in points (0 once met). {HIDDEN_NOTE}"
+    );
+    league
+}
+
+/// Each wave unit at risk or behind, largest gap first, with why in one
+/// sentence built from its figures.
+pub fn at_risk(waves: &[WaveProgress]) -> Vec<String> {
+    by_gap(waves)
+        .into_iter()
+        .filter(|(_, u)| matches!(u.outlook.status, Status::AtRisk | Status::Behind))
+        .map(|(w, u)| {
+            format!(
+                "{} ({}), {}, {}: {}",
+                u.name,
+                u.code,
+                w.name,
+                u.outlook.status.label().to_lowercase(),
+                at_risk_reason(u, w)
+            )
+        })
+        .collect()
+}
+
+/// Where a unit stands against its wave's target, and when the forecast
+/// says it gets there: "38% adopted against a target of 80% by 1 Mar
+/// 2027; forecast reaches it on 12 May 2027."
+pub fn at_risk_reason(u: &Progress, w: &WaveProgress) -> String {
+    let now = u
+        .current
+        .map_or_else(|| "[c]".to_owned(), |c| format!("{:.0}%", c * 100.0));
+    let metric = match w.target_metric {
+        TargetMetric::AdoptionRate => "adopted",
+        TargetMetric::Reached => "reached",
+    };
+    let target = format!(
+        "{now} {metric} against a target of {:.0}% by {}",
+        w.target_value * 100.0,
+        display::date(w.target_date)
+    );
+    match (u.outlook.median, u.outlook.ceiling) {
+        (Some(m), _) => format!("{target}; forecast reaches it on {}.", display::date(m)),
+        (None, Some(c)) => format!("{target}; forecast levels off near {:.0}%.", c * 100.0),
+        (None, None) => format!("{target}; too little data to forecast."),
+    }
+}
+
+/// One product's age bands for the scope itself: eligible and adoption
+/// (the band table's first row), and speed to first use (the usage
+/// table's row of the same band).
+pub fn age_bands(product: &str, b: &BandTable, u: &UsageTable) -> Table {
+    let usage = tables::usage(u);
+    let mut t = Table::new(
+        "age-bands",
+        format!("{product}: by age band"),
+        [
+            "Age band",
+            "Eligible",
+            "Adoption rate (%)",
+            "Median days to first use",
+            "Used within 30 days (%)",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+    );
+    let own = b.rows.first();
+    t.rows = b
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, band)| {
+            let cell = own.and_then(|r| r.cells.get(i).copied().flatten());
+            let (eligible, rate) = match cell {
+                Some(c) => (
+                    Cell::Count(c.eligible),
+                    Cell::share_in(c.active28, c.eligible),
+                ),
+                None => (Cell::Hidden, Cell::Hidden),
+            };
+            let speed = usage
+                .rows
+                .iter()
+                .find(|r| matches!(r.first(), Some(Cell::Text(l)) if l == band));
+            let pick = |j: usize| {
+                speed
+                    .and_then(|r| r.get(j).cloned())
+                    .unwrap_or(Cell::Blank("–".into()))
+            };
+            vec![Cell::text(band), eligible, rate, pick(1), pick(2)]
+        })
+        .collect();
+    t.note = format!(
+        "As of {}. Age as reached this calendar year; days to first use count from the first eligible day. {HIDDEN_NOTE}",
+        display::date(b.as_of)
+    );
+    t
+}
+
+/// The scope's own bars by age band (the page sets its units beside it).
+pub fn own_bars(product: &str, b: &BandTable) -> Chart {
+    let mut chart = b.by_band.clone();
+    if let ChartKind::Bars { series, .. } = &mut chart.kind {
+        series.truncate(1);
+    }
+    chart.title = format!("{product}: adoption rate by age band");
+    chart
 }
 
 #[cfg(test)]

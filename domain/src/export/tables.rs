@@ -5,7 +5,6 @@ use crate::{
     bands::BandTable,
     chart::{AxisFormat, Chart, ChartKind, XPoint},
     display,
-    forecast::Outlook,
     metrics::{Counts, Median},
     overview::Overview,
     people::PersonList,
@@ -457,28 +456,4 @@ pub fn people(list: &PersonList) -> Table {
         display::date(list.as_of)
     );
     t
-}
-
-/// The sentence the board pack gives for a unit at risk or behind: where
-/// it stands against its wave's target, and when the forecast says it
-/// gets there.
-pub fn at_risk_reason(u: &Progress, w: &WaveProgress) -> String {
-    let now = u
-        .current
-        .map_or_else(|| "[c]".to_owned(), |c| format!("{:.0}%", c * 100.0));
-    let metric = match w.target_metric {
-        crate::wave::TargetMetric::AdoptionRate => "adopted",
-        crate::wave::TargetMetric::Reached => "reached",
-    };
-    let target = format!(
-        "{now} {metric} against a target of {:.0}% by {}",
-        w.target_value * 100.0,
-        display::date(w.target_date)
-    );
-    let outlook: &Outlook = &u.outlook;
-    match (outlook.median, outlook.ceiling) {
-        (Some(m), _) => format!("{target}; forecast reaches it on {}.", display::date(m)),
-        (None, Some(c)) => format!("{target}; forecast levels off near {:.0}%.", c * 100.0),
-        (None, None) => format!("{target}; too little data to forecast."),
-    }
 }

@@ -65,26 +65,18 @@ pub async fn run(store: &Store, zone: Tz, command: ExportCommand) -> Result<()> 
         | ExportCommand::Xlsx { of }
         | ExportCommand::Csv { of, .. } => of,
     };
-    let (grant, code) = store.grant(&viewer, of.unit.as_deref()).await?;
-    let scope = Scope {
-        store,
-        viewer: &viewer,
-        grant,
-        code,
-        as_of: store.resolve_as_of(of.as_of).await?,
-    };
-    let actor = Actor::local(BY);
     let fail = |e: app::api::ssr::AppError| anyhow!("{e}");
+    let scope = Scope::read(store, &viewer, of.unit.as_deref(), of.as_of)
+        .await
+        .map_err(fail)?;
+    let actor = Actor::local(BY);
     let (body, name, note) = match &command {
         ExportCommand::BoardPack { .. } => {
             let name = file_name("board-pack", &scope.code, scope.as_of, "pdf");
             let detail = format!("PDF {name}");
-            let maker = pack::Maker {
-                account: None,
-                audit: actor.entry(AuditAction::Exported, &detail),
-            };
+            let audit = actor.entry(AuditAction::Exported, &detail);
             let today = chrono::Utc::now().with_timezone(&zone).date_naive();
-            let made = pack::make(&scope, &maker, today, zone, true)
+            let made = pack::make(&scope, &audit, today, zone, true)
                 .await
                 .map_err(fail)?;
             let note = match made.again {

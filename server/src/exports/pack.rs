@@ -8,7 +8,6 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use domain::{
     access::{Grant, Viewer},
     catalog::Subject,
-    chart::{ChartKind, TargetPoint, XPoint},
     display,
     export::{
         Cell, Table,
@@ -16,25 +15,16 @@ use domain::{
         pack::{self, Baseline, Figures, Kpi, Source},
         tables,
     },
-    forecast::Status,
     overview::{SubjectSeries, adoption_trend},
-    wave::TargetMetric,
+    wave::wave_targets,
 };
 use sha2::{Digest, Sha256};
 use store::{AuditEntry, NewPack, Store};
 
 use super::{
     Scope,
-    pdf::{Layout, Weight},
+    pdf::{INK, Layout, MUTED, Weight},
 };
-
-/// Who makes a pack, as the pack and the audit log name them.
-pub struct Maker<'a> {
-    /// The account, where a signed-in person makes it (not the command
-    /// line or the scheduler).
-    pub account: Option<i64>,
-    pub audit: AuditEntry<'a>,
-}
 
 /// A made (or found again) pack.
 pub struct Made {
@@ -54,7 +44,7 @@ pub async fn figures(scope: &Scope<'_>, today: NaiveDate) -> Result<Figures, App
         scope.as_of,
     );
     let overview = store.overview(viewer, grant, Some(as_of)).await?;
-    let kpis = kpis(&overview);
+    let kpis = pack::kpis(&overview);
     let root = store.root_code().await?;
     let force_kpis = if code == root {
         Vec::new()
@@ -110,90 +100,15 @@ pub async fn figures(scope: &Scope<'_>, today: NaiveDate) -> Result<Figures, App
     let mut tools = overview.trend.rate.clone();
     tools.title = format!("Adoption rate by tool: {}", overview.scope_name);
     // Wave targets are a product's.
-    products.targets = waves
-        .iter()
-        .filter(|w| w.target_metric == TargetMetric::AdoptionRate)
-        .map(|w| TargetPoint {
-            at: XPoint::Date(w.target_date),
-            value: w.target_value,
-            label: format!("{} target", w.name),
-        })
-        .collect();
-    let mut under: Vec<_> = waves
-        .iter()
-        .flat_map(|w| w.units.iter().map(move |u| (w, u)))
-        .collect();
-    under.sort_by(|a, b| {
-        let gap = |(w, u): &(&domain::wave::WaveProgress, &domain::wave::Progress)| {
-            u.gap(w.target_value).unwrap_or(f64::NEG_INFINITY)
-        };
-        gap(b)
-            .total_cmp(&gap(a))
-            .then_with(|| a.1.code.cmp(&b.1.code))
-    });
-    let mut league = Table::new(
-        "league",
-        "Units by gap to their wave's target",
-        [
-            "Code",
-            "Unit",
-            "Wave",
-            "Now (%)",
-            "Target (%)",
-            "Target date",
-            "Gap (points)",
-            "Status",
-        ]
-        .map(str::to_owned)
-        .to_vec(),
-    );
-    league.rows = under
-        .iter()
-        .map(|(w, u)| {
-            vec![
-                Cell::text(&u.code),
-                Cell::text(&u.name),
-                Cell::text(&w.name),
-                Cell::rate_or_hidden(u.current),
-                Cell::Rate(w.target_value),
-                Cell::Day(w.target_date),
-                u.gap(w.target_value).map_or(Cell::Hidden, Cell::Gap),
-                Cell::text(u.outlook.status.label()),
-            ]
-        })
-        .collect();
-    league.note = format!(
-        "Largest gap first. Gap: the target less the unit's figure now, in points (0 once met). {}",
-        tables::HIDDEN_NOTE
-    );
-    let at_risk = under
-        .iter()
-        .filter(|(_, u)| matches!(u.outlook.status, Status::AtRisk | Status::Behind))
-        .map(|(w, u)| {
-            format!(
-                "{} ({}), {}, {}: {}",
-                u.name,
-                u.code,
-                w.name,
-                u.outlook.status.label().to_lowercase(),
-                tables::at_risk_reason(u, w)
-            )
-        })
-        .collect();
+    products.targets = wave_targets(&waves, None);
     let mut bands = Vec::new();
     let mut band_charts = Vec::new();
     for product in catalog.products() {
         let subject = Subject::Product(product.id);
         let b = store.band_table(viewer, grant, subject, as_of).await?;
         let u = store.usage_table(viewer, grant, subject, as_of).await?;
-        bands.push(band_summary(&product.name, &b, &u));
-        // The scope's own bars (the page sets its units beside it).
-        let mut chart = b.by_band.clone();
-        if let ChartKind::Bars { series, .. } = &mut chart.kind {
-            series.truncate(1);
-        }
-        chart.title = format!("{}: adoption rate by age band", product.name);
-        band_charts.push(chart);
+        bands.push(pack::age_bands(&product.name, &b, &u));
+        band_charts.push(pack::own_bars(&product.name, &b));
     }
     Ok(Figures {
         scope_code: code.to_owned(),
@@ -206,21 +121,11 @@ pub async fn figures(scope: &Scope<'_>, today: NaiveDate) -> Result<Figures, App
         products,
         tools,
         waves: tables::waves(&waves),
-        league,
+        league: pack::league(&waves),
         bands,
         band_charts,
-        at_risk,
+        at_risk: pack::at_risk(&waves),
     })
-}
-
-fn kpis(o: &domain::overview::Overview) -> Vec<Kpi> {
-    o.kpis
-        .iter()
-        .map(|k| Kpi {
-            label: k.label.clone(),
-            counts: k.counts,
-        })
-        .collect()
 }
 
 async fn kpis_of(
@@ -229,63 +134,9 @@ async fn kpis_of(
     grant: &Grant,
     as_of: NaiveDate,
 ) -> Result<Vec<Kpi>, AppError> {
-    Ok(kpis(&store.overview(viewer, grant, Some(as_of)).await?))
-}
-
-/// One product's age bands for the scope itself: eligible and adoption
-/// (the band table's first row), and speed to first use (the usage
-/// table's rows of the same band).
-fn band_summary(
-    product: &str,
-    b: &domain::bands::BandTable,
-    u: &domain::usage::UsageTable,
-) -> Table {
-    let usage = tables::usage(u);
-    let mut t = Table::new(
-        "age-bands",
-        format!("{product}: by age band"),
-        [
-            "Age band",
-            "Eligible",
-            "Adoption rate (%)",
-            "Median days to first use",
-            "Used within 30 days (%)",
-        ]
-        .map(str::to_owned)
-        .to_vec(),
-    );
-    let own = b.rows.first();
-    t.rows = b
-        .columns
-        .iter()
-        .enumerate()
-        .map(|(i, band)| {
-            let cell = own.and_then(|r| r.cells.get(i).copied().flatten());
-            let (eligible, rate) = match cell {
-                Some(c) => (
-                    Cell::Count(c.eligible),
-                    Cell::share_in(c.active28, c.eligible),
-                ),
-                None => (Cell::Hidden, Cell::Hidden),
-            };
-            let speed = usage
-                .rows
-                .iter()
-                .find(|r| matches!(r.first(), Some(Cell::Text(l)) if l == band));
-            let pick = |j: usize| {
-                speed
-                    .and_then(|r| r.get(j).cloned())
-                    .unwrap_or(Cell::Blank("–".into()))
-            };
-            vec![Cell::text(band), eligible, rate, pick(1), pick(2)]
-        })
-        .collect();
-    t.note = format!(
-        "As of {}. Age as reached this calendar year; days to first use count from the first eligible day. {}",
-        display::date(b.as_of),
-        tables::HIDDEN_NOTE
-    );
-    t
+    Ok(pack::kpis(
+        &store.overview(viewer, grant, Some(as_of)).await?,
+    ))
 }
 
 /// The pack's pages.
@@ -300,8 +151,7 @@ pub fn render(
         "Uptake board pack · {} · as of {day} · made {made_at} · [c]: hidden to protect individuals",
         f.scope_name
     ));
-    let ink = super::pdf::Colour(0x1a, 0x1a, 0x1a);
-    let muted = super::pdf::Colour(0x55, 0x55, 0x55);
+    let (ink, muted) = (INK, MUTED);
 
     // 1. Cover.
     l.page("");
@@ -457,9 +307,11 @@ pub fn render(
 /// pack has the same scope, day and figures (and `reuse`), its stored
 /// bytes come back; otherwise the new one is published (stored read-only,
 /// audited).
+/// `audit` names who makes it (its account, where a signed-in person
+/// does), for the pack and the audit log.
 pub async fn make(
     scope: &Scope<'_>,
-    maker: &Maker<'_>,
+    audit: &AuditEntry<'_>,
     today: NaiveDate,
     zone: chrono_tz::Tz,
     reuse: bool,
@@ -473,7 +325,7 @@ pub async fn make(
         && let Some(id) = store.same_pack(code, as_of, own_cells, &digest).await?
         && let Some((_, pdf)) = store.pack(id).await?
     {
-        store.audit(&maker.audit).await?;
+        store.audit(audit).await?;
         return Ok(Made {
             id,
             pdf,
@@ -482,7 +334,7 @@ pub async fn make(
     }
     let made = Utc::now();
     let made_at = display::moment(&made.with_timezone(&zone));
-    let pdf = render(&figures, &made_at, maker.audit.actor, made).map_err(AppError::internal)?;
+    let pdf = render(&figures, &made_at, audit.actor, made).map_err(AppError::internal)?;
     let title = format!(
         "Board pack: {} as of {}",
         figures.scope_name,
@@ -494,15 +346,15 @@ pub async fn make(
                 title: &title,
                 scope: code,
                 as_of,
-                created_by: maker.account,
-                made_by: maker.audit.actor,
+                created_by: audit.account,
+                made_by: audit.actor,
                 made_at: made,
                 own_cells,
                 figures: &json,
                 digest: &digest,
                 pdf: &pdf,
             },
-            &maker.audit,
+            audit,
         )
         .await?;
     Ok(Made {
@@ -552,23 +404,13 @@ impl Monthly {
             if store.pack_made_since(&code, SCHEDULER, month_start).await? {
                 continue;
             }
-            let (grant, code) = store.grant(&viewer, Some(&code)).await?;
-            let scope = Scope {
-                store,
-                viewer: &viewer,
-                grant,
-                code,
-                as_of: store.resolve_as_of(None).await?,
-            };
+            let scope = Scope::read(store, &viewer, Some(&code), None).await?;
             let name = domain::export::file_name("board-pack", &scope.code, scope.as_of, "pdf");
             let detail = format!("PDF {name} (monthly)");
             let actor = app::api::ssr::Actor::local(SCHEDULER);
-            let maker = Maker {
-                account: None,
-                audit: actor.entry(domain::access::AuditAction::Exported, &detail),
-            };
+            let audit = actor.entry(domain::access::AuditAction::Exported, &detail);
             // Its own pack, even where someone published the same figures.
-            let made = make(&scope, &maker, today, zone, false).await?;
+            let made = make(&scope, &audit, today, zone, false).await?;
             let path = self.dir.join(&name);
             std::fs::create_dir_all(&self.dir)
                 .and_then(|()| std::fs::write(&path, &made.pdf))

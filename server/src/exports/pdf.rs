@@ -44,8 +44,8 @@ const BOTTOM: f32 = PAGE_H - 44.0;
 const BODY_W: f32 = PAGE_W - 2.0 * MARGIN;
 
 /// Greys for rules and fills: they print the same in black and white.
-const INK: Colour = Colour(0x1a, 0x1a, 0x1a);
-const MUTED: Colour = Colour(0x55, 0x55, 0x55);
+pub const INK: Colour = Colour(0x1a, 0x1a, 0x1a);
+pub const MUTED: Colour = Colour(0x55, 0x55, 0x55);
 const RULE: Colour = Colour(0xbb, 0xbb, 0xbb);
 const STRIPE: Colour = Colour(0xf0, 0xf0, 0xf0);
 

@@ -7,6 +7,14 @@ scripts/setup.sh
 
 echo "== disk space (a full disk fails the build part-way)"
 df -h . | tail -1
+# A clean build of the tests and the release site takes about 15 GB, and the
+# throwaway PostgreSQL cluster dies mid-run (its connections reset) when the
+# disk fills. Say so now rather than as nine failed tests later.
+free_gb=$(df -Pk . | awk 'NR == 2 { print int($4 / 1048576) }')
+if [ "$free_gb" -lt 15 ]; then
+  echo "only ${free_gb} GB free here; the tests need about 15 GB (try removing target/debug/incremental)" >&2
+  exit 1
+fi
 export PATH="$HOME/.cargo/bin:$(pwd)/.tools/node/node_modules/.bin:$PATH"
 
 echo "== formatting and lints (ssr on the host, hydrate on wasm32)"

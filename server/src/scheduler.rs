@@ -177,7 +177,8 @@ async fn board_packs(store: &Store, monthly: &Monthly, zone: Tz) {
 /// Decides publication in the background (`docs/publication.md`): now, and
 /// every few seconds after, the days the views will ask for whose inputs have
 /// changed (a sync, an import, a push, a tree change). With several app
-/// servers, one decides and stores; the others read what it stored.
+/// servers, one decides and stores; the others read what it stored. Then
+/// makes every unit's forecast for the latest day, once per change.
 pub fn start_publication(store: Store) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(PUBLICATION_EVERY);
@@ -193,6 +194,12 @@ pub fn start_publication(store: Store) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(job = PUBLICATION_JOB, "{n} days decided"),
                 Err(e) => tracing::debug!(job = PUBLICATION_JOB, "{e:#}"),
+            }
+            // Each server keeps its own forecasts, so each makes them.
+            match store.warm_forecasts().await {
+                Ok(true) => tracing::info!(job = PUBLICATION_JOB, "every unit's forecast made"),
+                Ok(false) => {}
+                Err(e) => tracing::warn!(job = PUBLICATION_JOB, "forecasts: {e:#}"),
             }
         }
     });

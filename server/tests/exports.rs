@@ -181,14 +181,28 @@ async fn the_workbook_holds_typed_cells_native_charts_and_inert_text() {
         })
         .count();
     assert_eq!(charts, 2, "a line chart per trend sheet");
-    let mut sheet1 = String::new();
-    std::io::Read::read_to_string(
-        &mut zip.by_name("xl/worksheets/sheet1.xml").expect("sheet 1"),
-        &mut sheet1,
-    )
-    .expect("xml");
+    let mut part = |name: &str| {
+        let mut xml = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).expect(name), &mut xml).expect("xml");
+        xml
+    };
+    // Days on a date axis by month, the legend under the plot.
+    let chart = part("xl/charts/chart1.xml");
+    assert!(chart.contains("<c:dateAx>"), "{chart}");
+    assert!(
+        chart.contains("<c:majorTimeUnit val=\"months\"/>"),
+        "{chart}"
+    );
+    assert!(chart.contains("<c:legendPos val=\"b\"/>"), "{chart}");
+    // Frozen, filtered, and printed landscape a page wide.
+    let sheet1 = part("xl/worksheets/sheet1.xml");
     assert!(sheet1.contains("state=\"frozen\""), "{sheet1}");
     assert!(sheet1.contains("<autoFilter"), "{sheet1}");
+    assert!(
+        sheet1.contains("<pageSetUpPr fitToPage=\"1\"/>"),
+        "{sheet1}"
+    );
+    assert!(sheet1.contains("orientation=\"landscape\""), "{sheet1}");
 }
 
 /// Two packs a month apart on each backend: the second says what changed

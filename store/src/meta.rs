@@ -8,7 +8,7 @@
 use std::{
     cell::Cell,
     collections::HashMap,
-    sync::{Arc, Mutex, OnceLock, PoisonError, RwLock},
+    sync::{Arc, Mutex, OnceLock, PoisonError, RwLock, atomic::AtomicBool},
 };
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -43,6 +43,9 @@ pub(crate) struct Meta {
     licences: Mutex<Option<(LicenceReport, Option<LicenceHealth>)>>,
     /// What this version's publication decisions rest on.
     pub publication_basis: OnceLock<Arc<crate::publication::Basis>>,
+    /// Whether every unit's forecast for the latest day has been made from
+    /// this version (`Store::warm_forecasts`).
+    pub forecasts_warmed: AtomicBool,
 }
 
 /// A stored licence report: its day and when it was stored.
@@ -76,6 +79,11 @@ pub(crate) struct ViewKey {
 /// Enough views for every command and BCU at a few as-of days.
 const CACHED_VIEWS: usize = 1_024;
 
+/// Enough forecasts for every unit in each product's wave at a few as-of
+/// days: the unit tree opened in full (and its CSV) reads one per unit, and
+/// a cache smaller than the tree empties itself while being filled.
+const CACHED_PROGRESS_PER_UNIT: usize = 8;
+
 impl Meta {
     pub fn cached_overview(&self, key: &ViewKey) -> Option<Overview> {
         let cache = self
@@ -92,7 +100,7 @@ impl Meta {
 
     pub fn cache_progress(&self, key: ProgressKey, progress: &Progress) {
         let mut cache = self.progress.lock().unwrap_or_else(PoisonError::into_inner);
-        if cache.len() >= CACHED_VIEWS {
+        if cache.len() >= CACHED_VIEWS.max(CACHED_PROGRESS_PER_UNIT * self.units.len()) {
             cache.clear();
         }
         cache.insert(key, progress.clone());
@@ -224,6 +232,7 @@ impl Store {
             progress: Mutex::default(),
             licences: Mutex::default(),
             publication_basis: OnceLock::new(),
+            forecasts_warmed: AtomicBool::new(false),
         });
         *self.meta.0.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::clone(&meta));
         Ok(meta)

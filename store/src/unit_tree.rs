@@ -2,7 +2,10 @@
 //! with each unit's published cell, its wave's target and status, and a
 //! sparkline, all from the published cells.
 
-use std::collections::{HashMap, hash_map::Entry};
+use std::{
+    collections::{HashMap, hash_map::Entry},
+    sync::atomic::Ordering,
+};
 
 use chrono::{Days, NaiveDate};
 use domain::{
@@ -22,6 +25,32 @@ use crate::{
 };
 
 impl Store {
+    /// Makes every unit's wave forecast for the latest day before anyone
+    /// asks (about 1.5 ms each, 2 s for a force of 1,264 units), as the
+    /// unit tree opened in full would: kept until the data changes. Does
+    /// nothing while that day's publication is undecided, or when this
+    /// version of the data was warmed already; says whether it made them.
+    pub async fn warm_forecasts(&self) -> Result<bool> {
+        let meta = self.meta().await?;
+        if meta.forecasts_warmed.load(Ordering::Relaxed) {
+            return Ok(false);
+        }
+        let as_of = self.resolve_as_of(None).await?;
+        if self.published_days(&[as_of], false).await?[0].is_none() {
+            return Ok(false);
+        }
+        if meta.forecasts_warmed.swap(true, Ordering::Relaxed) {
+            return Ok(false);
+        }
+        let viewer = Viewer::service("forecasts");
+        let every: Vec<String> = meta.units.iter().map(|u| u.code.clone()).collect();
+        for product in meta.catalog.products() {
+            self.unit_tree(&viewer, Subject::Product(product.id), as_of, &every)
+                .await?;
+        }
+        Ok(true)
+    }
+
     /// The tree from the viewer's roots (the force for those who see every
     /// unit, else each scope unit), each root's units listed, and those of
     /// every row in `open`.

@@ -446,3 +446,38 @@ fn new_wave_like(wave: &domain::wave::Wave) -> NewWave {
         units: wave.units.clone(),
     }
 }
+
+#[tokio::test]
+async fn every_units_forecast_is_made_once_a_data_version_on_both_backends() {
+    for db in testing::both().await.expect("databases") {
+        let store = &db.store;
+        seed(store).await;
+        ingest(
+            store,
+            &[("Teams", "Person.1@force.police.uk", "2026-03-05", 3)],
+        )
+        .await;
+        for source in [Source::M365, Source::Box] {
+            store
+                .record_sync_success(source, day("2026-03-01"), day("2026-03-31"))
+                .await
+                .expect("sync");
+        }
+        let warm = || async { store.warm_forecasts().await.expect("forecasts") };
+        let decide = || async {
+            let days = store.publication_days().await.expect("days");
+            store.decide_publication(&days).await.expect("decided");
+        };
+        assert!(!warm().await, "nothing while the day is undecided");
+        decide().await;
+        assert!(warm().await, "made once the day is decided");
+        assert!(!warm().await, "and not again for the same data");
+        let wave = store.waves().await.expect("waves")[0].clone();
+        store
+            .set_wave_target(wave.id, 0.6, day("2026-09-01"), &testing::AUDIT)
+            .await
+            .expect("target");
+        decide().await;
+        assert!(warm().await, "made again after a change");
+    }
+}

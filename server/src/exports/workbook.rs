@@ -9,9 +9,15 @@ use domain::export::{
     neutralise,
 };
 use rust_xlsxwriter::{
-    Chart, ChartType, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet,
-    XlsxError,
+    Chart, ChartAxisDateUnitType, ChartLegendPosition, ChartType, ExcelDateTime, Format,
+    FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
 };
+
+use super::pdf::{Weight, wrap};
+
+/// How wide a line of a table's note runs, in points (about a hundred
+/// characters: the width of the wider tables).
+const NOTE_WIDTH: f32 = 600.0;
 
 /// One sheet: a table, drawn as a line chart beside it when its first
 /// column is days and the rest are series.
@@ -117,12 +123,21 @@ fn write_sheet(wb: &mut Workbook, f: &Formats, sheet: &Sheet) -> Result<(), Xlsx
     let last_row = row_num(t.rows.len())?;
     let last_col = col(t.columns.len().saturating_sub(1))?;
     ws.set_freeze_panes(1, 0)?;
+    // Printed: landscape, a page wide, the header on every page.
+    ws.set_landscape().set_print_fit_to_pages(1, 0);
+    ws.set_repeat_rows(0, 0)?;
     ws.autofilter(0, 0, last_row, last_col)?;
     ws.set_autofit_max_width(260);
     ws.autofit();
     ws.set_row_height(0, 45)?;
-    let note_row = last_row + 2;
-    ws.write_string(note_row, 0, neutralise(&t.note))?;
+    // The note under the table, a line a row: one long cell would run far
+    // to the right, and a page wide would then print it tiny.
+    for (i, line) in wrap(&t.note, 11.0, Weight::Regular, NOTE_WIDTH)
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(last_row + 2 + row_num(i)?, 0, neutralise(line))?;
+    }
     if sheet.line_chart && !t.rows.is_empty() && t.columns.len() > 1 {
         let mut chart = Chart::new(ChartType::Line);
         chart.title().set_name(neutralise(&t.title).as_ref());
@@ -134,22 +149,51 @@ fn write_sheet(wb: &mut Workbook, f: &Formats, sheet: &Sheet) -> Result<(), Xlsx
                 .set_categories((sheet.name.as_str(), 1, 0, last_row, 0))
                 .set_values((sheet.name.as_str(), 1, c, last_row, c));
         }
-        chart.x_axis().set_name(neutralise(&t.columns[0]).as_ref());
+        // Days on a date axis, labelled by month (as serial numbers, one
+        // label per day, they run into each other).
+        chart
+            .x_axis()
+            .set_name(neutralise(&t.columns[0]).as_ref())
+            .set_date_axis(true)
+            .set_num_format("mmm yyyy")
+            .set_major_unit(months_between_labels(&t.rows))
+            .set_major_unit_date_type(ChartAxisDateUnitType::Months);
         let rates = t.rows.iter().flatten().any(|c| matches!(c, Cell::Rate(_)));
-        if rates {
-            chart.y_axis().set_num_format("0%");
-        }
-        chart.set_width(720).set_height(360);
+        chart
+            .y_axis()
+            .set_num_format(if rates { "0%" } else { "#,##0" });
+        chart.legend().set_position(ChartLegendPosition::Bottom);
+        chart.set_width(720).set_height(400);
         ws.insert_chart(1, last_col + 2, &chart)?;
     }
     Ok(())
+}
+
+/// Months between a date axis's labels, so that about a dozen show
+/// whatever the span of the first column's days.
+fn months_between_labels(rows: &[Vec<Cell>]) -> u32 {
+    let days = || {
+        rows.iter().filter_map(|r| match r.first() {
+            Some(Cell::Day(d)) => Some(*d),
+            _ => None,
+        })
+    };
+    match (days().min(), days().max()) {
+        (Some(first), Some(last)) => {
+            let months =
+                (last.year() - first.year()) * 12 + last.month() as i32 - first.month() as i32;
+            u32::try_from(months / 12 + 1).unwrap_or(1)
+        }
+        _ => 1,
+    }
 }
 
 fn definitions(wb: &mut Workbook, f: &Formats, stamp: &Stamp) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet();
     ws.set_name("Definitions")?;
     ws.set_column_width(0, 28)?;
-    ws.set_column_width(1, 110)?;
+    ws.set_column_width(1, DEFINITION_CHARS)?;
+    ws.set_print_fit_to_pages(1, 0);
     let mut row = 0;
     for (term, text) in [
         ("Scope", stamp.scope.to_owned()),
@@ -158,7 +202,7 @@ fn definitions(wb: &mut Workbook, f: &Formats, stamp: &Stamp) -> Result<(), Xlsx
         ("By", stamp.by.to_owned()),
     ] {
         ws.write_string_with_format(row, 0, term, &f.bold)?;
-        ws.write_string_with_format(row, 1, neutralise(&text), &f.wrap)?;
+        definition(ws, f, row, &neutralise(&text))?;
         row += 1;
     }
     row += 1;
@@ -167,15 +211,29 @@ fn definitions(wb: &mut Workbook, f: &Formats, stamp: &Stamp) -> Result<(), Xlsx
     row += 1;
     for (term, text) in DEFINITIONS {
         ws.write_string_with_format(row, 0, *term, &f.bold)?;
-        ws.write_string_with_format(row, 1, *text, &f.wrap)?;
+        definition(ws, f, row, text)?;
         row += 1;
     }
     row += 1;
     ws.write_string_with_format(row, 0, "Disclosure control", &f.bold)?;
     for line in DISCLOSURE {
-        ws.write_string_with_format(row, 1, *line, &f.wrap)?;
+        definition(ws, f, row, line)?;
         row += 1;
     }
+    Ok(())
+}
+
+/// The definitions column's width, in characters.
+const DEFINITION_CHARS: f64 = 110.0;
+
+/// A definition, wrapped in its cell, its row as tall as its lines: a
+/// spreadsheet does not size a row to wrapped text until it is edited.
+fn definition(ws: &mut Worksheet, f: &Formats, row: u32, text: &str) -> Result<(), XlsxError> {
+    // About 5.3 points a character, measured with our (slightly wider)
+    // font, so the estimate errs on the tall side.
+    let lines = wrap(text, 11.0, Weight::Regular, DEFINITION_CHARS as f32 * 5.3).len();
+    ws.write_string_with_format(row, 1, text, &f.wrap)?;
+    ws.set_row_height(row, 15.0 * lines.max(1) as f64)?;
     Ok(())
 }
 

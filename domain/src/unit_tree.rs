@@ -3,6 +3,8 @@
 //! published figures, its gap to its wave's target, its status and a
 //! sparkline of the last 90 days.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -118,6 +120,25 @@ impl SortKey {
         !matches!(self, SortKey::Name | SortKey::Status)
     }
 
+    /// The order a query asks for (`sort`, `dir`): by name unless a known
+    /// key is given, in that key's first direction unless `dir` says.
+    pub fn from_query(sort: Option<&str>, dir: Option<&str>) -> (Self, bool) {
+        let key = sort.and_then(Self::parse).unwrap_or_default();
+        (key, dir.map_or(key.descending_first(), |d| d == "desc"))
+    }
+
+    /// The query of an order (`sort=…&dir=…`), `None` for the default (by
+    /// name, A to Z).
+    pub fn query(self, descending: bool) -> Option<String> {
+        (self != SortKey::Name || descending).then(|| {
+            format!(
+                "sort={}&dir={}",
+                self.key(),
+                if descending { "desc" } else { "asc" }
+            )
+        })
+    }
+
     /// The value a row sorts by; `None` (hidden, or no wave) sorts last
     /// whichever the direction, so a hidden figure's place tells nothing.
     fn value(self, row: &TreeRow) -> Option<f64> {
@@ -149,8 +170,7 @@ fn status_rank(status: Status) -> f64 {
 /// The rows in tree order (each row followed by its children), the
 /// children of each row sorted by `key`; ties and the name column by name.
 pub fn arrange(rows: Vec<TreeRow>, key: SortKey, descending: bool) -> Vec<TreeRow> {
-    let codes: Vec<String> = rows.iter().map(|r| r.code.clone()).collect();
-    let is_root = |r: &TreeRow| r.parent.as_ref().is_none_or(|p| !codes.contains(p));
+    let codes: HashSet<String> = rows.iter().map(|r| r.code.clone()).collect();
     let order = |a: &TreeRow, b: &TreeRow| {
         let by_name = a.name.cmp(&b.name).then_with(|| a.code.cmp(&b.code));
         let by_value = match (key.value(a), key.value(b)) {
@@ -165,19 +185,24 @@ pub fn arrange(rows: Vec<TreeRow>, key: SortKey, descending: bool) -> Vec<TreeRo
             _ => by_value.then(by_name),
         }
     };
-    let (mut pending, mut roots): (Vec<TreeRow>, Vec<TreeRow>) =
-        rows.into_iter().partition(|r| !is_root(r));
+    let count = rows.len();
+    let mut roots = Vec::new();
+    let mut children: HashMap<String, Vec<TreeRow>> = HashMap::new();
+    for row in rows {
+        match row.parent.clone().filter(|p| codes.contains(p)) {
+            Some(parent) => children.entry(parent).or_default().push(row),
+            None => roots.push(row),
+        }
+    }
     roots.sort_by(order);
-    let mut out = Vec::with_capacity(pending.len() + roots.len());
+    let mut out = Vec::with_capacity(count);
     // Depth first: a row, then its children in order.
     let mut stack: Vec<TreeRow> = roots.into_iter().rev().collect();
     while let Some(row) = stack.pop() {
-        let (mut children, rest): (Vec<TreeRow>, Vec<TreeRow>) = pending
-            .into_iter()
-            .partition(|r| r.parent.as_deref() == Some(row.code.as_str()));
-        pending = rest;
-        children.sort_by(order);
-        stack.extend(children.into_iter().rev());
+        if let Some(mut under) = children.remove(&row.code) {
+            under.sort_by(order);
+            stack.extend(under.into_iter().rev());
+        }
         out.push(row);
     }
     out
@@ -297,6 +322,37 @@ mod tests {
         assert_eq!(codes(&up), ["F", "A", "A2", "A1", "C", "B"]);
         let by_name = arrange(rows, SortKey::Name, true);
         assert_eq!(codes(&by_name), ["F", "C", "B", "A", "A2", "A1"]);
+    }
+
+    #[test]
+    fn an_order_reads_from_its_query_and_writes_back_the_same() {
+        assert_eq!(SortKey::from_query(None, None), (SortKey::Name, false));
+        assert_eq!(SortKey::Name.query(false), None, "the default says nothing");
+        assert_eq!(
+            SortKey::from_query(Some("rate"), None),
+            (SortKey::Rate, true),
+            "a figure sorts largest first"
+        );
+        assert_eq!(
+            SortKey::from_query(Some("gap"), Some("asc")),
+            (SortKey::Gap, false)
+        );
+        assert_eq!(
+            SortKey::from_query(Some("nonsense"), Some("desc")),
+            (SortKey::Name, true)
+        );
+        for key in SortKey::ALL {
+            for descending in [false, true] {
+                let query = key.query(descending).unwrap_or_default();
+                let pairs: HashMap<&str, &str> =
+                    query.split('&').filter_map(|p| p.split_once('=')).collect();
+                assert_eq!(
+                    SortKey::from_query(pairs.get("sort").copied(), pairs.get("dir").copied()),
+                    (key, descending),
+                    "{query}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -21,6 +21,7 @@ use domain::{
     catalog::Subject,
     chart::Measure,
     export::{Table, file_name, tables},
+    unit_tree::{SortKey, arrange},
     wave::WaveProgress,
 };
 use serde::Deserialize;
@@ -59,6 +60,10 @@ pub struct ExportQuery {
     pub open: Option<String>,
     /// `rate` (default) or `active`, for a trend.
     pub measure: Option<String>,
+    /// The unit tree's order, as on its page: a column's key, and `asc` or
+    /// `desc`.
+    pub sort: Option<String>,
+    pub dir: Option<String>,
 }
 
 /// A query that does not parse is the caller's to fix: 400, in the words
@@ -147,11 +152,12 @@ impl<'a> Scope<'a> {
             }
             "unit-tree" => {
                 let open = domain::org::unit_codes(q.open.as_deref());
-                tables::unit_tree(
-                    &store
-                        .unit_tree(viewer, subject().await?, as_of, &open)
-                        .await?,
-                )
+                let mut tree = store
+                    .unit_tree(viewer, subject().await?, as_of, &open)
+                    .await?;
+                let (key, descending) = SortKey::from_query(q.sort.as_deref(), q.dir.as_deref());
+                tree.rows = arrange(tree.rows, key, descending);
+                tables::unit_tree(&tree)
             }
             "bands" | "band-trend" => {
                 let b = store

@@ -91,6 +91,34 @@ async fn csvs_carry_the_figures_worked_by_hand_with_formulas_inert() {
     assert_eq!(a[2..], ["20", "15", "75.0"]);
     assert_eq!(row(&rows, "B")[2..], ["20", "10", "50.0"]);
 
+    // The unit tree in the page's order: the force first, then its units
+    // by rate one way or the other.
+    for (dir, descending) in [("desc", true), ("asc", false)] {
+        let rows = csv_rows(
+            &app.get(
+                &format!("/exports/unit-tree.csv?as_of=2026-03-30&sort=rate&dir={dir}"),
+                &admin,
+            )
+            .await,
+        );
+        // Code, unit, parent, level, eligible, active, rate (%), …
+        assert_eq!(rows[0][3], "0", "the root first: {rows:?}");
+        let rates: Vec<f64> = rows[1..]
+            .iter()
+            .map(|r| r[6].parse().expect("a published rate"))
+            .collect();
+        let mut sorted = rates.clone();
+        sorted.sort_by(|a, b| {
+            if descending {
+                b.total_cmp(a)
+            } else {
+                a.total_cmp(b)
+            }
+        });
+        assert!(rates.len() > 1 && rates[0] != rates[1], "{rows:?}");
+        assert_eq!(rates, sorted, "{dir}: {rows:?}");
+    }
+
     // Every table answers, named by what, scope and day.
     for table in CSV_TABLES.iter().filter(|t| **t != "people") {
         let reply = app

@@ -39,13 +39,7 @@ impl Query {
         if !self.open.is_empty() {
             parts.push(format!("open={}", self.open.join(",")));
         }
-        if self.sort != SortKey::Name || self.descending {
-            parts.push(format!("sort={}", self.sort.key()));
-            parts.push(format!(
-                "dir={}",
-                if self.descending { "desc" } else { "asc" }
-            ));
-        }
+        parts.extend(self.sort.query(self.descending));
         if let Some(h) = &self.heat {
             parts.push(format!("heat={h}"));
         }
@@ -60,18 +54,14 @@ pub fn UnitsPage() -> impl IntoView {
     let query = use_query_map();
     let state = Memo::new(move |_| {
         let q = query.read();
-        let sort = q
-            .get("sort")
-            .and_then(|s| SortKey::parse(&s))
-            .unwrap_or_default();
+        let (sort, descending) =
+            SortKey::from_query(q.get("sort").as_deref(), q.get("dir").as_deref());
         Query {
             subject: q.get("subject"),
             as_of: q.get("as_of").and_then(|s| s.parse().ok()),
             open: domain::org::unit_codes(q.get("open").as_deref()),
             sort,
-            descending: q
-                .get("dir")
-                .map_or(sort.descending_first(), |d| d == "desc"),
+            descending,
             heat: q.get("heat"),
         }
     });
@@ -124,6 +114,10 @@ fn UnitsBody(tree: UnitTree, heat: BandTable, state: Query) -> impl IntoView {
     let mut csv = export_query(None, Some(&tree.subject), as_of);
     if !state.open.is_empty() {
         csv.push_str(&format!("&open={}", state.open.join(",")));
+    }
+    // The CSV in the page's order.
+    if let Some(order) = state.sort.query(state.descending) {
+        csv.push_str(&format!("&{order}"));
     }
     let rows = arrange(tree.rows, state.sort, state.descending);
     // Type-erased parts, so the page's view type stays within the

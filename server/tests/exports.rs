@@ -12,7 +12,7 @@ use calamine::{Data, Reader, Xlsx};
 use server::exports::CSV_TABLES;
 use store::testing;
 use support::{
-    Reply,
+    Reply, day,
     hand_worked::{ADMIN, COMMANDER, FORMULA, HandWorked, hand_worked},
 };
 
@@ -262,6 +262,22 @@ async fn packs_a_month_apart_say_what_changed_and_come_again_unchanged() {
         // No earlier pack: against 28 days before (31 Jan), when so few
         // were active that the counts are banded and the change reads –.
         assert!(text.contains("there is no earlier pack"), "{text}");
+        // 31 Jan is compared with by its KPIs alone: the days its own
+        // tiles would compare with (24 and 3 Jan) were not decided for it
+        // (seconds a day at force scale).
+        let days = [day("2026-01-24"), day("2026-01-03")];
+        let found = fixture
+            .app
+            .store
+            .published_days(&days, false)
+            .await
+            .expect("days");
+        let decided: Vec<_> = days
+            .iter()
+            .zip(&found)
+            .filter_map(|(d, p)| p.as_ref().map(|_| d))
+            .collect();
+        assert!(decided.is_empty(), "decided for the pack: {decided:?}");
 
         let second = app
             .get("/exports/board-pack.pdf?as_of=2026-03-30", &admin)

@@ -56,6 +56,22 @@ impl Store {
         Ok(now.with_changes(before[0].as_ref(), before[1].as_ref()))
     }
 
+    /// A unit's KPIs per subject on one day, without their changes or the
+    /// trend: what a later day is compared with. (The full overview of that
+    /// day would compare it with 7 and 28 days before it in turn, days
+    /// that may be undecided and so decided on demand, seconds each.)
+    pub async fn tiles_on(
+        &self,
+        viewer: &Viewer,
+        grant: &Grant,
+        as_of: NaiveDate,
+    ) -> Result<Overview> {
+        let meta = self.meta().await?;
+        let all_coverage: Vec<Coverage> = meta.coverage.values().copied().collect();
+        let as_of = pick_as_of(Some(as_of), &all_coverage, meta.horizon)?;
+        self.overview_on(viewer, grant, as_of, false).await
+    }
+
     /// The overview on one day the rollups cover, from the cache where the
     /// same view of the same data was built before. Without `trend`, only
     /// the tiles and the rows (a day the tiles are compared with).

@@ -134,9 +134,7 @@ async fn kpis_of(
     grant: &Grant,
     as_of: NaiveDate,
 ) -> Result<Vec<Kpi>, AppError> {
-    Ok(pack::kpis(
-        &store.overview(viewer, grant, Some(as_of)).await?,
-    ))
+    Ok(pack::kpis(&store.tiles_on(viewer, grant, as_of).await?))
 }
 
 /// The pack's pages.

@@ -26,13 +26,14 @@ use crate::{
 
 impl Store {
     /// Makes every unit's wave forecast for the latest day before anyone
-    /// asks (about 1.5 ms each, 2 s for a force of 1,264 units), as the
-    /// unit tree opened in full would: kept until the data changes. Does
-    /// nothing while that day's publication is undecided, or when this
-    /// version of the data was warmed already; says whether it made them.
+    /// asks (about 1.5 ms each, 2 s a product for a force of 1,264 units),
+    /// as the unit tree opened in full would: kept until the data changes.
+    /// Does nothing before there are figures, while that day's publication
+    /// is undecided, or when this version of the data was warmed already;
+    /// says whether it made them.
     pub async fn warm_forecasts(&self) -> Result<bool> {
         let meta = self.meta().await?;
-        if meta.forecasts_warmed.load(Ordering::Relaxed) {
+        if meta.horizon.is_none() || meta.forecasts_warmed.load(Ordering::Relaxed) {
             return Ok(false);
         }
         let as_of = self.resolve_as_of(None).await?;

@@ -449,6 +449,9 @@ fn new_wave_like(wave: &domain::wave::Wave) -> NewWave {
 
 #[tokio::test]
 async fn every_units_forecast_is_made_once_a_data_version_on_both_backends() {
+    // Before any figures, quietly nothing (not an error every few seconds).
+    let empty = testing::sqlite().await.expect("database");
+    assert!(!empty.store.warm_forecasts().await.expect("no figures"));
     for db in testing::both().await.expect("databases") {
         let store = &db.store;
         seed(store).await;

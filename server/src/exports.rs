@@ -105,7 +105,18 @@ impl<'a> Scope<'a> {
         unit: Option<&str>,
         as_of: Option<NaiveDate>,
     ) -> Result<Scope<'a>, AppError> {
-        let (grant, code) = store.grant(viewer, unit).await?;
+        let granted = store.grant(viewer, unit).await?;
+        Self::granted(store, viewer, granted, as_of).await
+    }
+
+    /// A scope of a grant already given (and its unit's code), on a day
+    /// (`None`: the last day every source has complete).
+    async fn granted(
+        store: &'a Store,
+        viewer: &'a Viewer,
+        (grant, code): (Grant, String),
+        as_of: Option<NaiveDate>,
+    ) -> Result<Scope<'a>, AppError> {
         Ok(Scope {
             store,
             viewer,
@@ -322,7 +333,7 @@ async fn scope<'a>(
 ) -> Result<Scope<'a>, AppError> {
     let store = &state.store;
     let viewer = &signed.caller.viewer;
-    let (grant, code) = match whole {
+    let granted = match whole {
         true => {
             signed
                 .whole_unit(store, unit.or_else(|| viewer.home()))
@@ -330,13 +341,7 @@ async fn scope<'a>(
         }
         false => signed.unit(store, unit).await?,
     };
-    Ok(Scope {
-        store,
-        viewer,
-        grant,
-        code,
-        as_of: store.resolve_as_of(as_of).await?,
-    })
+    Scope::granted(store, viewer, granted, as_of).await
 }
 
 /// `GET /exports/workbook.xlsx`: every table of a scope (`unit`; by

@@ -66,9 +66,7 @@ impl Store {
         grant: &Grant,
         as_of: NaiveDate,
     ) -> Result<Overview> {
-        let meta = self.meta().await?;
-        let all_coverage: Vec<Coverage> = meta.coverage.values().copied().collect();
-        let as_of = pick_as_of(Some(as_of), &all_coverage, meta.horizon)?;
+        let as_of = self.resolve_as_of(Some(as_of)).await?;
         self.overview_on(viewer, grant, as_of, false).await
     }
 
